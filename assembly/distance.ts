@@ -1,0 +1,218 @@
+// Distance kernels.
+//
+// Memory layout: every matrix is row-major f32, `[rows, dim]`, starting at a
+// 16-byte aligned address owned by the TypeScript wrapper (src/kernels/).
+// Vectors are read with f32x4 loads over the first `dim & ~3` lanes and a
+// scalar tail for the rest, so any `dim >= 1` works.
+//
+// Cost: one-to-many reads n·dim floats once (memory bound for large n);
+// pairwise computes the upper triangle only, B·(B−1)/2·dim multiply-adds.
+//
+// Every "many" kernel returns the number of non-finite results it wrote, so
+// the wrapper can reject NaN/Inf inputs in O(n) instead of scanning n·dim.
+
+/** Squared Euclidean distance of two `dim`-vectors at `a` and `b`. */
+// @ts-ignore: decorator
+@inline
+export function sqL2(a: usize, b: usize, dim: i32): f32 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= dim; i += 8) {
+    const o = <usize>i << 2;
+    const d0 = f32x4.sub(v128.load(a + o), v128.load(b + o));
+    const d1 = f32x4.sub(v128.load(a + o, 16), v128.load(b + o, 16));
+    acc0 = f32x4.add(acc0, f32x4.mul(d0, d0));
+    acc1 = f32x4.add(acc1, f32x4.mul(d1, d1));
+  }
+  if (i + 4 <= dim) {
+    const o = <usize>i << 2;
+    const d0 = f32x4.sub(v128.load(a + o), v128.load(b + o));
+    acc0 = f32x4.add(acc0, f32x4.mul(d0, d0));
+    i += 4;
+  }
+  acc0 = f32x4.add(acc0, acc1);
+  let s =
+    f32x4.extract_lane(acc0, 0) + f32x4.extract_lane(acc0, 1) +
+    f32x4.extract_lane(acc0, 2) + f32x4.extract_lane(acc0, 3);
+  for (; i < dim; i++) {
+    const d = load<f32>(a + (<usize>i << 2)) - load<f32>(b + (<usize>i << 2));
+    s += d * d;
+  }
+  return s;
+}
+
+/** Dot product of two `dim`-vectors at `a` and `b`. */
+// @ts-ignore: decorator
+@inline
+export function dot(a: usize, b: usize, dim: i32): f32 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= dim; i += 8) {
+    const o = <usize>i << 2;
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+  }
+  if (i + 4 <= dim) {
+    const o = <usize>i << 2;
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    i += 4;
+  }
+  acc0 = f32x4.add(acc0, acc1);
+  let s =
+    f32x4.extract_lane(acc0, 0) + f32x4.extract_lane(acc0, 1) +
+    f32x4.extract_lane(acc0, 2) + f32x4.extract_lane(acc0, 3);
+  for (; i < dim; i++) {
+    s += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
+  }
+  return s;
+}
+
+/** Manhattan (L1) distance of two `dim`-vectors at `a` and `b`. */
+// @ts-ignore: decorator
+@inline
+export function l1(a: usize, b: usize, dim: i32): f32 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= dim; i += 4) {
+    const o = <usize>i << 2;
+    acc = f32x4.add(acc, f32x4.abs(f32x4.sub(v128.load(a + o), v128.load(b + o))));
+  }
+  let s =
+    f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
+    f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < dim; i++) {
+    s += Mathf.abs(load<f32>(a + (<usize>i << 2)) - load<f32>(b + (<usize>i << 2)));
+  }
+  return s;
+}
+
+/** Metric codes shared with the wrapper (src/kernels/metric.ts). */
+export const METRIC_SQL2: i32 = 0;
+export const METRIC_DOT: i32 = 1;
+export const METRIC_COSINE: i32 = 2;
+export const METRIC_L1: i32 = 3;
+
+// @ts-ignore: decorator
+@inline
+function isFinite32(x: f32): bool {
+  return x - x == 0;
+}
+
+// @ts-ignore: decorator
+@inline
+function metricOf(metric: i32, a: usize, b: usize, dim: i32, normA: f32): f32 {
+  if (metric == METRIC_SQL2) return sqL2(a, b, dim);
+  if (metric == METRIC_DOT) return dot(a, b, dim);
+  if (metric == METRIC_L1) return l1(a, b, dim);
+  // cosine similarity; a zero-norm vector gives NaN, which the wrapper rejects
+  return dot(a, b, dim) / (normA * Mathf.sqrt(dot(b, b, dim)));
+}
+
+/**
+ * One query against `n` rows: `out[i] = metric(q, X[i])`.
+ * q: [dim] f32; X: [n, dim] f32; out: [n] f32.
+ * Returns the number of non-finite values written.
+ */
+export function oneToManyF32(metric: i32, q: usize, x: usize, n: i32, dim: i32, out: usize): i32 {
+  assert(n >= 0 && dim > 0);
+  const stride = <usize>dim << 2;
+  const normQ = metric == METRIC_COSINE ? Mathf.sqrt(dot(q, q, dim)) : <f32>1;
+  let bad = 0;
+  if (metric == METRIC_SQL2) {
+    // the hot path of exact search: keep it free of the metric switch
+    for (let i = 0; i < n; i++) {
+      const v = sqL2(q, x + <usize>i * stride, dim);
+      store<f32>(out + (<usize>i << 2), v);
+      bad += i32(!isFinite32(v));
+    }
+    return bad;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = metricOf(metric, q, x + <usize>i * stride, dim, normQ);
+    store<f32>(out + (<usize>i << 2), v);
+    bad += i32(!isFinite32(v));
+  }
+  return bad;
+}
+
+/**
+ * One query against a subset of rows: `out[j] = metric(q, X[rows[j]])`.
+ * rows: [m] i32 indices into X (checked by the wrapper); out: [m] f32.
+ * Used by filtered search, where a payload filter pre-selects the rows.
+ */
+export function oneToRowsF32(
+  metric: i32, q: usize, x: usize, rows: usize, m: i32, dim: i32, out: usize,
+): i32 {
+  assert(m >= 0 && dim > 0);
+  const stride = <usize>dim << 2;
+  const normQ = metric == METRIC_COSINE ? Mathf.sqrt(dot(q, q, dim)) : <f32>1;
+  let bad = 0;
+  for (let j = 0; j < m; j++) {
+    const r = <usize>load<i32>(rows + (<usize>j << 2));
+    const v = metricOf(metric, q, x + r * stride, dim, normQ);
+    store<f32>(out + (<usize>j << 2), v);
+    bad += i32(!isFinite32(v));
+  }
+  return bad;
+}
+
+/** Rows of X per block in many-to-many, so a block of X stays in L2 cache. */
+const BLOCK_ROWS: i32 = 256;
+
+/**
+ * M queries against N rows: `out[i, j] = metric(Q[i], X[j])`.
+ * Q: [m, dim]; X: [n, dim]; out: [m, n] row-major.
+ */
+export function manyToManyF32(
+  metric: i32, q: usize, m: i32, x: usize, n: i32, dim: i32, out: usize,
+): i32 {
+  assert(m >= 0 && n >= 0 && dim > 0);
+  const stride = <usize>dim << 2;
+  let bad = 0;
+  for (let j0 = 0; j0 < n; j0 += BLOCK_ROWS) {
+    const j1 = min(n, j0 + BLOCK_ROWS);
+    for (let i = 0; i < m; i++) {
+      const qi = q + <usize>i * stride;
+      const normQ = metric == METRIC_COSINE ? Mathf.sqrt(dot(qi, qi, dim)) : <f32>1;
+      const row = out + (<usize>i * <usize>n << 2);
+      for (let j = j0; j < j1; j++) {
+        const v = metricOf(metric, qi, x + <usize>j * stride, dim, normQ);
+        store<f32>(row + (<usize>j << 2), v);
+        bad += i32(!isFinite32(v));
+      }
+    }
+  }
+  return bad;
+}
+
+/**
+ * All pairs of B rows: `out[i, j] = metric(X[i], X[j])`, out: [B, B].
+ * Computes the upper triangle and mirrors it, so the result is exactly
+ * symmetric; the diagonal is metric(X[i], X[i]).
+ */
+export function pairwiseF32(metric: i32, x: usize, b: i32, dim: i32, out: usize): i32 {
+  assert(b >= 0 && dim > 0);
+  const stride = <usize>dim << 2;
+  const ub = <usize>b;
+  let bad = 0;
+  for (let i = 0; i < b; i++) {
+    const xi = x + <usize>i * stride;
+    const normI = metric == METRIC_COSINE ? Mathf.sqrt(dot(xi, xi, dim)) : <f32>1;
+    for (let j = i; j < b; j++) {
+      const v = metricOf(metric, xi, x + <usize>j * stride, dim, normI);
+      store<f32>(out + ((<usize>i * ub + <usize>j) << 2), v);
+      store<f32>(out + ((<usize>j * ub + <usize>i) << 2), v);
+      bad += i32(!isFinite32(v)) * (i == j ? 1 : 2);
+    }
+  }
+  return bad;
+}
+
+/** Number of non-finite values among `n` floats at `p`. */
+export function countNonFiniteF32(p: usize, n: i32): i32 {
+  let bad = 0;
+  for (let i = 0; i < n; i++) bad += i32(!isFinite32(load<f32>(p + (<usize>i << 2))));
+  return bad;
+}

@@ -1,0 +1,282 @@
+/**
+ * The client side of the store: the one module that imports
+ * @qdrant/js-client-rest. It speaks to a Qdrant server or cluster, or to the
+ * embedded store, over the same REST API, and turns every failure into a
+ * {@link StoreError} that names the URL, the collection and the fix.
+ * Reads use the Query API only.
+ */
+
+import { QdrantClient, type Schemas } from "@qdrant/js-client-rest";
+import { InputError, StoreError } from "../errors.js";
+import type { Distance } from "../model/card.js";
+
+/** A Qdrant payload filter (`must`, `should`, `must_not` conditions), passed through as is. */
+export type StoreFilter = Schemas["Filter"];
+/** A point id: an unsigned integer or a UUID string. */
+export type PointId = string | number;
+
+/** A point to upsert. */
+export interface StorePoint {
+  id: PointId;
+  vector: number[] | Float32Array;
+  payload?: Record<string, unknown>;
+}
+
+/** One search hit (or one retrieved point, with `score` 0). */
+export interface StoreHit {
+  id: PointId;
+  score: number;
+  payload?: Record<string, unknown>;
+  vector?: number[];
+}
+
+/** How failed requests are retried: network errors, timeouts, 429 and 5xx. */
+export interface RetryOptions {
+  /** Retries after the first try. Default 5. */
+  retries?: number;
+  /** First backoff in ms, doubled each retry (capped at 8 s). Default 200. */
+  backoffMs?: number;
+}
+
+export interface ConnectOptions extends RetryOptions {
+  /** Base URL, e.g. http://localhost:6333. */
+  url: string;
+  /** Sent as the `api-key` header. */
+  apiKey?: string;
+  /** Per-request timeout in ms. Default 60 000. */
+  timeoutMs?: number;
+}
+
+export interface CollectionSpec {
+  name: string;
+  size: number;
+  distance: Distance;
+  /** Only used when the collection is created. */
+  shards?: number;
+  /** Only used when the collection is created. */
+  replicas?: number;
+}
+
+export interface NearestOptions {
+  collection: string;
+  /** Query by vector… */
+  vector?: number[] | Float32Array;
+  /** …or by the id of a stored point (excluded from its own results by Qdrant). */
+  id?: PointId;
+  /** Default 10. */
+  limit?: number;
+  filter?: StoreFilter;
+  /** Default true. */
+  withPayload?: boolean;
+  /** Default false. */
+  withVector?: boolean;
+}
+
+/** Qdrant refuses request bodies above 32 MiB; stay a little below. */
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024 - 256 * 1024;
+
+/**
+ * A connection to Qdrant (or the embedded store).
+ * @example
+ * const store = await QdrantStore.connect({ url: "http://localhost:6333" });
+ * await store.ensureCollection({ name: "shoes", size: 64, distance: "Euclid" });
+ */
+export class QdrantStore {
+  readonly url: string;
+  private readonly client: QdrantClient;
+  private readonly retry: RetryOptions;
+
+  private constructor(url: string, client: QdrantClient, retry: RetryOptions) {
+    this.url = url;
+    this.client = client;
+    this.retry = retry;
+  }
+
+  /**
+   * Connect and check that the server answers (with the retry policy).
+   * @throws InputError for a malformed URL; StoreError when it cannot be reached.
+   */
+  static async connect(options: ConnectOptions): Promise<QdrantStore> {
+    let parsed: URL;
+    try {
+      parsed = new URL(options.url);
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("protocol");
+    } catch {
+      throw new InputError(`Qdrant URL ${JSON.stringify(options.url)} is not an http(s) URL; expected e.g. http://localhost:6333`);
+    }
+    const url = options.url.replace(/\/+$/, "");
+    const client = new QdrantClient({
+      url,
+      apiKey: options.apiKey,
+      timeout: options.timeoutMs ?? 60_000,
+      checkCompatibility: false,
+    });
+    const store = new QdrantStore(url, client, options);
+    await store.call("connect", undefined, () => client.getCollections());
+    return store;
+  }
+
+  /**
+   * Create the collection when missing; check an existing one's vector size and distance.
+   * @returns whether it was created.
+   * @throws StoreError when an existing collection has another size or distance.
+   */
+  async ensureCollection(spec: CollectionSpec): Promise<{ created: boolean }> {
+    const { name, size, distance } = spec;
+    const exists = await this.call("check collection", name, () => this.client.collectionExists(name));
+    if (!exists.exists) {
+      try {
+        await this.call("create collection", name, () => this.client.createCollection(name, {
+          vectors: { size, distance },
+          shard_number: spec.shards,
+          replication_factor: spec.replicas,
+        }), { retry: false });
+        return { created: true };
+      } catch (e) {
+        // created concurrently by another writer: fall through to the check
+        const again = await this.call("check collection", name, () => this.client.collectionExists(name));
+        if (!again.exists) throw e;
+      }
+    }
+    const info = await this.call("read collection", name, () => this.client.getCollection(name));
+    const vectors = info.config?.params?.vectors as { size?: number; distance?: string } | Record<string, unknown> | undefined;
+    if (!vectors || typeof (vectors as { size?: unknown }).size !== "number") {
+      throw new StoreError(`collection "${name}" at ${this.url} uses named vectors; margin needs one unnamed vector per point. Use --collection with a new name.`);
+    }
+    const v = vectors as { size: number; distance: string };
+    if (v.size !== size || v.distance !== distance) {
+      throw new StoreError(
+        `collection "${name}" at ${this.url} has vectors of size ${v.size} (${v.distance}) but the model outputs ${size} (${distance}); ` +
+        `use --collection with a new name or --model that matches.`);
+    }
+    return { created: false };
+  }
+
+  /** Which of `ids` are stored already (ids are looked up in chunks of 1,000). */
+  async existingIds(collection: string, ids: readonly PointId[]): Promise<Set<PointId>> {
+    const found = new Set<PointId>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const points = await this.call("retrieve", collection, () => this.client.retrieve(collection, {
+        ids: chunk as PointId[], with_payload: false, with_vector: false,
+      }));
+      for (const p of points) found.add(p.id);
+    }
+    return found;
+  }
+
+  /**
+   * Upsert with `wait: true`, split into requests under {@link MAX_REQUEST_BYTES};
+   * each request is retried with exponential backoff.
+   * @throws StoreError after the last retry; requests acknowledged before stay stored.
+   */
+  async upsert(collection: string, points: readonly StorePoint[], options: { maxBytes?: number } = {}): Promise<void> {
+    const maxBytes = options.maxBytes ?? MAX_REQUEST_BYTES;
+    let batch: Schemas["PointStruct"][] = [];
+    let bytes = 64;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const body = batch;
+      batch = [];
+      bytes = 64;
+      await this.call("upsert", collection, () => this.client.upsert(collection, { wait: true, points: body }));
+    };
+    for (const p of points) {
+      const point: Schemas["PointStruct"] = { id: p.id, vector: Array.from(p.vector), payload: p.payload ?? {} };
+      for (const x of point.vector as number[]) {
+        if (!Number.isFinite(x)) throw new InputError(`upsert into "${collection}": point ${p.id} has a non-finite vector value ${x}`);
+      }
+      const size = Buffer.byteLength(JSON.stringify(point)) + 1;
+      if (size + 64 > maxBytes) throw new InputError(`upsert into "${collection}": point ${p.id} alone is ${size} bytes, over the ${maxBytes}-byte request limit`);
+      if (bytes + size > maxBytes) await flush();
+      batch.push(point);
+      bytes += size;
+    }
+    await flush();
+  }
+
+  /** Points by id, in the order found. */
+  async retrieve(collection: string, ids: readonly PointId[], options: { withVector?: boolean } = {}): Promise<StoreHit[]> {
+    const points = await this.call("retrieve", collection, () => this.client.retrieve(collection, {
+      ids: ids as PointId[], with_payload: true, with_vector: options.withVector ?? false,
+    }));
+    return points.map((p) => ({ id: p.id, score: 0, payload: p.payload ?? undefined, vector: asVector(p.vector) }));
+  }
+
+  /**
+   * Nearest neighbours of a vector or of a stored point, through the Query API.
+   * @throws InputError unless exactly one of `vector`, `id` is given.
+   */
+  async nearest(o: NearestOptions): Promise<StoreHit[]> {
+    if ((o.vector === undefined) === (o.id === undefined)) {
+      throw new InputError("nearest: pass exactly one of vector or id");
+    }
+    const query = o.vector !== undefined ? Array.from(o.vector) : o.id!;
+    const res = await this.call("query", o.collection, () => this.client.query(o.collection, {
+      query, limit: o.limit ?? 10, filter: o.filter,
+      with_payload: o.withPayload ?? true, with_vector: o.withVector ?? false,
+    }));
+    return res.points.map((p) => ({ id: p.id, score: p.score, payload: p.payload ?? undefined, vector: asVector(p.vector) }));
+  }
+
+  /** Exact number of points (optionally matching a filter). */
+  async count(collection: string, filter?: StoreFilter): Promise<number> {
+    const r = await this.call("count", collection, () => this.client.count(collection, { exact: true, filter }));
+    return r.count;
+  }
+
+  /** Run one request with the retry policy and turn its failure into a StoreError. */
+  private call<T>(what: string, collection: string | undefined, fn: () => Promise<T>, o: { retry?: boolean } = {}): Promise<T> {
+    const where = collection === undefined ? `Qdrant at ${this.url}` : `Qdrant at ${this.url}, collection "${collection}"`;
+    return retrying(what, where, fn, o.retry === false ? { ...this.retry, retries: 0 } : this.retry);
+  }
+}
+
+function asVector(v: unknown): number[] | undefined {
+  return Array.isArray(v) && (v.length === 0 || typeof v[0] === "number") ? (v as number[]) : undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Run `fn`, retrying transient failures with exponential backoff; a StoreError at the end. */
+async function retrying<T>(what: string, where: string, fn: () => Promise<T>, o: RetryOptions): Promise<T> {
+  const retries = o.retries ?? 5;
+  const backoff = o.backoffMs ?? 200;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const status = statusOf(e);
+      const transient = status === undefined || status === 408 || status === 429 || status >= 500;
+      if (!transient || attempt >= retries) {
+        const tries = attempt + 1;
+        const detail = describe(e);
+        const hint = status === undefined
+          ? "check that Qdrant is running and QDRANT_URL is right"
+          : status === 401 || status === 403 ? "check QDRANT_API_KEY"
+          : transient ? "the server is failing; check its logs and rerun (acknowledged points are kept)"
+          : "the request was refused";
+        throw new StoreError(`${where}: ${what} failed after ${tries} ${tries === 1 ? "try" : "tries"}: ${detail}; ${hint}`, { cause: e });
+      }
+      await sleep(Math.min(8000, backoff * 2 ** attempt));
+    }
+  }
+}
+
+function statusOf(e: unknown): number | undefined {
+  const s = (e as { status?: unknown })?.status;
+  if (typeof s === "number") return s;
+  const m = /Unexpected Response: (\d{3})/.exec(e instanceof Error ? e.message : "");
+  return m ? Number(m[1]) : undefined;
+}
+
+function describe(e: unknown): string {
+  const data = (e as { data?: { status?: { error?: string } } })?.data;
+  const status = statusOf(e);
+  if (data?.status?.error) return `${status} ${data.status.error}`;
+  let msg = e instanceof Error ? e.message : String(e);
+  const cause = e instanceof Error ? (e.cause as { code?: string; message?: string } | undefined) : undefined;
+  if (cause?.code) msg += ` (${cause.code})`;
+  else if (cause?.message) msg += ` (${cause.message})`;
+  return msg.split("\n")[0]!;
+}

@@ -100,9 +100,14 @@ export class Kernels {
     return new Kernels(target, instance.exports as unknown as Exports);
   }
 
-  /** Bytes of wasm memory held by blocks and the module. */
+  /** Bytes of wasm linear memory (it grows, never shrinks). */
   get memoryBytes(): number {
     return this.arena.memoryBytes;
+  }
+
+  /** Bytes in live blocks: between calls, only the caller's {@link allocF32} blocks. */
+  get allocatedBytes(): number {
+    return this.arena.allocatedBytes;
   }
 
   /**
@@ -331,7 +336,6 @@ export class Kernels {
     if (nc === 0) return new Float32Array(0);
     return this.call((c) => {
       const cand = c.in(o.candidates);
-      this.checkFinite(cand, nc * dim, o.candidates, dim, where, "candidates");
       const p = c.tmp((1 + extraP) * dim * 4);
       const f = this.arena.f32();
       f.set(view(o.query), p >> 2);
@@ -341,6 +345,9 @@ export class Kernels {
       if (nn) this.checkFinite(ng, nn * dim, o.negatives!, dim, where, "negatives");
       const out = c.tmp(nc * 4);
       this.x.rerankF32(RERANK_CODE[mode], cand, nc, p, 1 + extraP, ng, nn, dim, margin, out);
+      // every mode has d²(x, p) in its score, so a non-finite candidate gives
+      // a non-finite score: checking nc scores spares a scan of nc·dim values
+      if (this.x.countNonFiniteF32(out, nc)) this.checkFinite(cand, nc * dim, o.candidates, dim, where, "candidates");
       return c.outF32(out, nc);
     });
   }

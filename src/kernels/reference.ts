@@ -67,6 +67,10 @@ export interface RefLoss {
   valid: number;
   active: number;
   grad: Float64Array;
+  /** The active triplets [a, p, n] the miner chose (triplet losses only). */
+  triplets: Array<[number, number, number]>;
+  /** What the loss sum was divided by. */
+  denom: number;
 }
 
 // adds w·∂D(i,j)/∂x to grad for both ends; D = d² or d
@@ -111,7 +115,7 @@ export function refContrastiveLoss(x: Vecs, labels: ArrayLike<number>, dim: numb
     }
   }
   for (let k = 0; k < grad.length; k++) grad[k]! /= valid;
-  return { loss: loss / valid, valid, active, grad };
+  return { loss: loss / valid, valid, active, grad, triplets: [], denom: valid };
 }
 
 /** One (a, p, n) triplet's loss, added with its gradient when positive. */
@@ -139,10 +143,14 @@ export function refTripletLoss(
   let loss = 0;
   let valid = 0;
   let active = 0;
+  const triplets: Array<[number, number, number]> = [];
   const take = (a: number, p: number, n: number) => {
     valid++;
     const l = triplet(x, dim, a, p, n, o.margin, squared, grad);
-    if (l > 0) active++;
+    if (l > 0) {
+      active++;
+      triplets.push([a, p, n]);
+    }
     loss += l;
   };
   for (let a = 0; a < b; a++) {
@@ -180,7 +188,21 @@ export function refTripletLoss(
   const denom = mining === "batch-all" && (o.average ?? "active") === "active" ? active : valid;
   const scale = denom > 0 ? 1 / denom : 0;
   for (let k = 0; k < grad.length; k++) grad[k]! *= scale;
-  return { loss: loss * scale, valid, active, grad };
+  return { loss: loss * scale, valid, active, grad, triplets, denom };
+}
+
+/**
+ * The triplet loss with the miner's choice frozen: the mean over the given
+ * active triplets of D(a,p) − D(a,n) + m. Smooth in x, so its finite
+ * differences check the gradient formula without the kinks where a
+ * perturbation would change which triplets are mined or active.
+ */
+export function refFrozenTripletLoss(
+  x: Vecs, dim: number, triplets: Array<[number, number, number]>, denom: number, margin: number, squared: boolean,
+): number {
+  let s = 0;
+  for (const [a, p, n] of triplets) s += D(x, dim, a, p, squared) - D(x, dim, a, n, squared) + margin;
+  return s / denom;
 }
 
 /** Statistics by enumerating every valid triplet: O(N³), for tests and small sets. */

@@ -16,3 +16,9 @@ export { rerankF32 } from "./rerank";
 export function heapBase(): usize {
   return __heap_base;
 }
+
+// Training (issue 3): matrix product, convolution, layers, optimizer.
+export { gemmF32, simdPeakF32 } from "./gemm";
+export { conv3x3F32, conv3x3GradWF32, flipConvF32, addBiasF32, colSumF32 } from "./conv";
+export { leakyReluF32, leakyReluBackF32, maxPool2F32, maxPool2BackF32, transposeF32 } from "./nn";
+export { adamF32 } from "./adam";

@@ -1,0 +1,239 @@
+/**
+ * The trainer's view of the wasm module: a network whose weights, Adam
+ * moments, activations and gradients all stay resident in one Kernels
+ * instance's memory. Per step only the input images come in and the
+ * embeddings go out (and, for data-parallel training, the gradient buffer).
+ *
+ * Memory (all f32, 16-byte aligned arena blocks):
+ *   params, grads, adamM, adamV  [P]  one flat buffer each (layout: train/net.ts)
+ *   acts[i]   [capacity, sizes[i]] the output of layer i−1 (acts[0] = input);
+ *             LeakyReLU works in place, so its output block is its input's
+ *   g0, g1    [capacity, max size]  ping-pong buffers for the backward pass
+ *   col       [h·w, 9·max(cin, cout)] im2col scratch; wtmp [max weight] for
+ *             transposed / flipped weights
+ */
+
+import { InputError } from "../errors.js";
+import type { Kernels } from "./kernels.js";
+import type { NetPlan } from "../train/net.js";
+
+/** Raw exports of assembly/{gemm,conv,nn,adam}.ts. */
+interface NnExports {
+  gemmF32(m: number, n: number, k: number, a: number, sai: number, sak: number, b: number, c: number, acc: number): void;
+  simdPeakF32(iters: number): number;
+  conv3x3F32(x: number, n: number, h: number, w: number, cin: number, cout: number, wt: number, bias: number, y: number, col: number): void;
+  conv3x3GradWF32(x: number, dy: number, n: number, h: number, w: number, cin: number, cout: number, dw: number, db: number, col: number): void;
+  flipConvF32(wt: number, cin: number, cout: number, out: number): void;
+  addBiasF32(y: number, rows: number, c: number, bias: number): void;
+  colSumF32(dy: number, rows: number, c: number, db: number): void;
+  leakyReluF32(y: number, len: number, leak: number): void;
+  leakyReluBackF32(y: number, dy: number, len: number, leak: number): void;
+  maxPool2F32(x: number, n: number, h: number, w: number, c: number, y: number): void;
+  maxPool2BackF32(x: number, y: number, dy: number, n: number, h: number, w: number, c: number, dx: number): void;
+  transposeF32(a: number, rows: number, cols: number, out: number): void;
+  adamF32(p: number, g: number, m: number, v: number, len: number, lrT: number, b1: number, b2: number, epsT: number, decay: number): void;
+}
+
+/** The raw training exports of a Kernels instance. */
+export function nnExports(k: Kernels): NnExports {
+  return k.x as unknown as NnExports;
+}
+
+/** Adam's hyper-parameters. */
+export interface AdamOptions {
+  /** Learning rate. */
+  lr: number;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-8. */
+  eps?: number;
+  /** Decoupled weight decay (AdamW). Default 0. */
+  weightDecay?: number;
+}
+
+/**
+ * A network resident in wasm memory: forward, backward, Adam.
+ * @example
+ * const net = new WasmNet(k, planNet(), 64);
+ * net.setParams(initParams(net.plan, 1));
+ * const emb = net.forward(images, 64);
+ * net.zeroGrads(); net.backward(k.tripletLoss({ embeddings: emb, labels, dim: 64, margin: 0.5 }).grad);
+ * net.adam({ lr: 1e-3 });
+ */
+export class WasmNet {
+  readonly plan: NetPlan;
+  /** Largest batch one forward call takes. */
+  readonly capacity: number;
+  /** Adam steps taken. */
+  step = 0;
+  private readonly k: Kernels;
+  private readonly x: NnExports;
+  private readonly p: number;
+  private readonly g: number;
+  private readonly m: number;
+  private readonly v: number;
+  private readonly acts: number[];
+  private readonly g0: number;
+  private readonly g1: number;
+  private readonly col: number;
+  private readonly wtmp: number;
+  private readonly blocks: number[] = [];
+  private n = 0;
+
+  constructor(k: Kernels, plan: NetPlan, capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new InputError(`WasmNet: capacity must be a positive integer, got ${capacity}`);
+    this.k = k;
+    this.x = nnExports(k);
+    this.plan = plan;
+    this.capacity = capacity;
+    const alloc = (floats: number) => {
+      const ptr = k.arena.alloc(Math.max(1, floats) * 4);
+      this.blocks.push(ptr);
+      k.arena.f32().fill(0, ptr >> 2, (ptr >> 2) + floats);
+      return ptr;
+    };
+    [this.p, this.g, this.m, this.v] = [alloc(plan.params), alloc(plan.params), alloc(plan.params), alloc(plan.params)];
+    this.acts = [alloc(capacity * plan.sizes[0]!)];
+    plan.layers.forEach((l, i) => this.acts.push(l.kind === "lrelu" ? this.acts[i]! : alloc(capacity * plan.sizes[i + 1]!)));
+    const maxSize = Math.max(...plan.sizes);
+    this.g0 = alloc(capacity * maxSize);
+    this.g1 = alloc(capacity * maxSize);
+    let col = 1, wmax = 1;
+    for (const l of plan.layers) {
+      if (l.kind === "conv") {
+        col = Math.max(col, l.h * l.w * 9 * Math.max(l.cin, l.cout));
+        wmax = Math.max(wmax, 9 * l.cin * l.cout);
+      } else if (l.kind === "dense") wmax = Math.max(wmax, l.nin * l.nout);
+    }
+    this.col = alloc(col);
+    this.wtmp = alloc(wmax);
+  }
+
+  /** Copy a full parameter buffer in (length = plan.params). */
+  setParams(params: Float32Array): void {
+    this.checkLen(params, this.plan.params, "params");
+    this.k.arena.f32().set(params, this.p >> 2);
+  }
+
+  /** A copy of the parameters. */
+  getParams(): Float32Array {
+    return this.k.arena.f32().slice(this.p >> 2, (this.p >> 2) + this.plan.params);
+  }
+
+  /** A copy of the accumulated gradient. */
+  getGrads(): Float32Array {
+    return this.k.arena.f32().slice(this.g >> 2, (this.g >> 2) + this.plan.params);
+  }
+
+  /** Replace the gradient (e.g. by the sum over data-parallel workers). */
+  setGrads(grads: Float32Array): void {
+    this.checkLen(grads, this.plan.params, "grads");
+    this.k.arena.f32().set(grads, this.g >> 2);
+  }
+
+  /** Adam state (moments and step) for checkpoints. */
+  getAdamState(): { m: Float32Array; v: Float32Array; step: number } {
+    const f = this.k.arena.f32();
+    const P = this.plan.params;
+    return { m: f.slice(this.m >> 2, (this.m >> 2) + P), v: f.slice(this.v >> 2, (this.v >> 2) + P), step: this.step };
+  }
+
+  /** Restore {@link getAdamState}. */
+  setAdamState(s: { m: Float32Array; v: Float32Array; step: number }): void {
+    this.checkLen(s.m, this.plan.params, "adam m");
+    this.checkLen(s.v, this.plan.params, "adam v");
+    const f = this.k.arena.f32();
+    f.set(s.m, this.m >> 2);
+    f.set(s.v, this.v >> 2);
+    this.step = s.step;
+  }
+
+  zeroGrads(): void {
+    this.k.arena.f32().fill(0, this.g >> 2, (this.g >> 2) + this.plan.params);
+  }
+
+  /**
+   * Embed `n` images (`[n, sizes[0]]`, NHWC floats), keeping the
+   * activations for {@link backward}.
+   * @returns `[n, dim]` embeddings (a copy).
+   */
+  forward(images: Float32Array, n: number): Float32Array {
+    if (!Number.isInteger(n) || n < 1 || n > this.capacity) {
+      throw new InputError(`WasmNet.forward: n must be an integer in [1, ${this.capacity}], got ${n}`);
+    }
+    this.checkLen(images, n * this.plan.sizes[0]!, "images");
+    this.k.arena.f32().set(images, this.acts[0]! >> 2);
+    this.n = n;
+    const x = this.x, leak = this.plan.config.leak;
+    this.plan.layers.forEach((l, i) => {
+      const a = this.acts[i]!, y = this.acts[i + 1]!;
+      if (l.kind === "conv") x.conv3x3F32(a, n, l.h, l.w, l.cin, l.cout, this.p + 4 * l.wOff, this.p + 4 * l.bOff, y, this.col);
+      else if (l.kind === "lrelu") x.leakyReluF32(y, n * l.size, leak);
+      else if (l.kind === "pool") x.maxPool2F32(a, n, l.h, l.w, l.c, y);
+      else {
+        x.gemmF32(n, l.nout, l.nin, a, l.nin, 1, this.p + 4 * l.wOff, y, 0);
+        x.addBiasF32(y, n, l.nout, this.p + 4 * l.bOff);
+      }
+    });
+    const out = this.acts[this.acts.length - 1]! >> 2;
+    return this.k.arena.f32().slice(out, out + n * this.plan.config.dim);
+  }
+
+  /**
+   * Back-propagate ∂loss/∂embeddings of the last {@link forward} batch,
+   * ADDING the parameter gradients to the gradient buffer.
+   */
+  backward(dEmb: Float32Array): void {
+    const n = this.n, dim = this.plan.config.dim;
+    if (n === 0) throw new InputError("WasmNet.backward: call forward first");
+    this.checkLen(dEmb, n * dim, "dEmb");
+    this.k.arena.f32().set(dEmb, this.g0 >> 2);
+    let gOut = this.g0, gIn = this.g1;
+    const x = this.x, leak = this.plan.config.leak, p = this.p, g = this.g;
+    for (let i = this.plan.layers.length - 1; i >= 0; i--) {
+      const l = this.plan.layers[i]!;
+      const a = this.acts[i]!, y = this.acts[i + 1]!;
+      if (l.kind === "lrelu") {
+        x.leakyReluBackF32(y, gOut, n * l.size, leak);
+        continue;
+      }
+      if (l.kind === "conv") {
+        x.conv3x3GradWF32(a, gOut, n, l.h, l.w, l.cin, l.cout, g + 4 * l.wOff, g + 4 * l.bOff, this.col);
+        if (i === 0) break;
+        x.flipConvF32(p + 4 * l.wOff, l.cin, l.cout, this.wtmp);
+        x.conv3x3F32(gOut, n, l.h, l.w, l.cout, l.cin, this.wtmp, 0, gIn, this.col);
+      } else if (l.kind === "pool") {
+        x.maxPool2BackF32(a, y, gOut, n, l.h, l.w, l.c, gIn);
+      } else {
+        x.gemmF32(l.nin, l.nout, n, a, 1, l.nin, gOut, g + 4 * l.wOff, 1);
+        x.colSumF32(gOut, n, l.nout, g + 4 * l.bOff);
+        if (i === 0) break;
+        x.transposeF32(p + 4 * l.wOff, l.nin, l.nout, this.wtmp);
+        x.gemmF32(n, l.nin, l.nout, gOut, l.nout, 1, this.wtmp, gIn, 0);
+      }
+      [gOut, gIn] = [gIn, gOut];
+    }
+  }
+
+  /** One Adam step with the current gradient buffer. */
+  adam(o: AdamOptions): void {
+    const b1 = o.beta1 ?? 0.9, b2 = o.beta2 ?? 0.999, eps = o.eps ?? 1e-8;
+    if (!(o.lr > 0)) throw new InputError(`adam: lr must be > 0, got ${o.lr}`);
+    const t = ++this.step;
+    const c2 = Math.sqrt(1 - b2 ** t);
+    this.x.adamF32(this.p, this.g, this.m, this.v, this.plan.params, (o.lr * c2) / (1 - b1 ** t), b1, b2, eps * c2, o.lr * (o.weightDecay ?? 0));
+  }
+
+  /** Give every block back to the arena. */
+  free(): void {
+    for (const b of this.blocks.splice(0)) this.k.arena.free(b);
+  }
+
+  private checkLen(a: Float32Array, want: number, name: string): void {
+    if (!(a instanceof Float32Array) || a.length !== want) {
+      throw new InputError(`WasmNet: ${name} must be a Float32Array of length ${want}, got ${a instanceof Float32Array ? a.length : typeof a}`);
+    }
+  }
+}

@@ -439,6 +439,8 @@ class Call {
 
   in(x: F32Input): number {
     if (!(x instanceof Float32Array)) return x.ptr;
+    // a view into wasm memory (e.g. a subarray of a KernelF32 view) is read in place
+    if (x.buffer === this.arena.memory.buffer) return x.byteOffset;
     const p = this.tmp(x.length * 4);
     this.arena.f32().set(x, p >> 2);
     return p;

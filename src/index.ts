@@ -5,3 +5,5 @@ export * from "./model/preprocess.js";
 export * from "./model/decode.js";
 export * from "./data/walk.js";
 export * from "./store/qdrant.js";
+export * from "./model/encoder.js";
+export * from "./ingest/index.js";

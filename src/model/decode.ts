@@ -7,7 +7,7 @@
  */
 
 import { readFile } from "node:fs/promises";
-import sharp from "sharp";
+import type SharpT from "sharp";
 import { DataError } from "../errors.js";
 import type { Pixels } from "./preprocess.js";
 
@@ -33,6 +33,7 @@ export const DEFAULT_PIXEL_LIMIT = 100_000_000;
 
 /** Decoded pixels plus what the payload records. */
 export interface DecodedImage extends Pixels {
+  data: Uint8Array;
   channels: 1 | 3;
   /** sharp's name for the input format: jpeg, png, webp, gif, tiff, heif… */
   format: string;
@@ -56,6 +57,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   const where = options.where ?? "<buffer>";
   const limit = options.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
   if (bytes.length === 0) throw new ImageError(where, "empty", "the file is empty (0 bytes); re-export or remove it");
+  const sharp = await loadSharp();
   try {
     const base = sharp(bytes, { limitInputPixels: limit, failOn: "error", pages: 1, sequentialRead: true });
     const meta = await base.metadata();
@@ -100,6 +102,13 @@ export async function readImageFile(path: string): Promise<Uint8Array> {
     const code = (e as NodeJS.ErrnoException).code ?? "error";
     throw new ImageError(path, "unreadable", `cannot be read (${code}); check that it exists and its permissions`, { cause: e });
   }
+}
+
+let sharpModule: Promise<typeof SharpT> | undefined;
+/** sharp is loaded on first use, so commands that never decode do not pay for libvips. */
+function loadSharp(): Promise<typeof SharpT> {
+  sharpModule ??= import("sharp").then((m) => m.default);
+  return sharpModule;
 }
 
 function classify(where: string, e: unknown, limit: number): ImageError {

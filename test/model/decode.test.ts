@@ -32,7 +32,7 @@ describe("decodeImage", () => {
     const stored = await sharp(await readFile(join(dir, "a/rotated.jpg"))).raw().toBuffer({ resolveWithObject: true });
     expect([stored.info.width, stored.info.height]).toEqual([40, 24]);
     // top-left of the upright image is the stored bottom-left
-    const at = (d: Uint8Array, w: number, x: number, y: number) => d[(y * w + x) * 3]!;
+    const at = (d: ArrayLike<number>, w: number, x: number, y: number) => d[(y * w + x) * 3]!;
     expect(Math.abs(at(upright.data, 24, 0, 0) - at(stored.data, 40, 0, 23))).toBeLessThanOrEqual(2);
   });
 

@@ -1,0 +1,87 @@
+/**
+ * The contract of {@link ingest}: options, progress events (a union on
+ * `status`) and the summary.
+ */
+
+import type { Encoder, Device, Logger } from "../model/encoder.js";
+import type { ImageErrorReason } from "../model/decode.js";
+import type { QdrantStore } from "../store/qdrant.js";
+
+export interface IngestOptions {
+  /** The image folder; labels are its first-level sub-folder names. */
+  dir: string;
+  /** Qdrant collection; created with the model's size and distance when missing. */
+  collection: string;
+  /** A model card path ("models/NAME.json") or a loaded {@link Encoder}. */
+  model: string | Encoder;
+  /** A connected store (Qdrant or the embedded store). */
+  store: QdrantStore;
+  /** Re-embed and overwrite images already stored. Default false. */
+  force?: boolean;
+  /** Throw an {@link IngestStrictError} at the end when any file was skipped. Default false. */
+  strict?: boolean;
+  /** Images per inference batch and per upsert request. Default 64. */
+  batchSize?: number;
+  /** Decode worker threads. Default: the number of cores (at most 16). */
+  workers?: number;
+  /** Concurrent upsert requests (streams). Default 2. */
+  upsertStreams?: number;
+  /** Inference device when `model` is a path. Default "auto". */
+  device?: Device;
+  /** onnxruntime CPU threads when `model` is a path. */
+  threads?: number;
+  /** Refuse images above this many pixels. Default 100,000,000. */
+  pixelLimit?: number;
+  /** Shards when the collection is created (Qdrant clusters). */
+  shards?: number;
+  /** Replicas when the collection is created (Qdrant clusters). */
+  replicas?: number;
+  /** Warnings (e.g. the CUDA fallback). */
+  logger?: Logger;
+  /** Progress events. */
+  onProgress?: (event: IngestEvent) => void;
+}
+
+/** A file that was not ingested, and why. */
+export interface SkippedFile {
+  /** Relative to `dir`. */
+  path: string;
+  reason: ImageErrorReason;
+  message: string;
+}
+
+export interface IngestCounts {
+  /** Files found so far by the walk. */
+  found: number;
+  /** Files finished (ingested + alreadyPresent + duplicates + skipped). */
+  done: number;
+  ingested: number;
+  alreadyPresent: number;
+  duplicates: number;
+  skipped: number;
+}
+
+export interface IngestSummary {
+  collection: string;
+  model: string;
+  device: "cuda" | "cpu";
+  /** Whether this run created the collection. */
+  created: boolean;
+  /** Newly embedded and stored (or re-embedded with `force`). */
+  ingested: number;
+  /** Skipped because a point with the same id was stored already. */
+  alreadyPresent: number;
+  /** Files with the same bytes as another file of this run (stored once). */
+  duplicates: number;
+  skipped: SkippedFile[];
+  /** Files looked at. */
+  files: number;
+  seconds: number;
+}
+
+/** Progress events, discriminated on `status`. */
+export type IngestEvent =
+  | { status: "start"; collection: string; model: string; device: "cuda" | "cpu"; created: boolean; workers: number }
+  | ({ status: "progress"; walkDone: boolean; seconds: number } & IngestCounts)
+  | ({ status: "skip" } & SkippedFile)
+  | { status: "done"; summary: IngestSummary };

@@ -219,6 +219,59 @@ export class QdrantStore {
     return res.points.map((p) => ({ id: p.id, score: p.score, payload: p.payload ?? undefined, vector: asVector(p.vector) }));
   }
 
+  /**
+   * Many nearest-neighbour searches in one request (the Query API's batch form).
+   * Each search may name its own vector or id; limit, filter and with_* are shared.
+   */
+  async nearestBatch(o: Omit<NearestOptions, "vector" | "id"> & { queries: Array<{ vector?: number[] | Float32Array; id?: PointId }> }): Promise<StoreHit[][]> {
+    const searches = o.queries.map((q, i) => {
+      if ((q.vector === undefined) === (q.id === undefined)) throw new InputError(`nearestBatch: query ${i} must have exactly one of vector or id`);
+      return {
+        query: q.vector !== undefined ? Array.from(q.vector) : q.id!, limit: o.limit ?? 10, filter: o.filter,
+        with_payload: o.withPayload ?? true, with_vector: o.withVector ?? false,
+      };
+    });
+    if (searches.length === 0) return [];
+    const res = await this.call("query batch", o.collection, () => this.client.queryBatch(o.collection, { searches }));
+    return res.map((r) => r.points.map((p) => ({ id: p.id, score: p.score, payload: p.payload ?? undefined, vector: asVector(p.vector) })));
+  }
+
+  /**
+   * Recommend: points near the positive examples and away from the negative
+   * ones (vectors or ids), through the Query API's `recommend` query.
+   */
+  async recommend(o: Omit<NearestOptions, "vector" | "id"> & {
+    positive: Array<PointId | number[]>; negative?: Array<PointId | number[]>; strategy?: "average_vector" | "best_score";
+  }): Promise<StoreHit[]> {
+    if (o.positive.length === 0) throw new InputError("recommend: pass at least one positive example");
+    const res = await this.call("recommend", o.collection, () => this.client.query(o.collection, {
+      query: { recommend: { positive: o.positive, negative: o.negative ?? [], strategy: o.strategy ?? "average_vector" } },
+      limit: o.limit ?? 10, filter: o.filter, with_payload: o.withPayload ?? true, with_vector: o.withVector ?? false,
+    }));
+    return res.points.map((p) => ({ id: p.id, score: p.score, payload: p.payload ?? undefined, vector: asVector(p.vector) }));
+  }
+
+  /** Every point of a collection (optionally filtered), page by page. */
+  async *scroll(collection: string, o: { filter?: StoreFilter; withVector?: boolean; pageSize?: number } = {}): AsyncGenerator<StoreHit[]> {
+    let offset: PointId | undefined | null = undefined;
+    do {
+      const page = await this.call("scroll", collection, () => this.client.scroll(collection, {
+        limit: o.pageSize ?? 1000, offset: offset ?? undefined, filter: o.filter, with_payload: true, with_vector: o.withVector ?? false,
+      }));
+      yield page.points.map((p) => ({ id: p.id, score: 0, payload: p.payload ?? undefined, vector: asVector(p.vector) }));
+      offset = page.next_page_offset as PointId | null | undefined;
+    } while (offset !== null && offset !== undefined);
+  }
+
+  /** The collection's vector size and distance, or null when it does not exist. */
+  async collectionInfo(collection: string): Promise<{ size: number; distance: string; points: number } | null> {
+    const exists = await this.call("collection exists", collection, () => this.client.collectionExists(collection));
+    if (!exists.exists) return null;
+    const info = await this.call("get collection", collection, () => this.client.getCollection(collection));
+    const v = info.config.params.vectors as { size?: number; distance?: string } | undefined;
+    return { size: v?.size ?? 0, distance: v?.distance ?? "", points: info.points_count ?? 0 };
+  }
+
   /** Exact number of points (optionally matching a filter). */
   async count(collection: string, filter?: StoreFilter): Promise<number> {
     const r = await this.call("count", collection, () => this.client.count(collection, { exact: true, filter }));

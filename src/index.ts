@@ -7,3 +7,8 @@ export * from "./data/walk.js";
 export * from "./store/qdrant.js";
 export * from "./model/encoder.js";
 export * from "./ingest/index.js";
+export * from "./store/embedded-store.js";
+export * from "./search/search.js";
+export * from "./search/query.js";
+export * from "./eval/metrics.js";
+export * from "./eval/exact.js";

@@ -1,0 +1,141 @@
+/**
+ * Similarity search: a first stage in Qdrant (nearest, or recommend when
+ * examples steer it), then an optional re-rank of an oversampled candidate
+ * pool on the kernels with full-precision vectors.
+ */
+
+import { InputError } from "../errors.js";
+import { Kernels, RERANK_MODES } from "../kernels/index.js";
+import type { Encoder } from "../model/encoder.js";
+import type { PointId, QdrantStore, StoreFilter, StoreHit } from "../store/qdrant.js";
+import { resolveQueries, type QuerySpec } from "./query.js";
+
+/** `none` keeps Qdrant's order; the others re-rank on the kernels (DESIGN.md). */
+export const RERANK = ["none", ...RERANK_MODES] as const;
+export type Rerank = (typeof RERANK)[number];
+
+export interface SearchOptions {
+  store: QdrantStore;
+  collection: string;
+  /** The query: an image file, a stored point id, or a vector. */
+  query: QuerySpec;
+  /** More examples of what is wanted (images or ids). */
+  positives?: QuerySpec[];
+  /** Examples of what is not wanted. */
+  negatives?: QuerySpec[];
+  /** Results to return. Default 10. */
+  k?: number;
+  /** Default "none". */
+  rerank?: Rerank;
+  /** Candidates fetched = oversample × k when re-ranking. Default 4 (1 without re-rank). */
+  oversample?: number;
+  /** A Qdrant filter applied in the first stage. */
+  filter?: StoreFilter;
+  /** Contrastive re-rank margin. Default: the model card's training margin, else 1. */
+  margin?: number;
+  /** Needed when a query or example is an image. */
+  encoder?: Encoder;
+  /** Default: a release instance loaded on first use. */
+  kernels?: Kernels;
+}
+
+export interface SearchHit {
+  rank: number;
+  id: PointId;
+  /** The re-rank score when re-ranked (higher is better), else Qdrant's score. */
+  score: number;
+  /** Qdrant's score for the same point. */
+  storeScore: number;
+  label?: string;
+  path?: string;
+  payload?: Record<string, unknown>;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** Candidates the first stage returned. */
+  candidates: number;
+  timings: { embedMs: number; searchMs: number; rerankMs: number };
+}
+
+let shared: Promise<Kernels> | undefined;
+
+/**
+ * Search a collection.
+ * @example
+ * const r = await search({ store, collection: "fashion", encoder, query: { image: "shoe.png" }, rerank: "exact" });
+ * for (const h of r.hits) console.log(h.rank, h.score, h.label, h.path);
+ * @throws InputError for bad options, an unknown id or a vector of the wrong size; StoreError when Qdrant fails.
+ */
+export async function search(o: SearchOptions): Promise<SearchResult> {
+  const k = o.k ?? 10;
+  if (!Number.isInteger(k) || k < 1 || k > 10_000) throw new InputError(`search: k must be an integer in [1, 10000], got ${o.k}`);
+  const rerank = o.rerank ?? "none";
+  if (!RERANK.includes(rerank)) {
+    throw new InputError(`search: unsupported rerank ${JSON.stringify(rerank)}. Should be one of: ${RERANK.map((r) => `"${r}"`).join(", ")}`);
+  }
+  const oversample = o.oversample ?? (rerank === "none" ? 1 : 4);
+  if (!(Number.isFinite(oversample) && oversample >= 1 && oversample <= 1000)) {
+    throw new InputError(`search: oversample must be a number in [1, 1000], got ${o.oversample}`);
+  }
+  const info = await o.store.collectionInfo(o.collection);
+  if (!info) throw new InputError(`search: collection "${o.collection}" does not exist; ingest images into it first (margin ingest DIR --collection ${o.collection})`);
+  const cosine = info.distance === "Cosine";
+
+  const t0 = performance.now();
+  const resolved = await resolveQueries({
+    store: o.store, collection: o.collection, dim: info.size, encoder: o.encoder, normalize: cosine,
+    query: o.query, positives: o.positives ?? [], negatives: o.negatives ?? [],
+  });
+  const t1 = performance.now();
+
+  const limit = Math.ceil(k * (rerank === "none" ? 1 : oversample));
+  const steer = resolved.positives.length + resolved.negatives.length > 0;
+  const first: StoreHit[] = steer
+    ? await o.store.recommend({
+      collection: o.collection, limit, filter: o.filter, withVector: rerank !== "none",
+      positive: [resolved.query.ref, ...resolved.positives.map((p) => p.ref)],
+      negative: resolved.negatives.map((n) => n.ref),
+    })
+    : await o.store.nearest({
+      collection: o.collection, limit, filter: o.filter, withVector: rerank !== "none",
+      ...(resolved.query.id !== undefined ? { id: resolved.query.id } : { vector: resolved.query.vector }),
+    });
+  const t2 = performance.now();
+
+  let order = first.map((h, i) => ({ hit: h, score: h.score, i }));
+  if (rerank !== "none" && first.length > 0) {
+    const kernels = o.kernels ?? (await (shared ??= Kernels.load()));
+    const dim = info.size;
+    const cand = new Float32Array(first.length * dim);
+    first.forEach((h, i) => {
+      if (!h.vector || h.vector.length !== dim) {
+        throw new InputError(`search: point ${h.id} came back without its ${dim}-d vector; the collection must store a single unnamed vector`);
+      }
+      cand.set(h.vector, i * dim);
+    });
+    const scores = kernels.rerank({
+      mode: rerank, query: resolved.query.vector, candidates: cand, dim,
+      positives: stack(resolved.positives.map((p) => p.vector), dim),
+      negatives: stack(resolved.negatives.map((n) => n.vector), dim),
+      margin: o.margin ?? o.encoder?.card.training?.margin ?? 1,
+    });
+    const top = kernels.topK({ scores, k: Math.min(k, first.length), largest: true });
+    order = Array.from(top.indices, (i, r) => ({ hit: first[i]!, score: top.values[r]!, i }));
+  }
+  const t3 = performance.now();
+
+  const hits = order.slice(0, k).map(({ hit, score }, r) => ({
+    rank: r + 1, id: hit.id, score, storeScore: hit.score,
+    label: typeof hit.payload?.label === "string" ? hit.payload.label : undefined,
+    path: typeof hit.payload?.path === "string" ? hit.payload.path : undefined,
+    payload: hit.payload,
+  }));
+  return { hits, candidates: first.length, timings: { embedMs: t1 - t0, searchMs: t2 - t1, rerankMs: t3 - t2 } };
+}
+
+function stack(vs: Float32Array[], dim: number): Float32Array {
+  const out = new Float32Array(vs.length * dim);
+  vs.forEach((v, i) => out.set(v, i * dim));
+  return out;
+}

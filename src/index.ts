@@ -12,3 +12,4 @@ export * from "./search/search.js";
 export * from "./search/query.js";
 export * from "./eval/metrics.js";
 export * from "./eval/exact.js";
+export * from "./store/embedded-store.js";

@@ -16,6 +16,7 @@ export interface Command {
 /** Commands load lazily, so `margin store` does not load onnxruntime. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import("./demo.js")).default,
+  store: async () => (await import("./store.js")).default,
   serve: async () => (await import("./serve.js")).default,
   search: async () => (await import("./search.js")).default,
   ingest: async () => (await import("./ingest.js")).default,

@@ -1,0 +1,64 @@
+/** `margin store`: run the embedded Qdrant-compatible store in the foreground. */
+
+import { startEmbeddedStore, UsageError } from "../index.js";
+import type { Command } from "./main.js";
+import { num, parse } from "./args.js";
+
+const help = `margin store: serve a data folder over Qdrant's REST API (the embedded store)
+
+Usage: margin store [options]
+
+  --path DIR        data folder (default .margin/store)
+  --port N          TCP port (default 6333, Qdrant's; 0 picks a free one)
+  --host H          interface to bind (default 127.0.0.1, this machine only)
+  --api-key KEY     require this key in the api-key header of every request
+  --cors ORIGIN     allow browser requests from ORIGIN (default: no CORS)
+  --json            print the address as one JSON line
+  --verbose         print error causes
+
+Point any Qdrant client at the printed URL, e.g. QDRANT_URL=http://127.0.0.1:6333.
+Writes sent with wait=true are on disk before they are answered. Stop with Ctrl-C.`;
+
+const command: Command = {
+  summary: "run the embedded Qdrant-compatible store",
+  help,
+  async run(argv) {
+    const { values, positionals } = parse("store", argv, {
+      path: { type: "string" }, port: { type: "string" }, host: { type: "string" },
+      "api-key": { type: "string" }, cors: { type: "string" },
+    });
+    if (positionals.length) throw new UsageError(`margin store: takes no positional arguments, got "${positionals[0]}"; use --path DIR`);
+    const port = num("store", "port", values.port as string | undefined, 6333, { integer: true, min: 0, max: 65535 });
+    const path = (values.path as string | undefined) ?? ".margin/store";
+    const apiKey = values["api-key"] as string | undefined;
+    if (apiKey === "") throw new UsageError("margin store: --api-key must not be empty");
+    const t0 = Date.now();
+    const running = await startEmbeddedStore({
+      path, port, host: values.host as string | undefined, apiKey, cors: values.cors as string | undefined,
+      onWarning: (m) => console.error(`margin store: warning: ${m}`),
+    });
+    const names = running.store.names();
+    const points = names.reduce((s, n) => s + running.store.get(n).count, 0);
+    if (values.json) console.log(JSON.stringify({ url: running.url, path, collections: names.length, points }));
+    else {
+      console.log(`margin store: ${names.length} collection(s), ${points} point(s) recovered from ${path} in ${Date.now() - t0} ms`);
+      console.log(`margin store: listening on ${running.url}${apiKey ? " (api-key required)" : ""}; Ctrl-C to stop`);
+    }
+    await new Promise<void>((resolve) => {
+      const stop = (sig: string) => {
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onTerm);
+        if (!values.json) console.log(`margin store: ${sig}, flushing and closing`);
+        resolve();
+      };
+      const onInt = () => stop("SIGINT");
+      const onTerm = () => stop("SIGTERM");
+      process.on("SIGINT", onInt);
+      process.on("SIGTERM", onTerm);
+    });
+    await running.close();
+    if (!values.json) console.log("margin store: closed");
+    return 0;
+  },
+};
+export default command;

@@ -1,0 +1,215 @@
+/**
+ * The REST endpoints: Qdrant's paths, bodies and results. Each handler gets
+ * the store, the path parameters, the query string and the parsed body, and
+ * returns the `result` (the server wraps it as `{ result, status, time }`).
+ */
+
+import type { Distance } from "./collection.js";
+import { DISTANCES } from "./collection.js";
+import { badRequest, notFound, show } from "./errors.js";
+import { compileFilter } from "./filter.js";
+import { compareIds, parseId, parseIds } from "./ids.js";
+import { checkPayloadTargets, parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
+import { parseWithPayload } from "./payload.js";
+import { parseQuery, parseRecommend, parseSearch, runQuery } from "./query.js";
+import type { EmbeddedStore } from "./store.js";
+import { pointView } from "./views.js";
+
+/** What a handler receives. */
+export interface Ctx {
+  store: EmbeddedStore;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+}
+export type Handler = (c: Ctx) => unknown;
+
+/** Qdrant's server version this store answers with: the client checks major.minor against its own. */
+export const QDRANT_VERSION = "1.18.0";
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function wait(c: Ctx): boolean {
+  const w = c.query.get("wait");
+  if (w === null || w === "false") return false;
+  if (w === "true") return true;
+  throw badRequest(`query parameter wait must be true or false, got "${w}"`);
+}
+
+function info(c: Ctx) {
+  const col = c.store.get(c.params.name!);
+  const schema: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(col.indexes)) schema[k] = { data_type: typeof v === "string" ? v : (v as { type?: string })?.type ?? "keyword", params: isObject(v) ? v : undefined, points: col.count };
+  return {
+    status: "green", optimizer_status: "ok", indexed_vectors_count: 0, points_count: col.count, segments_count: 1,
+    config: {
+      params: { vectors: { size: col.dim, distance: col.distance }, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: false },
+      hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000, max_indexing_threads: 0, on_disk: false },
+      optimizer_config: {
+        deleted_threshold: 0.2, vacuum_min_vector_number: 1000, default_segment_number: 0, max_segment_size: null,
+        memmap_threshold: null, indexing_threshold: 20000, flush_interval_sec: 5, max_optimization_threads: null,
+      },
+      wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
+      quantization_config: null,
+      strict_mode_config: { enabled: false },
+    },
+    payload_schema: schema,
+  };
+}
+
+async function create(c: Ctx) {
+  const v = c.body.vectors;
+  if (!isObject(v)) throw badRequest(`the body must hold "vectors": {"size": n, "distance": "Cosine" | "Euclid" | "Dot" | "Manhattan"}, got ${show(v)}`);
+  if (!("size" in v) && !("distance" in v)) {
+    throw badRequest(`named vectors (${Object.keys(v).map((k) => `"${k}"`).join(", ")}) are not supported by the embedded store; create one unnamed vector: "vectors": {"size": n, "distance": "Cosine"}`);
+  }
+  if (typeof v.size !== "number" || !Number.isInteger(v.size) || v.size < 1 || v.size > 65536) {
+    throw badRequest(`vectors.size must be an integer in [1, 65536], got ${show(v.size)}`);
+  }
+  if (!DISTANCES.includes(v.distance as Distance)) {
+    throw badRequest(`unsupported vectors.distance ${show(v.distance)}. Should be one of: ${DISTANCES.map((d) => `"${d}"`).join(", ")}`);
+  }
+  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance);
+  return true;
+}
+
+async function upsert(c: Ctx) {
+  const col = c.store.get(c.params.name!);
+  return c.store.write(col.name, [parseUpsert(col, c.body, "body")], wait(c));
+}
+
+function payloadOp(kind: "set_payload" | "overwrite_payload" | "delete_payload" | "clear_payload"): Handler {
+  return async (c) => {
+    const col = c.store.get(c.params.name!);
+    const ops = [parsePayloadOp(kind, c.body, "body")];
+    checkPayloadTargets(col, ops);
+    return c.store.write(col.name, ops, wait(c));
+  };
+}
+
+function retrieve(c: Ctx) {
+  const col = c.store.get(c.params.name!);
+  const ids = parseIds(c.body.ids, "ids");
+  const sel = parseWithPayload(c.body.with_payload, true, "with_payload");
+  const wv = c.body.with_vector ?? c.body.with_vectors;
+  const out = [];
+  for (const id of ids) {
+    const r = col.row(id);
+    if (r !== undefined) out.push(pointView(col, r, sel, wv === true || (Array.isArray(wv) && wv.length > 0)));
+  }
+  return out;
+}
+
+function scroll(c: Ctx) {
+  const col = c.store.get(c.params.name!);
+  const b = c.body;
+  if (b.order_by !== undefined && b.order_by !== null) throw badRequest(`order_by is not supported by the embedded store; scroll returns points in id order`);
+  const limit = b.limit ?? 10;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) throw badRequest(`limit must be an integer >= 1, got ${show(limit)}`);
+  const pred = compileFilter(b.filter, "filter");
+  const sel = parseWithPayload(b.with_payload, true, "with_payload");
+  const wv = b.with_vector ?? b.with_vectors;
+  const ids = col.sortedIds();
+  let i = 0;
+  if (b.offset !== undefined && b.offset !== null) {
+    const from = parseId(b.offset, "offset");
+    let lo = 0, hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareIds(ids[mid]!, from) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    i = lo;
+  }
+  const points = [];
+  let next = null;
+  for (; i < ids.length; i++) {
+    const r = col.row(ids[i]!)!;
+    if (pred && !pred(col.payloadAt(r), ids[i]!)) continue;
+    if (points.length === limit) {
+      next = ids[i]!;
+      break;
+    }
+    points.push(pointView(col, r, sel, wv === true || (Array.isArray(wv) && wv.length > 0)));
+  }
+  return { points, next_page_offset: next };
+}
+
+function searches(c: Ctx): Record<string, unknown>[] {
+  const s = c.body.searches;
+  if (!Array.isArray(s) || !s.every(isObject)) throw badRequest(`the body must hold "searches": [{...}, ...], got ${show(s)}`);
+  return s as Record<string, unknown>[];
+}
+
+const col = (c: Ctx) => c.store.get(c.params.name!);
+
+/** [method, path pattern, handler]; `:x` is a path parameter. Static segments win over parameters. */
+export const ROUTES: [string, string, Handler][] = [
+  ["GET", "/collections", (c) => ({ collections: c.store.names().map((name) => ({ name })) })],
+  ["GET", "/collections/:name", info],
+  ["PUT", "/collections/:name", create],
+  ["PATCH", "/collections/:name", (c) => (col(c), true)],
+  ["DELETE", "/collections/:name", (c) => c.store.deleteCollection(c.params.name!)],
+  ["GET", "/collections/:name/exists", (c) => ({ exists: c.store.has(c.params.name!) })],
+  ["PUT", "/collections/:name/index", (c) => {
+    const fc = col(c);
+    const f = c.body.field_name;
+    if (typeof f !== "string" || !f) throw badRequest(`field_name must be a payload key, got ${show(f)}`);
+    c.store.setIndex(fc.name, f, c.body.field_schema ?? "keyword");
+    return { operation_id: fc.lastOp, status: "completed" };
+  }],
+  ["DELETE", "/collections/:name/index/:field", (c) => {
+    const fc = col(c);
+    c.store.setIndex(fc.name, c.params.field!, null);
+    return { operation_id: fc.lastOp, status: "completed" };
+  }],
+  ["PUT", "/collections/:name/points", upsert],
+  ["POST", "/collections/:name/points", retrieve],
+  ["POST", "/collections/:name/points/delete", async (c) => {
+    const fc = col(c);
+    return c.store.write(fc.name, [{ type: "delete", sel: parseSelector(c.body, "body") }], wait(c));
+  }],
+  ["PUT", "/collections/:name/points/payload", payloadOp("overwrite_payload")],
+  ["POST", "/collections/:name/points/payload", payloadOp("set_payload")],
+  ["POST", "/collections/:name/points/payload/delete", payloadOp("delete_payload")],
+  ["POST", "/collections/:name/points/payload/clear", payloadOp("clear_payload")],
+  ["POST", "/collections/:name/points/batch", async (c) => {
+    const fc = col(c);
+    const ops = parseBatch(fc, c.body);
+    checkPayloadTargets(fc, ops);
+    const r = await c.store.write(fc.name, ops, wait(c));
+    return ops.map(() => r);
+  }],
+  ["POST", "/collections/:name/points/scroll", scroll],
+  ["POST", "/collections/:name/points/count", (c) => {
+    const fc = col(c);
+    const pred = compileFilter(c.body.filter, "filter");
+    return { count: pred ? fc.rowsWhere(pred).length : fc.count };
+  }],
+  ["POST", "/collections/:name/points/query", (c) => ({ points: runQuery(col(c), parseQuery(col(c), c.body, "body")) })],
+  ["POST", "/collections/:name/points/query/batch", (c) => {
+    const fc = col(c);
+    const plans = searches(c).map((s, i) => parseQuery(fc, s, `searches[${i}]`));
+    return plans.map((p) => ({ points: runQuery(fc, p) }));
+  }],
+  ["POST", "/collections/:name/points/search", (c) => runQuery(col(c), parseSearch(col(c), c.body, "body"))],
+  ["POST", "/collections/:name/points/search/batch", (c) => {
+    const fc = col(c);
+    return searches(c).map((s, i) => parseSearch(fc, s, `searches[${i}]`)).map((p) => runQuery(fc, p));
+  }],
+  ["POST", "/collections/:name/points/recommend", (c) => runQuery(col(c), parseRecommend(col(c), c.body, "body"))],
+  ["POST", "/collections/:name/points/recommend/batch", (c) => {
+    const fc = col(c);
+    return searches(c).map((s, i) => parseRecommend(fc, s, `searches[${i}]`)).map((p) => runQuery(fc, p));
+  }],
+  ["GET", "/collections/:name/points/:id", (c) => {
+    const fc = col(c);
+    const raw = c.params.id!;
+    const id = parseId(/^\d+$/.test(raw) ? Number(raw) : raw, "point id");
+    const r = fc.row(id);
+    if (r === undefined) throw notFound(`No point with id ${id} found`);
+    return pointView(fc, r, parseWithPayload(true, true, ""), true);
+  }],
+];

@@ -1,0 +1,180 @@
+/**
+ * The HTTP side: node:http, Qdrant's envelopes (`{ result, status: "ok",
+ * time }`, errors `{ status: { error }, time }`), a body limit (413), an
+ * optional API key (401), optional CORS, and the route table of routes.ts.
+ * Handlers run one at a time per event-loop turn, so a request validates
+ * and applies without interleaving with another.
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { timingSafeEqual } from "node:crypto";
+import { HttpError } from "./errors.js";
+import { type Ctx, type Handler, QDRANT_VERSION, ROUTES } from "./routes.js";
+import type { EmbeddedStore } from "./store.js";
+
+/** Options of {@link createStoreServer}. */
+export interface ServerOptions {
+  /** Require this key in the `api-key` header (or `Authorization: Bearer`). Default: none. */
+  apiKey?: string;
+  /** Largest request body in bytes; larger gets 413. Default 32 MiB, as Qdrant. */
+  maxBodyBytes?: number;
+  /** Send `Access-Control-Allow-Origin: <cors>` and answer preflights. Default: no CORS headers. */
+  cors?: string;
+  /** Called with a request that failed inside the store (a 500). */
+  onError?: (e: unknown) => void;
+}
+
+interface Compiled {
+  method: string;
+  re: RegExp;
+  names: string[];
+  statics: number;
+  handler: Handler;
+}
+
+const TABLE: Compiled[] = ROUTES.map(([method, path, handler]) => {
+  const names: string[] = [];
+  const parts = path.split("/").slice(1);
+  const re = new RegExp(
+    "^" + parts.map((p) => (p.startsWith(":") ? (names.push(p.slice(1)), "/([^/]+)") : `/${p}`)).join("") + "/?$",
+  );
+  return { method, re, names, statics: parts.filter((p) => !p.startsWith(":")).length, handler };
+}).sort((a, b) => b.statics - a.statics);
+
+const HEALTH: Record<string, string> = { "/healthz": "healthz check passed", "/livez": "healthz check passed", "/readyz": "all shards are ready" };
+
+function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+function fail(res: ServerResponse, status: number, error: string, t0: bigint, extra?: Record<string, string>): void {
+  send(res, status, { status: { error }, time: seconds(t0) }, extra);
+}
+
+function seconds(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+function keyMatches(req: IncomingMessage, key: string): boolean {
+  const auth = req.headers.authorization;
+  const given = (req.headers["api-key"] as string | undefined) ?? (auth?.startsWith("Bearer ") ? auth.slice(7) : undefined);
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(key);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Read the body up to `limit` bytes; null when it was larger (the rest is drained). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      if (!over) chunks.push(c);
+      else if (size > 4 * limit) req.destroy(); // a client that keeps pushing: stop reading
+    });
+    req.on("end", () => resolve(over ? null : Buffer.concat(chunks)));
+    req.on("error", reject);
+    req.on("close", () => over && resolve(null));
+  });
+}
+
+/** An http.Server answering Qdrant's REST API from `store`. */
+export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}): Server {
+  const limit = opts.maxBodyBytes ?? 32 * 2 ** 20;
+  const cors: Record<string, string> = opts.cors
+    ? { "access-control-allow-origin": opts.cors, "access-control-allow-headers": "content-type, api-key, authorization", "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE" }
+    : {};
+  return createServer((req, res) => {
+    const t0 = process.hrtime.bigint();
+    for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+    handle(req, res, t0).catch((e) => {
+      opts.onError?.(e);
+      if (!res.headersSent) fail(res, 500, `Service internal error: ${(e as Error).message}`, t0);
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, t0: bigint): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    if (opts.cors && method === "OPTIONS") {
+      res.writeHead(204).end();
+      return;
+    }
+    if (method === "GET" && HEALTH[path]) {
+      res.writeHead(200, { "content-type": "text/plain" }).end(HEALTH[path]);
+      return;
+    }
+    if (opts.apiKey !== undefined && !keyMatches(req, opts.apiKey)) {
+      req.resume();
+      fail(res, 401, "Must provide an API key or an Authorization bearer token", t0);
+      return;
+    }
+    if (method === "GET" && path === "/") {
+      req.resume();
+      send(res, 200, { title: "qdrant - vector search engine", version: QDRANT_VERSION, commit: null, margin: "embedded store" });
+      return;
+    }
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      fail(res, 413, `Payload too large: the body is ${declared} bytes and the limit is ${limit}; send fewer points per request`, t0, { connection: "close" });
+      return;
+    }
+    let route: Compiled | undefined;
+    let match: RegExpExecArray | null = null;
+    let pathKnown = false;
+    for (const r of TABLE) {
+      const m = r.re.exec(path);
+      if (!m) continue;
+      pathKnown = true;
+      if (r.method === method) {
+        route = r;
+        match = m;
+        break;
+      }
+    }
+    if (!route || !match) {
+      req.resume();
+      if (pathKnown) fail(res, 405, `Method ${method} is not allowed on ${path}`, t0);
+      else fail(res, 404, `Not found: no endpoint ${method} ${path} in the embedded store (it speaks the collections and points API of Qdrant)`, t0);
+      return;
+    }
+    const raw = await readBody(req, limit);
+    if (raw === null) {
+      fail(res, 413, `Payload too large: the body is over the limit of ${limit} bytes; send fewer points per request`, t0, { connection: "close" });
+      return;
+    }
+    let body: unknown = {};
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch (e) {
+        fail(res, 400, `Format error in JSON body: ${(e as Error).message}`, t0);
+        return;
+      }
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      fail(res, 400, `Format error in JSON body: expected a JSON object, got ${Array.isArray(body) ? "an array" : String(body)}`, t0);
+      return;
+    }
+    const params: Record<string, string> = {};
+    try {
+      route.names.forEach((n, i) => (params[n] = decodeURIComponent(match![i + 1]!)));
+      const ctx: Ctx = { store, params, query: url.searchParams, body: body as Record<string, unknown> };
+      const result = await route.handler(ctx);
+      send(res, 200, { result, status: "ok", time: seconds(t0) });
+    } catch (e) {
+      if (e instanceof HttpError) fail(res, e.status, e.message, t0);
+      else if (e instanceof URIError) fail(res, 400, `Wrong input: malformed percent-encoding in ${path}`, t0);
+      else throw e;
+    }
+  }
+}

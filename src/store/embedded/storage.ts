@@ -1,0 +1,222 @@
+/**
+ * One collection's folder on disk, and the durability contract.
+ *
+ *   <collection dir>/collection.json     name, vector size and distance, payload indexes
+ *                    snapshot-NNNNNN.bin  the state after every operation logged before wal-NNNNNN
+ *                    wal-NNNNNN.log       operations, appended; one framed record per request
+ *
+ * A write is appended to the newest log (writeSync) before it is applied in
+ * memory; `sync()` fdatasyncs it, and a request with wait=true is answered
+ * only after that. Compaction opens wal-(N+1), writes snapshot-(N+1) to a
+ * .tmp file, fsyncs and renames it, then deletes the older logs and
+ * snapshots; a crash at any point leaves a consistent set. Recovery loads
+ * the newest snapshot, replays the logs from its number on, and truncates a
+ * torn tail of the last log.
+ */
+
+import {
+  closeSync, fdatasync, fsyncSync, fstatSync, ftruncateSync, openSync, readdirSync, renameSync, unlinkSync, writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { StoreError } from "../../errors.js";
+import type { Kernels } from "../../kernels/index.js";
+import { Collection, type Distance, type Op } from "./collection.js";
+import { decodeOps, encodeOps, snapshotFrames } from "./codec.js";
+import { scanFrames } from "./frames.js";
+import { fsyncDir, writeFileDurably } from "./fsutil.js";
+import type { PointId } from "./ids.js";
+import type { Payload } from "./payload.js";
+
+/** The collection.json contents. */
+export interface CollectionMeta {
+  format: 1;
+  name: string;
+  vectors: { size: number; distance: Distance };
+  indexes?: Record<string, unknown>;
+}
+
+const seqName = (kind: "wal" | "snapshot", seq: number) =>
+  `${kind}-${String(seq).padStart(6, "0")}.${kind === "wal" ? "log" : "bin"}`;
+
+function listSeqs(dir: string, kind: "wal" | "snapshot"): number[] {
+  const re = kind === "wal" ? /^wal-(\d+)\.log$/ : /^snapshot-(\d+)\.bin$/;
+  const out: number[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = re.exec(f);
+    if (m) out.push(Number(m[1]));
+    else if (f.endsWith(".tmp")) unlinkSync(join(dir, f)); // an unfinished snapshot or meta file
+  }
+  return out.sort((a, b) => a - b);
+}
+
+export class CollectionStorage {
+  readonly dir: string;
+  private seq: number;
+  private fd: number;
+  private written = 0;
+  private synced = 0;
+  private syncing: Promise<void> | null = null;
+  /** Bytes in the current log. */
+  walBytes: number;
+  /** Bytes of the last snapshot written or read. */
+  snapshotBytes: number;
+
+  private constructor(dir: string, seq: number, fd: number, walBytes: number, snapshotBytes: number) {
+    this.dir = dir;
+    this.seq = seq;
+    this.fd = fd;
+    this.walBytes = walBytes;
+    this.snapshotBytes = snapshotBytes;
+  }
+
+  /** Recover a collection from its folder. @throws StoreError for a damaged snapshot or a damaged log before the last. */
+  static open(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): { storage: CollectionStorage; collection: Collection } {
+    const col = new Collection({ name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels });
+    col.indexes = meta.indexes ?? {};
+    const snaps = listSeqs(dir, "snapshot");
+    const snapSeq = snaps.length ? snaps[snaps.length - 1]! : 0;
+    let snapshotBytes = 0;
+    if (snapSeq) snapshotBytes = loadSnapshot(join(dir, seqName("snapshot", snapSeq)), col);
+    const wals = listSeqs(dir, "wal").filter((s) => s >= snapSeq);
+    for (let i = 0; i < wals.length; i++) {
+      const file = join(dir, seqName("wal", wals[i]!));
+      const last = i === wals.length - 1;
+      const res = scanFrames(file, (rec) => {
+        const { opId, ops } = decodeOps(rec, col.dim);
+        col.apply(ops, opId);
+      });
+      if (res.stoppedBy) {
+        if (!last) {
+          throw new StoreError(
+            `log ${file} is damaged at byte ${res.validBytes} (${res.stoppedBy}) and later logs follow it, so operations would be lost; ` +
+              `restore the folder from a backup, or move ${file} and the later logs away to keep what precedes it`,
+          );
+        }
+        warn(`dropped a torn tail of ${file} at byte ${res.validBytes} (${res.stoppedBy}): an unacknowledged write the process did not finish`);
+      }
+    }
+    const seq = wals.length ? wals[wals.length - 1]! : Math.max(snapSeq, 1);
+    const fd = openSync(join(dir, seqName("wal", seq)), "a+");
+    // drop a torn tail so new frames follow the last whole one
+    const valid = wals.length ? scanFrames(join(dir, seqName("wal", seq)), () => {}).validBytes : 0;
+    if (fstatSync(fd).size !== valid) {
+      ftruncateSync(fd, valid);
+      fsyncSync(fd);
+    }
+    fsyncDir(dir);
+    return { storage: new CollectionStorage(dir, seq, fd, valid, snapshotBytes), collection: col };
+  }
+
+  /** A new, empty collection folder's first log (the folder and meta exist). */
+  static fresh(dir: string): CollectionStorage {
+    const fd = openSync(join(dir, seqName("wal", 1)), "a+");
+    fsyncDir(dir);
+    return new CollectionStorage(dir, 1, fd, 0, 0);
+  }
+
+  /** Append operations as one record (not yet synced). */
+  append(opId: number, ops: Op[], dim: number): void {
+    const buf = encodeOps(opId, ops, dim);
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    this.walBytes += buf.length;
+    this.written++;
+  }
+
+  /** Resolve once every record appended so far is on disk (concurrent callers share an fdatasync). */
+  async sync(): Promise<void> {
+    const target = this.written;
+    while (this.synced < target) {
+      if (!this.syncing) {
+        const upto = this.written;
+        const fd = this.fd;
+        this.syncing = new Promise<void>((resolve, reject) => {
+          fdatasync(fd, (err) => {
+            this.syncing = null;
+            if (err) reject(new StoreError(`could not flush the log in ${this.dir} to disk: ${err.message}`, { cause: err }));
+            else {
+              this.synced = Math.max(this.synced, upto);
+              resolve();
+            }
+          });
+        });
+      }
+      await this.syncing;
+    }
+  }
+
+  /** Write a snapshot of `col` and drop the logs and snapshots it replaces. Synchronous: the state cannot move meanwhile. */
+  compact(col: Collection): void {
+    const next = this.seq + 1;
+    fsyncSync(this.fd);
+    this.synced = this.written;
+    const oldFd = this.fd;
+    const pending = this.syncing;
+    this.fd = openSync(join(this.dir, seqName("wal", next)), "a+");
+    this.seq = next;
+    this.walBytes = 0;
+    if (pending) pending.finally(() => closeSync(oldFd)).catch(() => {});
+    else closeSync(oldFd);
+    const final = join(this.dir, seqName("snapshot", next));
+    const tmp = `${final}.tmp`;
+    const fd = openSync(tmp, "w");
+    let bytes = 0;
+    try {
+      for (const frame of snapshotFrames(col)) {
+        let off = 0;
+        while (off < frame.length) off += writeSync(fd, frame, off, frame.length - off);
+        bytes += frame.length;
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, final);
+    fsyncDir(this.dir);
+    this.snapshotBytes = bytes;
+    for (const s of listSeqs(this.dir, "wal")) if (s < next) unlinkSync(join(this.dir, seqName("wal", s)));
+    for (const s of listSeqs(this.dir, "snapshot")) if (s < next) unlinkSync(join(this.dir, seqName("snapshot", s)));
+    fsyncDir(this.dir);
+  }
+
+  /** Rewrite collection.json (payload indexes changed). */
+  writeMeta(meta: CollectionMeta): void {
+    writeFileDurably(join(this.dir, "collection.json"), JSON.stringify(meta, null, 2));
+  }
+
+  /** Flush and close the log. */
+  close(): void {
+    try {
+      fsyncSync(this.fd);
+    } finally {
+      const pending = this.syncing;
+      const fd = this.fd;
+      if (pending) pending.finally(() => closeSync(fd)).catch(() => {});
+      else closeSync(fd);
+    }
+  }
+}
+
+/** Load a snapshot into `col`; returns its size. @throws StoreError when it is damaged. */
+function loadSnapshot(file: string, col: Collection): number {
+  let header: Record<string, unknown> | null = null;
+  let ended = false;
+  const res = scanFrames(file, (rec) => {
+    const h = rec.header;
+    if (!header) {
+      header = h;
+      if (h.dim !== col.dim) throw new StoreError(`snapshot ${file} holds vectors of size ${String(h.dim)} but collection.json says ${col.dim}; the folder is inconsistent`);
+      col.reserve(h.count as number);
+      col.lastOp = h.lastOp as number;
+      if (h.indexes) col.indexes = h.indexes as Record<string, unknown>;
+    } else if (h.end) ended = h.count === col.count;
+    else col.restore(h.ids as PointId[], rec.vectors, h.payloads as Payload[], h.versions as number[]);
+  });
+  if (!ended || res.stoppedBy) {
+    throw new StoreError(
+      `snapshot ${file} is damaged (${res.stoppedBy ?? "no end record"} at byte ${res.validBytes}); ` +
+        `restore the collection folder from a backup or delete it to start the collection empty`,
+    );
+  }
+  return res.validBytes;
+}

@@ -1,0 +1,36 @@
+/** Points as the API returns them: Qdrant's Record and ScoredPoint shapes. */
+
+import type { Collection } from "./collection.js";
+import type { PointId } from "./ids.js";
+import type { Payload, PayloadSelector } from "./payload.js";
+
+/** A Record (`score` absent) or a ScoredPoint. */
+export interface PointView {
+  id: PointId;
+  version?: number;
+  score?: number;
+  payload: Payload | null;
+  vector: number[] | null;
+}
+
+/** The shortest decimal that reads back as the same f32, as Qdrant prints its f32 values. */
+export function f32(x: number): number {
+  const f = Math.fround(x);
+  if (!Number.isFinite(f) || Number.isInteger(f)) return f;
+  for (let p = 6; p < 9; p++) {
+    const s = Number(f.toPrecision(p));
+    if (Math.fround(s) === f) return s;
+  }
+  return Number(f.toPrecision(9));
+}
+
+/** One point of `col` at `row`, with the payload and vector the request asked for. */
+export function pointView(col: Collection, row: number, withPayload: PayloadSelector, withVector: boolean, score?: number): PointView {
+  const v: PointView = { id: col.idAt(row), payload: withPayload(col.payloadAt(row)), vector: null };
+  if (score !== undefined) {
+    v.version = col.versionAt(row);
+    v.score = f32(score);
+  }
+  if (withVector) v.vector = Array.from(col.vectorAt(row), f32);
+  return score !== undefined ? { id: v.id, version: v.version, score: v.score, payload: v.payload, vector: v.vector } : v;
+}

@@ -1,0 +1,91 @@
+/** Shared helpers of the store tests: a store on a temp folder, a client, naive search. */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { QdrantClient } from "@qdrant/js-client-rest";
+import { type EmbeddedStoreOptions, type RunningStore, startEmbeddedStore } from "../../src/store/embedded-store.js";
+
+export function tempDir(tag: string): string {
+  return mkdtempSync(join(tmpdir(), `margin-store-${tag}-`));
+}
+
+export interface Harness {
+  dir: string;
+  running: RunningStore;
+  client: QdrantClient;
+  /** Raw HTTP for what the client cannot express. */
+  raw(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export async function harness(tag: string, o: EmbeddedStoreOptions = {}): Promise<Harness> {
+  const dir = o.path ?? tempDir(tag);
+  const running = await startEmbeddedStore({ ...o, path: dir, port: 0 });
+  const client = new QdrantClient({ url: running.url, checkCompatibility: false, ...(o.apiKey ? { apiKey: o.apiKey } : {}) });
+  return {
+    dir,
+    running,
+    client,
+    async raw(method, path, body, headers = {}) {
+      const res = await fetch(running.url + path, {
+        method,
+        headers: { "content-type": "application/json", ...headers },
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json: unknown = text;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // plain text (healthz)
+      }
+      return { status: res.status, json, headers: res.headers };
+    },
+    async stop() {
+      await running.close();
+      if (!o.path) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Seeded uniform numbers in [-1, 1). */
+export function rand(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  };
+}
+
+export function vectors(n: number, dim: number, seed: number): number[][] {
+  const r = rand(seed);
+  return Array.from({ length: n }, () => Array.from({ length: dim }, () => Math.fround(r())));
+}
+
+export type Dist = "Cosine" | "Euclid" | "Dot" | "Manhattan";
+
+/** Qdrant's score of a stored vector for a query, computed naively in f64. */
+export function naiveScore(dist: Dist, q: number[], x: number[]): number {
+  if (dist === "Cosine") {
+    const nq = Math.hypot(...q), nx = Math.hypot(...x);
+    return q.reduce((s, v, i) => s + (v / nq) * (x[i]! / nx), 0);
+  }
+  if (dist === "Dot") return q.reduce((s, v, i) => s + v * x[i]!, 0);
+  if (dist === "Euclid") return Math.sqrt(q.reduce((s, v, i) => s + (v - x[i]!) ** 2, 0));
+  return q.reduce((s, v, i) => s + Math.abs(v - x[i]!), 0);
+}
+
+/** Ids of the k best points by the naive score. */
+export function naiveTop(dist: Dist, q: number[], xs: number[][], k: number, keep: (i: number) => boolean = () => true): number[] {
+  const asc = dist === "Euclid" || dist === "Manhattan";
+  return xs
+    .map((x, i) => ({ i, s: naiveScore(dist, q, x) }))
+    .filter(({ i }) => keep(i))
+    .sort((a, b) => (asc ? a.s - b.s : b.s - a.s))
+    .slice(0, k)
+    .map(({ i }) => i);
+}

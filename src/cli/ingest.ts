@@ -1,0 +1,161 @@
+/** `margin ingest DIR`: embed an image folder into a Qdrant collection. */
+
+import { readFile } from "node:fs/promises";
+import { basename, isAbsolute, join, resolve } from "node:path";
+import { DEVICES, ingest, IngestStrictError, pointIdFromSha256, sha256Hex, UsageError,
+  type Device, type IngestEvent, type IngestSummary, type QdrantStore } from "../index.js";
+import type { Command } from "./main.js";
+import { num, parse } from "./args.js";
+import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
+
+const DEFAULT_MODEL = "models/fashion-mnist-triplet-64.json";
+
+const help = `margin ingest: embed every image under DIR and store it in a Qdrant collection
+
+Usage: margin ingest DIR [options]
+
+  --collection NAME   collection (default: DIR's folder name); created when missing
+  --model PATH        model card (default ${DEFAULT_MODEL})
+  --device D          auto | cuda | cpu (default auto: CUDA when installed, else CPU)
+  --force             re-embed images that are stored already
+  --strict            exit 1 when any file was skipped (valid images are still stored)
+  --similar PATH      afterwards, print the images nearest to this one (a path under DIR)
+  --limit N           neighbours for --similar (default 5)
+  --batch-size N      images per inference batch and upsert (default 64)
+  --workers N         decode worker threads (default: one per core)
+  --threads N         onnxruntime CPU threads (default: all cores)
+  --shards N          shards when creating the collection on a Qdrant cluster
+  --replicas N        replicas when creating the collection on a Qdrant cluster
+  --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
+  --json              print the summary as JSON
+  --verbose           print error causes
+
+Store: QDRANT_URL (and QDRANT_API_KEY) select a Qdrant server; without QDRANT_URL
+the embedded store is started on --store. Bad files are skipped and listed.
+
+Example: margin ingest samples/fashion-mnist --similar coat/t10k-00006.png`;
+
+const command: Command = {
+  summary: "embed an image folder into a Qdrant collection",
+  help,
+  async run(argv) {
+    const { values, positionals } = parse("ingest", argv, {
+      collection: { type: "string" }, model: { type: "string" }, device: { type: "string" },
+      force: { type: "boolean" }, strict: { type: "boolean" }, similar: { type: "string" }, limit: { type: "string" },
+      "batch-size": { type: "string" }, workers: { type: "string" }, threads: { type: "string" },
+      shards: { type: "string" }, replicas: { type: "string" }, store: { type: "string" },
+    });
+    if (positionals.length !== 1) throw new UsageError("margin ingest: expected one DIR, e.g. `margin ingest samples/fashion-mnist`");
+    const dir = positionals[0]!;
+    const device = (values.device ?? "auto") as Device;
+    if (!DEVICES.includes(device)) throw new UsageError(`margin ingest: --device must be one of ${DEVICES.join(", ")}, got "${values.device}"`);
+    const collection = (values.collection as string | undefined) ?? (basename(resolve(dir)).replace(/[^A-Za-z0-9_.-]/g, "-") || "images");
+    const opt = (flag: string, o: { min?: number; max?: number } = {}) =>
+      values[flag] === undefined ? undefined : num("ingest", flag, values[flag] as string, 0, { integer: true, min: 1, ...o });
+    const json = Boolean(values.json);
+    const bar = progressPrinter(process.stderr);
+    const opened = await openStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    let summary: IngestSummary | undefined;
+    let strictError: IngestStrictError | undefined;
+    try {
+      try {
+        summary = await ingest({
+          dir, collection, store: opened.store,
+          model: (values.model as string | undefined) ?? DEFAULT_MODEL,
+          device, force: Boolean(values.force), strict: Boolean(values.strict),
+          batchSize: opt("batch-size", { max: 4096 }), workers: opt("workers", { max: 256 }), threads: opt("threads", { max: 1024 }),
+          shards: opt("shards"), replicas: opt("replicas"),
+          logger: { warn: (m) => console.error(`warning: ${m}`) },
+          onProgress: (e: IngestEvent) => bar(e),
+        });
+      } catch (e) {
+        if (!(e instanceof IngestStrictError)) throw e;
+        strictError = e;
+        summary = e.summary;
+      }
+      const similar = values.similar === undefined ? undefined
+        : await nearestTo(opened.store, collection, dir, values.similar as string, num("ingest", "limit", values.limit as string | undefined, 5, { integer: true, min: 1, max: 100 }));
+      if (json) console.log(JSON.stringify({ ...summary, store: opened.where, ...(similar ? { similar } : {}) }));
+      else {
+        printSummary(summary, opened.where);
+        if (similar) printSimilar(similar);
+      }
+    } finally {
+      await opened.close();
+    }
+    if (strictError) throw strictError;
+    return 0;
+  },
+};
+export default command;
+
+interface Similar { query: string; label?: unknown; hits: { path: unknown; label: unknown; score: number }[] }
+
+async function nearestTo(store: QdrantStore, collection: string, dir: string, path: string, limit: number): Promise<Similar> {
+  const file = isAbsolute(path) ? path : join(dir, path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new UsageError(`margin ingest: --similar ${path}: ${file} cannot be read (${(e as NodeJS.ErrnoException).code}); give a path under DIR`);
+  }
+  const id = pointIdFromSha256(sha256Hex(bytes));
+  const [self] = await store.retrieve(collection, [id]);
+  if (!self) throw new UsageError(`margin ingest: --similar ${path} is not stored in "${collection}" (it was skipped or is not under DIR)`);
+  const hits = await store.nearest({ collection, id, limit });
+  return {
+    query: String(self.payload?.path ?? path), label: self.payload?.label,
+    hits: hits.map((h) => ({ path: h.payload?.path, label: h.payload?.label, score: h.score })),
+  };
+}
+
+function printSummary(s: IngestSummary, where: string): void {
+  const rate = s.seconds > 0 ? ` (${Math.round(s.ingested / s.seconds)} images/s)` : "";
+  console.log(`ingested ${s.ingested} image(s) into "${s.collection}" in ${where}` +
+    ` with ${s.model} on ${s.device}${s.created ? " (collection created)" : ""}: ${s.seconds.toFixed(1)} s${rate}`);
+  console.log(`files ${s.files}, already present ${s.alreadyPresent}, duplicates ${s.duplicates}, skipped ${s.skipped.length}`);
+  for (const k of s.skipped) console.log(`  skipped ${k.path}: ${k.reason}: ${k.message}`);
+}
+
+function printSimilar(r: Similar): void {
+  console.log(`\nnearest to ${r.query}${r.label !== undefined ? ` (label ${r.label})` : ""}:`);
+  r.hits.forEach((h, i) => console.log(`  ${i + 1}. ${String(h.path).padEnd(32)} ${String(h.label ?? "").padEnd(12)} score ${h.score.toFixed(4)}`));
+}
+
+// progress: a bar on a TTY (files/s, ETA), a plain line every few seconds otherwise
+const PLAIN_EVERY_MS = 5000;
+
+function clock(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return "--:--";
+  const m = Math.floor(s / 60), r = Math.round(s % 60);
+  return `${m}:${String(r).padStart(2, "0")}`;
+}
+
+/** A progress callback writing to `out` (stderr). */
+export function progressPrinter(out: NodeJS.WriteStream): (e: IngestEvent) => void {
+  const tty = Boolean(out.isTTY);
+  let lastPlain = 0;
+  let drawn = false;
+  return (e) => {
+    if (e.status === "start") {
+      out.write(`ingest: collection "${e.collection}"${e.created ? " (created)" : ""}, model ${e.model} on ${e.device}, ${e.workers} decode workers\n`);
+    } else if (e.status === "progress") {
+      const rate = e.seconds > 0 ? e.done / e.seconds : 0;
+      const total = e.walkDone ? e.found : undefined;
+      const eta = total !== undefined && rate > 0 ? clock((total - e.done) / rate) : "--:--";
+      const counts = `${e.done}/${total ?? `${e.found}+`} files  ${rate.toFixed(0)} files/s  ETA ${eta}  skipped ${e.skipped}`;
+      if (tty) {
+        const width = 24;
+        const fill = total ? Math.round((width * e.done) / Math.max(1, total)) : 0;
+        out.write(`\r[${"#".repeat(fill)}${".".repeat(width - fill)}] ${counts}\x1b[K`);
+        drawn = true;
+      } else if (performance.now() - lastPlain >= PLAIN_EVERY_MS) {
+        lastPlain = performance.now();
+        out.write(`ingest: ${counts}\n`);
+      }
+    } else if (e.status === "done" && drawn) {
+      out.write("\n");
+      drawn = false;
+    }
+  };
+}

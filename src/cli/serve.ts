@@ -1,0 +1,69 @@
+/** `margin serve`: the search page and its JSON API on this machine. */
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { UsageError } from "../index.js";
+import { serve } from "../serve/index.js";
+import type { Command } from "./main.js";
+import { num, parse } from "./args.js";
+import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
+
+const DEFAULT_MODEL = "models/fashion-mnist-triplet-64.json";
+const DEFAULT_COLLECTION = "fashion-mnist";
+
+const help = `margin serve: a search page that embeds images in the browser
+
+Usage: margin serve [options]
+
+  --port N            TCP port (default 8080; 0 picks a free one)
+  --host H            interface (default 127.0.0.1, this machine only)
+  --collection NAME   collection to search (default ${DEFAULT_COLLECTION})
+  --model PATH        model card; the page runs its ONNX file (default ${DEFAULT_MODEL})
+  --images DIR        the folder that was ingested, for thumbnails (default samples/NAME when it exists)
+  --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
+  --verbose           print error causes
+
+Store: QDRANT_URL (and QDRANT_API_KEY) select a Qdrant server; the key stays on
+the server, the page only talks to this API. Without QDRANT_URL the embedded
+store is started on --store. Stop with Ctrl-C.
+
+Example: margin ingest samples/fashion-mnist && margin serve`;
+
+const command: Command = {
+  summary: "serve the search page (embedding in the browser)",
+  help,
+  async run(argv) {
+    const { values, positionals } = parse("serve", argv, {
+      port: { type: "string" }, host: { type: "string" }, collection: { type: "string" },
+      model: { type: "string" }, images: { type: "string" }, store: { type: "string" },
+    });
+    if (positionals.length) {
+      throw new UsageError(`margin serve: takes no positional arguments, got "${positionals[0]}"; see margin serve --help`);
+    }
+    const port = num("serve", "port", values.port as string | undefined, 8080, { integer: true, min: 0, max: 65535 });
+    const collection = (values.collection as string | undefined) ?? DEFAULT_COLLECTION;
+    const fallbackImages = join("samples", collection);
+    const imagesRoot = (values.images as string | undefined) ?? (existsSync(fallbackImages) ? fallbackImages : undefined);
+    const opened = await openStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    let handle;
+    try {
+      handle = await serve({
+        port, host: (values.host as string | undefined) ?? "127.0.0.1", collection, store: opened.store,
+        modelCard: (values.model as string | undefined) ?? DEFAULT_MODEL, imagesRoot,
+      });
+    } catch (e) {
+      await opened.close();
+      throw e;
+    }
+    console.log(`margin serve: ${handle.url}  (collection "${collection}" in ${opened.where}${imagesRoot ? `, images from ${imagesRoot}` : ", no thumbnails: pass --images DIR"})`);
+    await new Promise<void>((done) => {
+      const stop = () => done();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    await handle.close();
+    await opened.close();
+    return 0;
+  },
+};
+export default command;

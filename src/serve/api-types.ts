@@ -1,0 +1,57 @@
+/**
+ * The JSON contract between `margin serve` and its page. Type-only, with no
+ * imports, so the browser code can share it without pulling in Node.
+ */
+
+/** POST /api/search body. */
+export interface SearchRequest {
+  /** The query embedding, `dim` finite numbers. */
+  vector: number[];
+  /** Results wanted, 1..1000. Default 24. */
+  limit?: number;
+  /** A Qdrant payload filter (must / should / must_not), passed through. */
+  filter?: Record<string, unknown>;
+  /** Return each hit's stored vector (for re-ranking in the page). Default false. */
+  withVectors?: boolean;
+}
+
+/** One search hit. */
+export interface SearchHit {
+  id: string | number;
+  score: number;
+  payload?: Record<string, unknown>;
+  vector?: number[];
+}
+
+/** POST /api/search answer. */
+export interface SearchResponse {
+  results: SearchHit[];
+  /** Time the store took, as measured by the server. */
+  ms: number;
+}
+
+/** GET /api/collection answer. */
+export interface CollectionInfo {
+  name: string;
+  points: number;
+  /** The model whose vectors the page computes. */
+  model: string;
+  dim: number;
+  distance: string;
+  /** Whether GET /api/thumb can serve image files (serve was given the ingested folder). */
+  thumbnails: boolean;
+}
+
+/** GET /api/model answer: the model card plus where to fetch the ONNX bytes. */
+export interface ModelInfo {
+  card: Record<string, unknown>;
+  /** URL of the ONNX file, e.g. "/api/model.onnx". */
+  onnx: string;
+  /** URL of the kernels wasm. */
+  kernels: string;
+}
+
+/** Every error answer: a stable code and a message for people. */
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}

@@ -1,0 +1,164 @@
+/**
+ * HTTP plumbing for `margin serve`: the isolation headers every response
+ * carries, JSON bodies in and out, typed JSON errors, and static files
+ * confined to one folder.
+ */
+
+import { createReadStream } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { extname, isAbsolute, relative, resolve, sep } from "node:path";
+import { InputError, MarginError, ModelError, StoreError, type ErrorCode } from "../errors.js";
+
+/**
+ * An error with an HTTP status, answered as `{ error: { code, message } }`.
+ */
+export class ApiError extends MarginError {
+  readonly status: number;
+  constructor(status: number, code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.status = status;
+  }
+}
+
+/** 404 with code E_INPUT. */
+export const notFound = (message: string) => new ApiError(404, "E_INPUT", message);
+
+/**
+ * Cross-origin isolation (COOP + COEP) so the page gets SharedArrayBuffer and
+ * onnxruntime-web can run threads; CORP so our own subresources stay loadable.
+ */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+  "X-Content-Type-Options": "nosniff",
+};
+
+const MIME: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".onnx": "application/octet-stream",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".webp": "image/webp",
+  ".gif": "image/gif",
+  ".avif": "image/avif",
+  ".tif": "image/tiff",
+  ".tiff": "image/tiff",
+  ".bmp": "image/bmp",
+  ".ico": "image/x-icon",
+  ".map": "application/json",
+};
+
+/** The Content-Type for a file name (application/octet-stream when unknown). */
+export function mimeOf(file: string): string {
+  return MIME[extname(file).toLowerCase()] ?? "application/octet-stream";
+}
+
+/** Send a JSON body with the isolation headers. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...ISOLATION_HEADERS,
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+    "Cache-Control": "no-store",
+  });
+  res.end(text);
+}
+
+/** Answer an error as typed JSON: ApiError keeps its status; InputError 400, StoreError 502, other MarginError 500. */
+export function sendError(res: ServerResponse, e: unknown): void {
+  let status = 500;
+  let code = "E_INTERNAL";
+  let message = e instanceof Error ? e.message : String(e);
+  if (e instanceof ApiError) status = e.status;
+  else if (e instanceof InputError) status = 400;
+  else if (e instanceof StoreError) status = 502;
+  else if (e instanceof ModelError) status = 500;
+  if (e instanceof MarginError) code = e.code;
+  else message = `internal error: ${message}; this is a bug in margin serve`;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, status, { error: { code, message } });
+}
+
+/**
+ * Read a JSON request body of at most `maxBytes`.
+ * @throws ApiError 413 when too large, 415 when not JSON, 400 when malformed.
+ */
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = req.headers["content-type"] ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new ApiError(415, "E_INPUT", `${req.method} ${req.url}: send the body as JSON (Content-Type: application/json), got ${JSON.stringify(type)}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new ApiError(413, "E_INPUT", `${req.method} ${req.url}: the body is over ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (e) {
+    throw new ApiError(400, "E_INPUT", `${req.method} ${req.url}: the body is not valid JSON (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/**
+ * Resolve `rel` inside `root` through symlinks and refuse anything outside it.
+ * @returns the real path of an existing regular file.
+ * @throws ApiError 403 for a path that leaves the root, 404 for a missing file.
+ */
+export async function confined(root: string, rel: string): Promise<string> {
+  if (rel.includes("\0")) throw new ApiError(400, "E_INPUT", "the path holds a NUL byte");
+  if (isAbsolute(rel)) throw new ApiError(403, "E_INPUT", `path ${JSON.stringify(rel)} is absolute; only files under the served folder are served`);
+  const realRoot = await realpath(root).catch((e) => {
+    throw new ApiError(500, "E_INPUT", `the served folder ${root} cannot be read (${(e as NodeJS.ErrnoException).code})`, { cause: e });
+  });
+  const lexical = resolve(realRoot, rel);
+  if (!inside(realRoot, lexical)) throw new ApiError(403, "E_INPUT", `path ${JSON.stringify(rel)} leaves the served folder`);
+  const real = await realpath(lexical).catch(() => {
+    throw notFound(`no file ${JSON.stringify(rel)} under the served folder`);
+  });
+  if (!inside(realRoot, real)) throw new ApiError(403, "E_INPUT", `path ${JSON.stringify(rel)} links outside the served folder`);
+  const s = await stat(real);
+  if (!s.isFile()) throw notFound(`${JSON.stringify(rel)} is not a file`);
+  return real;
+}
+
+function inside(root: string, path: string): boolean {
+  const r = relative(root, path);
+  return r !== "" && !r.startsWith(`..${sep}`) && r !== ".." && !isAbsolute(r);
+}
+
+/** Stream a file with the isolation headers (HEAD sends headers only). */
+export async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cache = "no-cache"): Promise<void> {
+  const s = await stat(file);
+  res.writeHead(200, {
+    ...ISOLATION_HEADERS,
+    "Content-Type": mimeOf(file),
+    "Content-Length": s.size,
+    "Cache-Control": cache,
+  });
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  await new Promise<void>((done, fail) => {
+    const stream = createReadStream(file);
+    stream.on("error", fail);
+    res.on("close", done);
+    stream.pipe(res);
+  });
+}

@@ -1,0 +1,273 @@
+/**
+ * The search page: images chosen or dropped here are decoded on a canvas,
+ * preprocessed by the same function as in Node, embedded with
+ * onnxruntime-web, searched through `margin serve`'s API, and re-ranked on
+ * the kernels wasm as results are marked. Errors become messages; the page
+ * keeps working.
+ */
+
+import { Kernels, type RerankMode } from "../kernels/index.js";
+import { parseModelCard, type ModelCard } from "../model/card.js";
+import { WebEncoder } from "../model/onnx-web.js";
+import type { Pixels } from "../model/preprocess.js";
+import type { CollectionInfo } from "../serve/api-types.js";
+import { getCollection, getModel, PageError, postSearch } from "./api.js";
+import { decodeFile } from "./images.js";
+import { fromHits, renderResults, rerank, type Mark, type ResultSet } from "./results.js";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const ui = {
+  status: $<HTMLParagraphElement>("status"),
+  drop: $<HTMLElement>("drop"),
+  files: $<HTMLInputElement>("files"),
+  queries: $<HTMLUListElement>("queries"),
+  options: $<HTMLFormElement>("options"),
+  limit: $<HTMLInputElement>("limit"),
+  label: $<HTMLInputElement>("label"),
+  mode: $<HTMLSelectElement>("mode"),
+  search: $<HTMLButtonElement>("search"),
+  rerank: $<HTMLButtonElement>("rerank"),
+  clear: $<HTMLButtonElement>("clear-marks"),
+  timings: $<HTMLParagraphElement>("timings"),
+  messages: $<HTMLUListElement>("messages"),
+  results: $<HTMLOListElement>("results"),
+};
+
+interface Query { name: string; url: string; vector: Float32Array }
+interface Timings { decodeMs?: number; embedMs?: number; searchMs?: number; rerankMs?: number }
+
+const state = {
+  card: undefined as ModelCard | undefined,
+  encoder: undefined as WebEncoder | undefined,
+  kernels: undefined as Kernels | undefined,
+  collection: undefined as CollectionInfo | undefined,
+  queries: [] as Query[],
+  active: -1,
+  results: undefined as ResultSet | undefined,
+  timings: {} as Timings,
+  messages: [] as string[],
+};
+
+function say(text: string, kind: "error" | "info" = "error"): void {
+  state.messages.push(text);
+  const li = document.createElement("li");
+  li.className = kind;
+  li.setAttribute("role", kind === "error" ? "alert" : "status");
+  li.textContent = text;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "dismiss";
+  close.setAttribute("aria-label", "dismiss this message");
+  close.textContent = "×";
+  close.addEventListener("click", () => li.remove());
+  li.append(close);
+  ui.messages.prepend(li);
+  while (ui.messages.children.length > 6) ui.messages.lastElementChild?.remove();
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function showStatus(): void {
+  const parts: string[] = [];
+  if (state.encoder) parts.push(`model ${state.encoder.card.name} on ${state.encoder.backend}${state.encoder.backend === "wasm" ? ` (${state.encoder.threads} thread${state.encoder.threads > 1 ? "s" : ""}${crossOriginIsolated ? "" : ", not cross-origin isolated"})` : ""}`);
+  else parts.push("model not loaded");
+  if (state.collection) parts.push(`collection "${state.collection.name}": ${state.collection.points} images`);
+  ui.status.textContent = parts.join(" · ");
+  const ready = !!state.encoder && state.active >= 0;
+  ui.search.disabled = !ready;
+  ui.rerank.disabled = !state.results || !state.kernels;
+  ui.clear.disabled = !state.results?.items.some((i) => i.mark !== "none");
+}
+
+function showTimings(): void {
+  const t = state.timings;
+  const f = (label: string, v?: number) => (v === undefined ? [] : [`${label} ${v.toFixed(1)} ms`]);
+  ui.timings.textContent = [...f("decode", t.decodeMs), ...f("embed", t.embedMs), ...f("search", t.searchMs), ...f("re-rank", t.rerankMs)].join(" · ");
+}
+
+/** Load the card, the encoder and the kernels; each failure is a message, not a dead page. */
+async function init(): Promise<void> {
+  const collection = getCollection().then((c) => { state.collection = c; }, (e) => say(`collection: ${errorText(e)}`));
+  try {
+    const info = await getModel();
+    state.card = parseModelCard(info.card, "/api/model");
+    const [encoder, kernels] = await Promise.all([
+      WebEncoder.load({ card: state.card, model: info.onnx, wasmPaths: new URL("ort/", document.baseURI).href }),
+      Kernels.load({ wasm: new URL(info.kernels, document.baseURI) }).catch((e) => {
+        say(`the kernels wasm failed to load, so re-ranking is off: ${errorText(e)}`);
+        return undefined;
+      }),
+    ]);
+    state.encoder = encoder;
+    state.kernels = kernels;
+  } catch (e) {
+    say(`the model failed to load, so images cannot be embedded: ${errorText(e)}. Reload the page once the server is fixed.`);
+  }
+  await collection;
+  showStatus();
+}
+
+async function addFiles(files: readonly File[]): Promise<void> {
+  if (files.length === 0) return;
+  const t0 = performance.now();
+  const decoded: Array<{ name: string; pixels: Pixels; url: string }> = [];
+  for (const f of files) {
+    try {
+      decoded.push(await decodeFile(f));
+    } catch (e) {
+      say(errorText(e));
+    }
+  }
+  if (decoded.length === 0) return;
+  if (!state.encoder) {
+    say("the model is not loaded, so these images cannot be embedded; reload the page");
+    return;
+  }
+  const t1 = performance.now();
+  let vectors: Float32Array;
+  try {
+    vectors = await state.encoder.embedPixels(decoded.map((d) => d.pixels));
+  } catch (e) {
+    say(`embedding failed: ${errorText(e)}`);
+    return;
+  }
+  const t2 = performance.now();
+  state.timings = { decodeMs: t1 - t0, embedMs: t2 - t1 };
+  const dim = state.encoder.dim;
+  const first = state.queries.length;
+  // Qdrant stores Cosine vectors normalized; re-rank the query the same way
+  const cosine = state.card?.distance === "Cosine";
+  decoded.forEach((d, i) => state.queries.push({ name: d.name, url: d.url, vector: unit(vectors.slice(i * dim, (i + 1) * dim), cosine) }));
+  renderQueries();
+  await selectQuery(first);
+}
+
+function unit(v: Float32Array, normalize: boolean): Float32Array {
+  if (!normalize) return v;
+  let s = 0;
+  for (const x of v) s += x * x;
+  const n = Math.sqrt(s);
+  return n > 0 ? v.map((x) => x / n) : v;
+}
+
+function renderQueries(): void {
+  ui.queries.replaceChildren(...state.queries.map((q, i) => {
+    const li = document.createElement("li");
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "query";
+    b.setAttribute("aria-pressed", String(i === state.active));
+    b.setAttribute("aria-label", `search with ${q.name}`);
+    const img = document.createElement("img");
+    img.src = q.url;
+    img.alt = "";
+    img.width = 56;
+    img.height = 56;
+    const cap = document.createElement("span");
+    cap.textContent = q.name;
+    b.append(img, cap);
+    b.addEventListener("click", () => void selectQuery(i));
+    li.append(b);
+    return li;
+  }));
+}
+
+async function selectQuery(i: number): Promise<void> {
+  state.active = i;
+  renderQueries();
+  showStatus();
+  await runSearch();
+}
+
+async function runSearch(): Promise<void> {
+  const q = state.queries[state.active];
+  if (!q) return;
+  const limit = Number(ui.limit.value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    say(`Results must be a whole number from 1 to 1000, got "${ui.limit.value}"`);
+    return;
+  }
+  const label = ui.label.value.trim();
+  const t0 = performance.now();
+  try {
+    const r = await postSearch({
+      vector: Array.from(q.vector), limit, withVectors: true,
+      filter: label ? { must: [{ key: "label", match: { value: label } }] } : undefined,
+    });
+    state.timings.searchMs = performance.now() - t0;
+    state.timings.rerankMs = undefined;
+    state.results = fromHits(r.results, ui.mode.value as RerankMode);
+    if (r.results.length === 0) say(`no results${label ? ` with label "${label}"` : ""}; is the collection ingested?`, "info");
+  } catch (e) {
+    say(errorText(e));
+    return;
+  }
+  draw();
+}
+
+function applyRerank(): void {
+  const q = state.queries[state.active];
+  if (!state.results || !state.kernels || !q) return;
+  const t0 = performance.now();
+  try {
+    const margin = state.card?.training?.margin ?? 1;
+    state.results = rerank(state.kernels, { ...state.results, mode: ui.mode.value as RerankMode }, q.vector, q.vector.length, margin);
+  } catch (e) {
+    say(`re-ranking failed: ${errorText(e)}`);
+    return;
+  }
+  state.timings.rerankMs = performance.now() - t0;
+  draw();
+}
+
+function mark(id: string | number, m: Mark): void {
+  const it = state.results?.items.find((x) => x.id === id);
+  if (!it) return;
+  it.mark = m;
+  applyRerank();
+}
+
+function draw(): void {
+  if (state.results) renderResults(ui.results, state.results, state.collection?.thumbnails ?? false, mark);
+  showTimings();
+  showStatus();
+}
+
+ui.files.addEventListener("change", () => {
+  const files = Array.from(ui.files.files ?? []);
+  ui.files.value = "";
+  void addFiles(files);
+});
+for (const ev of ["dragenter", "dragover"] as const) {
+  ui.drop.addEventListener(ev, (e) => { e.preventDefault(); ui.drop.classList.add("over"); });
+}
+ui.drop.addEventListener("dragleave", () => ui.drop.classList.remove("over"));
+ui.drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  ui.drop.classList.remove("over");
+  void addFiles(Array.from(e.dataTransfer?.files ?? []));
+});
+ui.options.addEventListener("submit", (e) => { e.preventDefault(); void runSearch(); });
+ui.rerank.addEventListener("click", () => applyRerank());
+ui.mode.addEventListener("change", () => { if (state.results?.reranked) applyRerank(); });
+ui.clear.addEventListener("click", () => {
+  state.results?.items.forEach((it) => { it.mark = "none"; });
+  applyRerank();
+});
+
+/** Test and benchmark hooks: read-only views of the state, and the embedding path. */
+const ready = init();
+Object.assign(window, {
+  __margin: {
+    ready,
+    state: () => ({
+      backend: state.encoder?.backend, threads: state.encoder?.threads, crossOriginIsolated,
+      query: state.queries[state.active] ? Array.from(state.queries[state.active]!.vector) : undefined,
+      results: state.results?.items.map((i) => ({ id: i.id, score: i.score, storeScore: i.storeScore, label: i.label, mark: i.mark })),
+      reranked: state.results?.reranked ?? false,
+      timings: { ...state.timings },
+      messages: [...state.messages],
+    }),
+    embedPixels: (pixels: Pixels[]) => state.encoder!.embedPixels(pixels),
+  },
+});

@@ -1,0 +1,163 @@
+/**
+ * The search page in a real browser (Debian's chromium via playwright-core):
+ * browser embeddings equal Node's, results equal `margin search --json`,
+ * marks re-rank as the Node kernels do, bad input gives messages and the
+ * page keeps working.
+ */
+
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeFile, Encoder, Kernels, type RerankMode } from "../../src/index.js";
+import { writeNotAnImage } from "./fixtures.js";
+import { browserReady, MODEL, openPage, pageState, startWebEnv, type WebEnv } from "./env.js";
+
+const skip = browserReady();
+if (skip) console.warn(`test/web/page.test.ts skipped: ${skip}`);
+
+describe.skipIf(skip)("the search page in chromium", () => {
+  let env: WebEnv;
+  let queryPath: string;
+  let queryVector: Float32Array;
+  const LIMIT = 24;
+
+  beforeAll(async () => {
+    env = await startWebEnv({ perClass: 5 });
+    queryPath = join(env.imagesDir, env.images[7]!);
+    await openPage(env.page, env.server.url);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it("loads with cross-origin isolation and wasm threads", async () => {
+    const s = await pageState(env.page);
+    expect(s.crossOriginIsolated).toBe(true);
+    expect(s.backend).toBe("wasm");
+    expect(s.threads).toBeGreaterThanOrEqual(1);
+    expect(s.messages).toEqual([]);
+  });
+
+  it("embeds a dropped image exactly as the Node Encoder does", async () => {
+    await env.page.setInputFiles("#files", queryPath);
+    await env.page.waitForFunction(() => ((window as any).__margin.state().results?.length ?? 0) > 0);
+    const s = await pageState(env.page);
+    const enc = await Encoder.load({ model: MODEL, device: "cpu", threads: 1 });
+    try {
+      queryVector = await enc.embed([enc.preprocess(await decodeFile(queryPath))]);
+    } finally {
+      await enc.close();
+    }
+    expect(s.query).toHaveLength(queryVector.length);
+    const diff = Math.max(...s.query!.map((x, i) => Math.abs(x - queryVector[i]!)));
+    expect(diff).toBeLessThan(1e-4);
+    expect(s.timings.embedMs).toBeGreaterThanOrEqual(0);
+    expect(s.timings.searchMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("shows the same results as `margin search --json`", async () => {
+    const s = await pageState(env.page);
+    const shown = s.results!.map((r) => r.id);
+    expect(shown).toHaveLength(LIMIT);
+    const cli = "dist/cli/search.js";
+    let expected: Array<{ id: string | number; score: number }>;
+    if (existsSync(cli)) {
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        "bin/margin.js", "search", queryPath, "--collection", env.collection, "-k", String(LIMIT), "--device", "cpu", "--json",
+      ], { env: { ...process.env, QDRANT_URL: env.storeUrl } });
+      expected = (JSON.parse(stdout) as { hits: Array<{ id: string | number; score: number }> }).hits;
+    } else {
+      // without the built CLI: the store's own answer for Node's vector
+      console.warn("dist/cli/search.js is not built; comparing with QdrantStore.nearest instead of `margin search --json`");
+      expected = await env.store.nearest({ collection: env.collection, vector: queryVector, limit: LIMIT });
+    }
+    expect(shown).toEqual(expected.map((h) => h.id));
+    s.results!.forEach((r, i) => expect(r.score).toBeCloseTo(expected[i]!.score, 4));
+    // the query image is in the collection: it comes first, at distance 0
+    expect(s.results![0]!.score).toBeCloseTo(0, 4);
+  });
+
+  it("re-ranks marked results as the Node kernels do (triplet, then contrastive)", async () => {
+    const page = env.page;
+    const before = (await pageState(page)).results!.map((r) => r.id);
+    const candidates = await env.store.nearest({ collection: env.collection, vector: queryVector, limit: LIMIT, withVector: true });
+    expect(candidates.map((c) => c.id)).toEqual(before);
+    const pos = [before[5]!, before[9]!];
+    const neg = [before[1]!];
+    for (const id of pos) await page.click(`li[data-id="${id}"] button.mark.positive`);
+    for (const id of neg) await page.click(`li[data-id="${id}"] button.mark.negative`);
+    expect(await page.getAttribute(`li[data-id="${neg[0]}"] button.mark.negative`, "aria-pressed")).toBe("true");
+
+    const k = await Kernels.load();
+    const dim = queryVector.length;
+    const pack = (ids: Array<string | number>) => {
+      const out = new Float32Array(ids.length * dim);
+      ids.forEach((id, i) => out.set(candidates.find((c) => c.id === id)!.vector!, i * dim));
+      return out;
+    };
+    const expectOrder = (mode: RerankMode) => {
+      const scores = k.rerank({
+        mode, query: queryVector, candidates: pack(before), dim, positives: pack(pos), negatives: pack(neg), margin: 0.5,
+      });
+      const top = k.topK({ scores, k: before.length, largest: true });
+      return { ids: Array.from(top.indices, (i) => before[i]), scores: Array.from(top.values) };
+    };
+    for (const mode of ["triplet", "contrastive"] as const) {
+      if (mode !== "triplet") await page.selectOption("#mode", mode);
+      const s = await pageState(page);
+      const want = expectOrder(mode);
+      expect(s.reranked).toBe(true);
+      expect(s.results!.map((r) => r.id)).toEqual(want.ids);
+      s.results!.forEach((r, i) => expect(r.score).toBeCloseTo(want.scores[i]!, 3));
+    }
+    await mkdir("test-results", { recursive: true });
+    await page.screenshot({ path: "test-results/web-page.png", fullPage: true });
+  });
+
+  it("says so for a non-image file and an undecodable one, and keeps working", async () => {
+    const page = env.page;
+    const txt = join(env.tmp, "notes.txt");
+    const fake = join(env.tmp, "fake.png");
+    await writeNotAnImage(txt);
+    await writeNotAnImage(fake);
+    await page.setInputFiles("#files", txt);
+    await page.waitForSelector("#messages li.error >> text=/notes\\.txt is not an image/");
+    await page.setInputFiles("#files", fake);
+    await page.waitForSelector("#messages li.error >> text=/fake\\.png is not an image this browser can decode/");
+    // a good image afterwards still searches
+    const other = join(env.imagesDir, env.images[30]!);
+    await page.setInputFiles("#files", other);
+    await page.waitForFunction(() => (window as any).__margin.state().reranked === false);
+    const s = await pageState(page);
+    expect(s.results!.length).toBe(LIMIT);
+    expect(s.results![0]!.score).toBeCloseTo(0, 4);
+  });
+
+  it("says so when the server does not answer, and when the model fails to load", async () => {
+    const page = env.page;
+    await page.route("**/api/search", (r) => r.abort("connectionrefused"));
+    await page.click("#search");
+    await page.waitForSelector("#messages li.error >> text=/the server did not answer POST \\/api\\/search/");
+    await page.unroute("**/api/search");
+
+    const fresh = await env.context.newPage();
+    try {
+      await fresh.route("**/api/model.onnx", (r) => r.fulfill({ status: 404, body: "gone" }));
+      await openPage(fresh, env.server.url);
+      await fresh.waitForSelector("#messages li.error >> text=/the model failed to load/");
+      expect(await fresh.isDisabled("#search")).toBe(true);
+      await fresh.setInputFiles("#files", queryPath);
+      await fresh.waitForSelector("#messages li.error >> text=/the model is not loaded/");
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("logs no browser errors on the way", () => {
+    // aborted and refused requests log a network error in the console; anything else is a bug
+    expect(env.browserErrors.filter((m) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(m))).toEqual([]);
+  });
+});

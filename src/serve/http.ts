@@ -63,10 +63,11 @@ export function mimeOf(file: string): string {
 }
 
 /** Send a JSON body with the isolation headers. */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...ISOLATION_HEADERS,
+    ...headers,
     "Content-Type": "application/json; charset=utf-8",
     "Content-Length": Buffer.byteLength(text),
     "Cache-Control": "no-store",
@@ -89,7 +90,8 @@ export function sendError(res: ServerResponse, e: unknown): void {
     res.destroy();
     return;
   }
-  sendJson(res, status, { error: { code, message } });
+  // an unread request body (413) cannot be followed by another request on this connection
+  sendJson(res, status, { error: { code, message } }, status === 413 ? { Connection: "close" } : {});
 }
 
 /**
@@ -101,15 +103,26 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   if (!/^application\/json\b/i.test(type)) {
     throw new ApiError(415, "E_INPUT", `${req.method} ${req.url}: send the body as JSON (Content-Type: application/json), got ${JSON.stringify(type)}`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new ApiError(413, "E_INPUT", `${req.method} ${req.url}: the body is over ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
+  const body = await new Promise<Buffer>((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      // stop reading; the answer closes the connection instead of draining the rest
+      req.off("data", onData);
+      req.pause();
+      fail(new ApiError(413, "E_INPUT", `${req.method} ${req.url}: the body is over ${maxBytes} bytes`));
+    };
+    req.on("data", onData);
+    req.once("end", () => done(Buffer.concat(chunks)));
+    req.once("error", fail);
+  });
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch (e) {
     throw new ApiError(400, "E_INPUT", `${req.method} ${req.url}: the body is not valid JSON (${(e as Error).message})`, { cause: e });
   }

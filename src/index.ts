@@ -12,4 +12,6 @@ export * from "./search/search.js";
 export * from "./search/query.js";
 export * from "./eval/metrics.js";
 export * from "./eval/exact.js";
-export * from "./store/embedded-store.js";
+export * from "./train/index.js";
+export * from "./eval/evaluate.js";
+export * from "./eval/report.js";

@@ -19,7 +19,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   store: async () => (await import("./store.js")).default,
   serve: async () => (await import("./serve.js")).default,
   search: async () => (await import("./search.js")).default,
+  eval: async () => (await import("./eval.js")).default,
   ingest: async () => (await import("./ingest.js")).default,
+  train: async () => (await import("./train.js")).default,
 };
 
 function usage(): string {

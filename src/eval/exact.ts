@@ -30,11 +30,21 @@ export interface ExactRankingOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A ranking with the rows and metric values behind it. */
+export interface ExactRanking extends QueryRanking {
+  /** The query's row. */
+  query: number;
+  /** Result rows, best first (the query excluded). */
+  indices: Int32Array;
+  /** Their metric values (d² for sqL2). */
+  scores: Float32Array;
+}
+
 /**
  * Rankings of `queries` (default all rows), each without the query itself.
  * Ties rank the lower row index first (the kernels' top-k rule).
  */
-export function exactRankings(o: ExactRankingOptions): QueryRanking[] {
+export function exactRankings(o: ExactRankingOptions): ExactRanking[] {
   const { kernels, vectors, dim, labels } = o;
   const n = vectors.length / dim;
   if (!Number.isInteger(n) || n < 2) throw new InputError(`exactRankings: need at least 2 vectors of dim ${dim}, got ${vectors.length} values`);
@@ -46,7 +56,7 @@ export function exactRankings(o: ExactRankingOptions): QueryRanking[] {
   const metric = o.metric ?? "sqL2";
   const queries = o.queries ?? Int32Array.from({ length: n }, (_, i) => i);
   const resident = kernels.allocF32(vectors.length, vectors);
-  const out: QueryRanking[] = [];
+  const out: ExactRanking[] = [];
   try {
     for (let qi = 0; qi < queries.length; qi++) {
       const i = queries[qi]!;
@@ -56,12 +66,20 @@ export function exactRankings(o: ExactRankingOptions): QueryRanking[] {
         vectors: resident, dim, k: depth + 1, metric,
       });
       const ranked = new Int32Array(depth);
+      const indices = new Int32Array(depth);
+      const scores = new Float32Array(depth);
       let r = 0;
       for (let j = 0; j < top.indices.length && r < depth; j++) {
         const idx = top.indices[j]!;
-        if (idx !== i) ranked[r++] = labels[idx]!;
+        if (idx === i) continue;
+        ranked[r] = labels[idx]!;
+        indices[r] = idx;
+        scores[r++] = top.values[j]!;
       }
-      out.push({ label: labels[i]!, relevant: count.get(labels[i]!)! - 1, ranked: ranked.subarray(0, r) });
+      out.push({
+        query: i, label: labels[i]!, relevant: count.get(labels[i]!)! - 1,
+        ranked: ranked.subarray(0, r), indices: indices.subarray(0, r), scores: scores.subarray(0, r),
+      });
       if (o.onProgress && ((qi + 1) % 256 === 0 || qi + 1 === queries.length)) o.onProgress(qi + 1, queries.length);
     }
   } finally {

@@ -1,38 +1,62 @@
-/** `margin demo`: a first look at the kernels (the ingest+search demo replaces it). */
+/**
+ * `margin demo`: the main job end to end on the zero-setup default: ingest
+ * the committed Fashion-MNIST samples into the embedded store (or QDRANT_URL)
+ * with the shipped model, then search for one of them and re-rank exactly.
+ */
 
-import { Kernels } from "../index.js";
+import { join } from "node:path";
+import { Encoder, ingest, search, UsageError, type IngestEvent } from "../index.js";
 import type { Command } from "./main.js";
 import { parse } from "./args.js";
+import { progressPrinter } from "./ingest.js";
+import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
 
-const help = `margin demo: nearest neighbours and triplet statistics on seeded clustered vectors
+const SAMPLES = "samples/fashion-mnist";
+const QUERY = "coat/t10k-00006.png";
+const MODEL = "models/fashion-mnist-triplet-64.json";
 
-Usage: margin demo [--json]`;
+const help = `margin demo: ingest the sample images and search for one of them
+
+Usage: margin demo [--store PATH] [--json]
+
+Ingests ${SAMPLES} (1,000 Fashion-MNIST test images in label folders) into the
+collection "fashion-mnist" with ${MODEL}, then prints the images most similar
+to ${QUERY}, re-ranked exactly on the kernels. Rerunning is cheap: images
+already stored are skipped. Uses QDRANT_URL when set, else the embedded store
+in --store (default ${DEFAULT_STORE_PATH}).`;
 
 const command: Command = {
-  summary: "a quick kernel demo",
+  summary: "ingest the samples and run a similarity search",
   help,
   async run(argv) {
-    const { values } = parse("demo", argv, {});
-    const k = await Kernels.load();
-    const dim = 64, classes = 10, per = 500, n = classes * per;
-    let s = 12345;
-    const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296) * 2 - 1;
-    const centres = Float32Array.from({ length: classes * dim }, rand);
-    const vectors = new Float32Array(n * dim);
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      labels[i] = i % classes;
-      for (let d = 0; d < dim; d++) vectors[i * dim + d] = centres[labels[i]! * dim + d]! + 0.6 * rand();
-    }
-    const top = k.nearest({ query: vectors.subarray(0, dim), vectors, dim, k: 5 });
-    const stats = k.tripletStats({ embeddings: vectors, labels, dim, margin: 0.5 });
-    if (values.json) console.log(JSON.stringify({ nearest: Array.from(top.indices), stats }));
-    else {
-      console.log(`nearest to point 0 (label ${labels[0]}):`);
-      for (let r = 0; r < top.indices.length; r++) {
-        console.log(`  ${r + 1}. point ${top.indices[r]}  label ${labels[top.indices[r]!]}  d² ${top.values[r]!.toFixed(3)}`);
+    const { values, positionals } = parse("demo", argv, { store: { type: "string" } });
+    if (positionals.length) throw new UsageError(`margin demo: unexpected argument "${positionals[0]}"; see margin demo --help`);
+    const encoder = await Encoder.load({ model: MODEL, logger: { warn: (m) => console.error(`warning: ${m}`) } });
+    const opened = await openStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    try {
+      const bar = progressPrinter(process.stderr);
+      const summary = await ingest({
+        dir: SAMPLES, collection: "fashion-mnist", model: encoder, store: opened.store,
+        onProgress: (e: IngestEvent) => bar(e),
+      });
+      const r = await search({
+        store: opened.store, collection: "fashion-mnist", encoder, query: { image: join(SAMPLES, QUERY) },
+        k: 8, rerank: "exact", oversample: 4,
+      });
+      if (values.json) {
+        console.log(JSON.stringify({ ingest: summary, query: QUERY, ...r }));
+        return 0;
       }
-      console.log(`triplets: ${stats.triplets} (easy ${stats.easy}, semi-hard ${stats.semiHard}, hard ${stats.hard})`);
+      console.log(`ingested ${summary.ingested} new image(s), ${summary.alreadyPresent} already stored, ` +
+        `${summary.skipped.length} skipped, into "fashion-mnist" in ${opened.where}`);
+      console.log(`\nimages most similar to ${QUERY} (score = −d², re-ranked exactly from ${r.candidates} candidates):`);
+      console.log(`${"rank".padStart(4)}  ${"score".padStart(8)}  ${"label".padEnd(12)}  path`);
+      for (const h of r.hits) console.log(`${String(h.rank).padStart(4)}  ${h.score.toFixed(3).padStart(8)}  ${(h.label ?? "").padEnd(12)}  ${h.path ?? h.id}`);
+      const t = r.timings;
+      console.log(`\nembed ${t.embedMs.toFixed(1)} ms, search ${t.searchMs.toFixed(1)} ms, re-rank ${t.rerankMs.toFixed(2)} ms`);
+    } finally {
+      await opened.close();
+      await encoder.close();
     }
     return 0;
   },

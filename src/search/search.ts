@@ -107,19 +107,26 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
   if (rerank !== "none" && first.length > 0) {
     const kernels = o.kernels ?? (await (shared ??= Kernels.load()));
     const dim = info.size;
-    const cand = new Float32Array(first.length * dim);
-    first.forEach((h, i) => {
-      if (!h.vector || h.vector.length !== dim) {
-        throw new InputError(`search: point ${h.id} came back without its ${dim}-d vector; the collection must store a single unnamed vector`);
-      }
-      cand.set(h.vector, i * dim);
-    });
-    const scores = kernels.rerank({
-      mode: rerank, query: resolved.query.vector, candidates: cand, dim,
-      positives: stack(resolved.positives.map((p) => p.vector), dim),
-      negatives: stack(resolved.negatives.map((n) => n.vector), dim),
-      margin: o.margin ?? o.encoder?.card.training?.margin ?? 1,
-    });
+    // candidates go straight from the response into wasm memory: one copy, not two
+    const cand = kernels.allocF32(first.length * dim);
+    let scores: Float32Array;
+    try {
+      const view = cand.view();
+      first.forEach((h, i) => {
+        if (!h.vector || h.vector.length !== dim) {
+          throw new InputError(`search: point ${h.id} came back without its ${dim}-d vector; the collection must store a single unnamed vector`);
+        }
+        view.set(h.vector, i * dim);
+      });
+      scores = kernels.rerank({
+        mode: rerank, query: resolved.query.vector, candidates: cand, dim,
+        positives: stack(resolved.positives.map((p) => p.vector), dim),
+        negatives: stack(resolved.negatives.map((n) => n.vector), dim),
+        margin: o.margin ?? o.encoder?.card.training?.margin ?? 1,
+      });
+    } finally {
+      cand.free();
+    }
     const top = kernels.topK({ scores, k: Math.min(k, first.length), largest: true });
     order = Array.from(top.indices, (i, r) => ({ hit: first[i]!, score: top.values[r]!, i }));
   }

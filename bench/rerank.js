@@ -1,0 +1,79 @@
+// npm run bench:rerank [-- --json]: re-rank 1,000 candidates for one query and
+// keep the top 10, per mode and dimension: the kernels (candidates already in
+// wasm memory, as `margin search` places them) against plain JavaScript loops
+// over Float32Arrays in the same process, interleaved.
+import { Kernels } from "../dist/index.js";
+import { compare, randomF32, report } from "./lib.js";
+
+const N = 1000, K = 10, NP = 3, NN = 3, MARGIN = 1;
+
+function sq(a, ai, b, bi, dim) {
+  let s = 0;
+  for (let k = 0; k < dim; k++) {
+    const d = a[ai + k] - b[bi + k];
+    s += d * d;
+  }
+  return s;
+}
+
+/** Plain JS: scores by DESIGN.md's formulas, then a top-k by insertion. */
+function plain(mode, q, cand, pos, neg, dim) {
+  const n = cand.length / dim;
+  const np = pos.length / dim, nn = neg.length / dim;
+  const scores = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = i * dim;
+    if (mode === "exact") scores[i] = -sq(q, 0, cand, x, dim);
+    else if (mode === "triplet") {
+      let mp = sq(q, 0, cand, x, dim);
+      for (let j = 0; j < np; j++) mp = Math.min(mp, sq(pos, j * dim, cand, x, dim));
+      let mn = Infinity;
+      for (let j = 0; j < nn; j++) mn = Math.min(mn, sq(neg, j * dim, cand, x, dim));
+      scores[i] = nn ? mn - mp : -mp;
+    } else {
+      let sp = sq(q, 0, cand, x, dim);
+      for (let j = 0; j < np; j++) sp += sq(pos, j * dim, cand, x, dim);
+      let sn = 0;
+      for (let j = 0; j < nn; j++) sn += Math.max(0, MARGIN - Math.sqrt(sq(neg, j * dim, cand, x, dim))) ** 2;
+      scores[i] = -(sp / (np + 1) + (nn ? sn / nn : 0));
+    }
+  }
+  const top = [];
+  for (let i = 0; i < n; i++) {
+    if (top.length === K && scores[i] <= scores[top[K - 1]]) continue;
+    let j = Math.min(top.length, K - 1);
+    top[j] = i;
+    while (j > 0 && scores[top[j - 1]] < scores[i]) {
+      top[j] = top[j - 1];
+      top[--j] = i;
+    }
+  }
+  return top;
+}
+
+const k = await Kernels.load();
+const rows = [];
+for (const dim of [64, 128]) {
+  const cand = randomF32(N * dim, dim);
+  const q = randomF32(dim, 1), pos = randomF32(NP * dim, 2), neg = randomF32(NN * dim, 3);
+  const resident = k.allocF32(cand.length, cand);
+  for (const mode of ["exact", "triplet", "contrastive"]) {
+    const steer = mode === "exact" ? {} : { positives: pos, negatives: neg };
+    const wasm = (candidates) => () =>
+      k.topK({ scores: k.rerank({ mode, query: q, candidates, dim, margin: MARGIN, ...steer }), k: K, largest: true });
+    // same answer first: a benchmark of a wrong kernel is worthless
+    const a = Array.from(wasm(resident)().indices);
+    const b = plain(mode, q, cand, mode === "exact" ? new Float32Array(0) : pos, mode === "exact" ? new Float32Array(0) : neg, dim);
+    if (a.join() !== b.join()) throw new Error(`${mode} ${dim}: kernels ${a} vs plain JS ${b}`);
+    const base = () => plain(mode, q, cand, mode === "exact" ? new Float32Array(0) : pos, mode === "exact" ? new Float32Array(0) : neg, dim);
+    const r = compare(base, wasm(resident), { minMs: 20 });
+    const ex = mode === "exact" ? "" : `, ${NP + 1} pos + ${NN} neg`;
+    rows.push({ case: `${mode} 1,000×${dim}${ex}, top-10`, value: r.candidate * 1e6, baseline: r.baseline * 1e6, unit: "µs/query", ratio: r.ratio });
+    if (mode === "exact") {
+      const c = compare(base, wasm(cand), { minMs: 20 });
+      rows.push({ case: `exact 1,000×${dim}, top-10, candidates copied in`, value: c.candidate * 1e6, baseline: c.baseline * 1e6, unit: "µs/query", ratio: c.ratio });
+    }
+  }
+  resident.free();
+}
+report("rerank", rows);

@@ -11,7 +11,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeFile, Encoder, Kernels, type RerankMode } from "../../src/index.js";
+import { readFile } from "node:fs/promises";
+import { decodeFile, Encoder, Kernels, parseModelCard, type RerankMode } from "../../src/index.js";
 import { writeNotAnImage } from "./fixtures.js";
 import { browserReady, MODEL, openPage, pageState, startWebEnv, type WebEnv } from "./env.js";
 
@@ -93,6 +94,8 @@ describe.skipIf(skip)("the search page in chromium", () => {
 
     const k = await Kernels.load();
     const dim = queryVector.length;
+    // the page's contrastive margin: the card's training margin, else 1 (as `margin search`)
+    const margin = parseModelCard(JSON.parse(await readFile(MODEL, "utf8")), MODEL).training?.margin ?? 1;
     const pack = (ids: Array<string | number>) => {
       const out = new Float32Array(ids.length * dim);
       ids.forEach((id, i) => out.set(candidates.find((c) => c.id === id)!.vector!, i * dim));
@@ -100,7 +103,7 @@ describe.skipIf(skip)("the search page in chromium", () => {
     };
     const expectOrder = (mode: RerankMode) => {
       const scores = k.rerank({
-        mode, query: queryVector, candidates: pack(before), dim, positives: pack(pos), negatives: pack(neg), margin: 0.5,
+        mode, query: queryVector, candidates: pack(before), dim, positives: pack(pos), negatives: pack(neg), margin,
       });
       const top = k.topK({ scores, k: before.length, largest: true });
       return { ids: Array.from(top.indices, (i) => before[i]), scores: Array.from(top.values) };

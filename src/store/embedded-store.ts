@@ -95,6 +95,8 @@ export async function startEmbeddedStore(o: EmbeddedStoreOptions = {}): Promise<
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // keep-alive connections that finish a request after close(): do not wait for their timeout
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
       }).then(() => store.close());
       return closing;
     },

@@ -94,7 +94,7 @@ describe("durability", () => {
     await h.stop();
     const wal = join(colDir(d), "wal-000001.log");
     const bytes = readFileSync(wal);
-    bytes[bytes.length - 3] ^= 0xff; // inside the last record
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff; // inside the last record
     writeFileSync(wal, bytes);
     const warnings: string[] = [];
     const s = await EmbeddedStore.open({ path: d, onWarning: (m) => warnings.push(m) });

@@ -33,8 +33,9 @@ export type Op =
   | { type: "delete_payload"; sel: Selector; keys: string[] }
   | { type: "clear_payload"; sel: Selector };
 
-/** The first row capacity, and growth ×1.5 so freed blocks can be reused by later ones. */
+/** The first row capacity, and the growth factor of the block (in place, usually: see reserve). */
 const MIN_CAPACITY = 1024;
+const GROWTH = 1.25;
 
 export class Collection {
   readonly name: string;
@@ -134,14 +135,24 @@ export class Collection {
     return Array.from(this.rowsWhere(pred), (r) => this.ids[r]!);
   }
 
-  /** Make room for `rows` rows without moving again. */
+  /**
+   * Make room for `rows` rows. The old block is freed before the new one is
+   * taken: the arena keeps its bookkeeping outside wasm memory and a fresh
+   * block is not written to, so the rows are still in place, and when the
+   * block ends the arena (the usual case: one block per kernels instance)
+   * the new block starts at the same address and nothing moves. Otherwise
+   * the rows are moved with one memmove (copyWithin handles overlap).
+   */
   reserve(rows: number): void {
     if (rows <= this.capacity) return;
-    const cap = Math.max(rows, MIN_CAPACITY, Math.floor(this.capacity * 1.5));
+    const cap = Math.max(rows, MIN_CAPACITY, Math.floor(this.capacity * GROWTH));
+    const old = this.block;
+    const oldPtr = old ? old.ptr : 0;
+    old?.free();
     const next = this.kernels.allocF32(cap * this.dim);
-    if (this.block) {
-      next.view().set(this.block.view().subarray(0, this.count_ * this.dim));
-      this.block.free();
+    if (old && next.ptr !== oldPtr && this.count_ > 0) {
+      const memory = new Float32Array(next.view().buffer);
+      memory.copyWithin(next.ptr >> 2, oldPtr >> 2, (oldPtr >> 2) + this.count_ * this.dim);
     }
     this.block = next;
     this.capacity = cap;

@@ -79,8 +79,36 @@ export function parseUpsert(col: Collection, body: Record<string, unknown>, wher
   throw badRequest(`${where} must hold "points": [{"id", "vector", "payload"}, ...] or "batch": {"ids", "vectors", "payloads"}`);
 }
 
+/** An upsert from typed arrays (the in-process API): ids checked, values finite, Cosine rows normalized, on a copy. */
+export function vectorsOp(col: Collection, rawIds: unknown[], vectors: Float32Array, rawPayloads: unknown[] | undefined, where: string): Op {
+  const dim = col.dim;
+  const ids = rawIds.map((id, i) => parseId(id, `${where}.ids[${i}]`));
+  if (vectors.length !== ids.length * dim) {
+    throw badRequest(`${where}: ${ids.length} ids need ${ids.length * dim} vector values (size ${dim}), got ${vectors.length}`);
+  }
+  if (rawPayloads && rawPayloads.length !== ids.length) throw badRequest(`${where}: payloads must be one per id, got ${rawPayloads.length} for ${ids.length} ids`);
+  const out = Float32Array.from(vectors);
+  for (let i = 0; i < ids.length; i++) {
+    let norm = 0;
+    for (let d = i * dim; d < (i + 1) * dim; d++) {
+      const x = out[d]!;
+      if (!Number.isFinite(x)) throw badRequest(`${where}.vectors[${i}][${d - i * dim}] must be a finite number, got ${x}`);
+      norm += x * x;
+    }
+    if (col.distance === "Cosine" && norm > 0) {
+      const s = 1 / Math.sqrt(norm);
+      for (let d = i * dim; d < (i + 1) * dim; d++) out[d] = out[d]! * s;
+    }
+  }
+  const payloads = ids.map((_, i) => parsePayload(rawPayloads ? structuredClone(rawPayloads[i]) : null, `${where}.payloads[${i}]`));
+  checkSize(col, ids.length);
+  return { type: "upsert", ids, vectors: out, payloads };
+}
+
+/** Vector bytes one collection may hold: leaves room in 4 GiB of wasm memory to grow its block. */
+const MAX = 1.5 * 2 ** 30;
+
 function checkSize(col: Collection, adding: number): void {
-  const MAX = 1.5 * 2 ** 30;
   const bytes = (col.count + adding) * col.dim * 4;
   if (bytes > MAX) {
     throw badRequest(

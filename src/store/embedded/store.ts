@@ -15,7 +15,11 @@ import { Kernels } from "../../kernels/index.js";
 import { type Collection, type Distance, type Op } from "./collection.js";
 import { badRequest, HttpError, noCollection } from "./errors.js";
 import { fsyncDir, writeFileDurably } from "./fsutil.js";
+import type { PointId } from "./ids.js";
 import { type FolderLock, lockFolder } from "./lock.js";
+import { vectorsOp } from "./ops.js";
+import { parseQuery, runQuery } from "./query.js";
+import type { PointView } from "./views.js";
 import { type CollectionMeta, CollectionStorage } from "./storage.js";
 
 /** Options of {@link EmbeddedStore.open}. */
@@ -44,8 +48,6 @@ interface Entry {
 }
 
 const BAD_NAME = /[/\\:*?"<>|\0]/;
-/** Vectors one collection may hold: leaves room in 4 GiB of wasm memory to grow the block. */
-export const MAX_VECTOR_BYTES = 1.5 * 2 ** 30;
 
 /** The embedded store: collections in memory, durable on disk. */
 export class EmbeddedStore {
@@ -167,6 +169,28 @@ export class EmbeddedStore {
       e.flushTimer.unref();
     }
     return { operation_id: opId, status: "acknowledged" };
+  }
+
+  /**
+   * Upsert points in-process (what PUT /points does, without HTTP): `vectors`
+   * is row-major `[ids.length, size]`. Checked whole before anything is written.
+   * @throws HttpError 404 for an unknown collection, 400 for a bad id, size or value.
+   */
+  async upsertPoints(
+    name: string, o: { ids: PointId[]; vectors: Float32Array; payloads?: (Record<string, unknown> | null)[]; wait?: boolean },
+  ): Promise<UpdateResult> {
+    const op = vectorsOp(this.get(name), o.ids, o.vectors, o.payloads, "upsertPoints");
+    return this.write(name, [op], o.wait ?? true);
+  }
+
+  /**
+   * Run a Query API request in-process: `body` is what POST /points/query takes
+   * (`{ query, filter, limit, offset, score_threshold, with_payload, with_vector }`).
+   * @returns the scored points, best first.
+   */
+  query(name: string, body: Record<string, unknown>): PointView[] {
+    const col = this.get(name);
+    return runQuery(col, parseQuery(col, body, "query"));
   }
 
   /** Record a payload index (`schema` null to drop it); the exact scan does not need one. */

@@ -1,0 +1,178 @@
+// npm run bench:store [-- --json]: exact top-10 search of the embedded store
+// (wasm kernels over the collection's resident block) against a C brute-force
+// scan compiled here with gcc -O3 -march=native -ffast-math and a plain-JS
+// scan, on the same seeded random vectors (64-d, 100,000 and 1,000,000),
+// interleaved in rounds; plus upserts through @qdrant/js-client-rest, and the
+// memory the store holds per point.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { QdrantClient } from "@qdrant/js-client-rest";
+import { EmbeddedStore, startEmbeddedStore } from "../dist/store/embedded-store.js";
+import { median, randomF32, report } from "./lib.js";
+
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc");
+const json = process.argv.includes("--json");
+const log = (m) => json || console.error(m);
+
+const DIM = 64, N = 1_000_000, QN = 32, K = 10, ROUNDS = 3;
+const SIZES = [100_000, 1_000_000];
+const tmp = mkdtempSync(join(tmpdir(), "margin-bench-store-"));
+
+const C_SOURCE = String.raw`
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+static float *load(const char *path, long n) {
+  float *p = aligned_alloc(64, ((n * 4 + 63) / 64) * 64);
+  FILE *f = fopen(path, "rb");
+  if (!f || fread(p, 4, n, f) != (size_t)n) { fprintf(stderr, "cannot read %s\n", path); exit(1); }
+  fclose(f);
+  return p;
+}
+/* exact top-K by squared L2, fused with the scan: the loop over DIM vectorizes */
+static void topk(const float *restrict x, const float *restrict q, long n, int *idx, float *val) {
+  int m = 0;
+  for (long i = 0; i < n; i++) {
+    const float *r = x + i * DIM;
+    float s = 0;
+    for (int d = 0; d < DIM; d++) { float t = r[d] - q[d]; s += t * t; }
+    if (m < K || s < val[K - 1]) {
+      int j = m < K ? m++ : K - 1;
+      while (j > 0 && val[j - 1] > s) { val[j] = val[j - 1]; idx[j] = idx[j - 1]; j--; }
+      val[j] = s; idx[j] = (int)i;
+    }
+  }
+}
+int main(int argc, char **argv) {
+  long n = atol(argv[3]); int nq = atoi(argv[4]); double secs = atof(argv[5]);
+  float *x = load(argv[1], n * DIM), *q = load(argv[2], (long)nq * DIM);
+  int idx[K]; float val[K];
+  for (int i = 0; i < 2; i++) topk(x, q + i * DIM, n, idx, val);
+  topk(x, q, n, idx, val);
+  printf("{\"top\":[");
+  for (int i = 0; i < K; i++) printf("%s%d", i ? "," : "", idx[i]);
+  long count = 0; double t0 = now(), t;
+  do { topk(x, q + (count % nq) * DIM, n, idx, val); count++; t = now(); } while (t - t0 < secs);
+  printf("],\"qps\":%f}\n", count / (t - t0));
+  return 0;
+}
+`;
+
+function jsTopK(x, q, n, idx, val) {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * DIM;
+    let s = 0;
+    for (let d = 0; d < DIM; d++) {
+      const t = x[o + d] - q[d];
+      s += t * t;
+    }
+    if (m < K || s < val[K - 1]) {
+      let j = m < K ? m++ : K - 1;
+      while (j > 0 && val[j - 1] > s) {
+        val[j] = val[j - 1];
+        idx[j] = idx[j - 1];
+        j--;
+      }
+      val[j] = s;
+      idx[j] = i;
+    }
+  }
+}
+
+/** Queries per second of fn(i) over at least `secs`. */
+function qps(fn, secs) {
+  fn(0);
+  let count = 0;
+  const t0 = performance.now();
+  let t;
+  do {
+    fn(count++);
+    t = performance.now();
+  } while (t - t0 < secs * 1000);
+  return count / ((t - t0) / 1000);
+}
+
+try {
+  log("generating 1,000,000 × 64 seeded vectors...");
+  const data = randomF32(N * DIM, 1);
+  const queries = randomF32(QN * DIM, 2);
+  writeFileSync(join(tmp, "x.bin"), new Uint8Array(data.buffer));
+  writeFileSync(join(tmp, "q.bin"), new Uint8Array(queries.buffer));
+  writeFileSync(join(tmp, "scan.c"), C_SOURCE);
+  const exe = join(tmp, "scan");
+  execFileSync("gcc", ["-O3", "-march=native", "-ffast-math", `-DDIM=${DIM}`, `-DK=${K}`, "-o", exe, join(tmp, "scan.c")]);
+  const cRun = (n, secs) => JSON.parse(execFileSync(exe, [join(tmp, "x.bin"), join(tmp, "q.bin"), String(n), String(QN), String(secs)], { encoding: "utf8" }));
+
+  log("loading the embedded store (in-process, durable log on disk)...");
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  const store = await EmbeddedStore.open({ path: join(tmp, "store"), compactBytes: 2 ** 40 });
+  const loadRate = {};
+  for (const n of SIZES) {
+    const name = `n${n}`;
+    await store.createCollection(name, DIM, "Euclid");
+    const t0 = performance.now();
+    for (let s = 0; s < n; s += 50_000) {
+      const ids = Array.from({ length: Math.min(50_000, n - s) }, (_, i) => s + i);
+      const payloads = ids.map((i) => ({ label: i % 10 }));
+      await store.upsertPoints(name, { ids, vectors: data.subarray(s * DIM, (s + ids.length) * DIM), payloads, wait: s + 50_000 >= n });
+    }
+    loadRate[n] = n / ((performance.now() - t0) / 1000);
+  }
+  gc();
+  const heapPerPoint = (process.memoryUsage().heapUsed - heap0) / (SIZES[0] + SIZES[1]);
+  const wasmPerPoint = store.get(`n${N}`).vectorBytes / N;
+
+  const rows = [];
+  for (const n of SIZES) {
+    const name = `n${n}`;
+    const secs = n >= 1e6 ? 1.0 : 0.5;
+    const qs = Array.from({ length: QN }, (_, i) => Array.from(queries.subarray(i * DIM, (i + 1) * DIM)));
+    const idx = new Int32Array(K), val = new Float32Array(K);
+    const c = [], w = [], j = [];
+    let cTop;
+    for (let r = 0; r < ROUNDS; r++) {
+      log(`  ${n}: round ${r + 1}/${ROUNDS}`);
+      const cr = cRun(n, secs);
+      cTop = cr.top;
+      c.push(cr.qps);
+      w.push(qps((i) => store.query(name, { query: qs[i % QN], limit: K }), secs));
+      j.push(qps((i) => jsTopK(data, queries.subarray((i % QN) * DIM, (i % QN + 1) * DIM), n, idx, val), secs));
+    }
+    const got = store.query(name, { query: qs[0], limit: K }).map((p) => p.id);
+    if (got.join() !== cTop.join()) throw new Error(`store and C disagree on the top-10 at ${n}: ${got} vs ${cTop}`);
+    const label = n.toLocaleString("en-US");
+    rows.push({ case: `exact top-10, ${label}×64: store vs C (gcc -O3 -march=native -ffast-math)`, value: median(w), baseline: median(c), unit: "queries/s", ratio: median(w) / median(c) });
+    rows.push({ case: `exact top-10, ${label}×64: store vs plain-JS scan`, value: median(w), baseline: median(j), unit: "queries/s", ratio: median(w) / median(j) });
+  }
+  const mem = `wasm ${wasmPerPoint.toFixed(0)} + JS heap ${heapPerPoint.toFixed(0)}`;
+  rows.push({ case: `memory per point at 1,000,000×64 (${mem}: ids, payloads) vs raw f32`, value: wasmPerPoint + heapPerPoint, baseline: DIM * 4, unit: "bytes/point", ratio: (DIM * 4) / (wasmPerPoint + heapPerPoint) });
+  store.close();
+
+  log("HTTP: query and upsert through @qdrant/js-client-rest...");
+  const running = await startEmbeddedStore({ path: join(tmp, "http"), port: 0 });
+  const client = new QdrantClient({ url: running.url, checkCompatibility: false });
+  await client.createCollection("up", { vectors: { size: DIM, distance: "Euclid" } });
+  const UP = 20_000, B = 256;
+  const t0 = performance.now();
+  for (let s = 0; s < UP; s += B) {
+    const points = [];
+    for (let i = s; i < Math.min(UP, s + B); i++) {
+      points.push({ id: i, vector: Array.from(data.subarray(i * DIM, (i + 1) * DIM)), payload: { path: `img/${i}.png`, label: String(i % 10) } });
+    }
+    await client.upsert("up", { wait: true, points });
+  }
+  const clientRate = UP / ((performance.now() - t0) / 1000);
+  rows.push({ case: `upsert through the client (64-d + payload, ${B} per request, wait=true) vs in-process`, value: clientRate, baseline: loadRate[SIZES[0]], unit: "points/s", ratio: clientRate / loadRate[SIZES[0]] });
+  await running.close();
+  report("store", rows);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -42,7 +42,7 @@ describe.skipIf(skip)("the search page in chromium", () => {
     expect(s.messages).toEqual([]);
   });
 
-  it("embeds a dropped image exactly as the Node Encoder does", async () => {
+  it("embeds a chosen image exactly as the Node Encoder does", async () => {
     await env.page.setInputFiles("#files", queryPath);
     await env.page.waitForFunction(() => ((window as any).__margin.state().results?.length ?? 0) > 0);
     const s = await pageState(env.page);
@@ -120,23 +120,58 @@ describe.skipIf(skip)("the search page in chromium", () => {
     await page.screenshot({ path: "test-results/web-page.png", fullPage: true });
   });
 
+  it("marks by keyboard, keeping focus on the pressed button", async () => {
+    const page = env.page;
+    await page.click("#clear-marks");
+    const ids = (await pageState(page)).results!.map((r) => r.id);
+    const sel = `li[data-id="${ids[4]}"] button.mark.positive`;
+    await page.focus(sel);
+    await page.keyboard.press("Space");
+    await page.waitForFunction((id) => (window as any).__margin.state().results.find((r: any) => r.id === id)?.mark === "positive", ids[4]);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.key)).toBe(`positive:${ids[4]}`);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((id) => (window as any).__margin.state().results.find((r: any) => r.id === id)?.mark === "none", ids[4]);
+  });
+
+  it("takes several dropped images at once, one query each", async () => {
+    const page = env.page;
+    const files = [env.images[12]!, env.images[25]!].map((rel) => join(env.imagesDir, rel));
+    const payload = await Promise.all(files.map(async (f) => ({ name: f.split("/").pop()!, b64: (await readFile(f)).toString("base64") })));
+    const before = await page.locator("#queries button").count();
+    const dt = await page.evaluateHandle((fs) => {
+      const d = new DataTransfer();
+      for (const f of fs) d.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: "image/png" }));
+      return d;
+    }, payload);
+    await page.dispatchEvent("#drop", "drop", { dataTransfer: dt });
+    await page.waitForFunction((n) => document.querySelectorAll("#queries button").length === n, before + 2);
+    // the first dropped image is the active query and it finds itself first
+    expect(await page.getAttribute(`#queries li:nth-child(${before + 1}) button`, "aria-pressed")).toBe("true");
+    await page.waitForFunction(() => (window as any).__margin.state().results?.[0]?.score < 1e-4);
+  });
+
   it("says so for a non-image file and an undecodable one, and keeps working", async () => {
     const page = env.page;
     const txt = join(env.tmp, "notes.txt");
     const fake = join(env.tmp, "fake.png");
     await writeNotAnImage(txt);
     await writeNotAnImage(fake);
+    const queriesBefore = await page.locator("#queries button").count();
     await page.setInputFiles("#files", txt);
     await page.waitForSelector("#messages li.error >> text=/notes\\.txt is not an image/");
     await page.setInputFiles("#files", fake);
     await page.waitForSelector("#messages li.error >> text=/fake\\.png is not an image this browser can decode/");
     // a good image afterwards still searches
-    const other = join(env.imagesDir, env.images[30]!);
-    await page.setInputFiles("#files", other);
-    await page.waitForFunction(() => (window as any).__margin.state().reranked === false);
-    const s = await pageState(page);
-    expect(s.results!.length).toBe(LIMIT);
-    expect(s.results![0]!.score).toBeCloseTo(0, 4);
+    expect(await page.locator("#queries button").count()).toBe(queriesBefore);
+    const rel = env.images[30]!;
+    await page.setInputFiles("#files", join(env.imagesDir, rel));
+    await page.waitForFunction((n) => document.querySelectorAll("#queries button").length === n, queriesBefore + 1);
+    const label = rel.split("/")[0];
+    await page.waitForFunction((l) => {
+      const r = (window as any).__margin.state().results?.[0];
+      return r && r.score < 1e-4 && r.label === l;
+    }, label);
+    expect((await pageState(page)).results!.length).toBe(LIMIT);
   });
 
   it("says so when the server does not answer, and when the model fails to load", async () => {

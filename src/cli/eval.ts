@@ -17,6 +17,7 @@ Usage: margin eval [options]
   --oversample F      candidates per query = F × max k when re-ranking (default 4)
   --margin M          triplet margin for the statistics and contrastive scores (default 0.5)
   --steer N           steering experiment with N positive and N negative examples (default 3; 0 = off)
+  --lossy-bits B      also measure a B-bit quantized first stage re-ranked exactly (default 0 = off)
   --out DIR           write report.json, report.md, report.html there (default report/)
   --seed N            sampling seed (default 1)
   --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
@@ -37,6 +38,7 @@ const command: Command = {
     const { values, positionals } = parse("eval", argv, {
       collection: { type: "string" }, queries: { type: "string" }, k: { type: "string", short: "k" },
       rerank: { type: "string" }, oversample: { type: "string" }, margin: { type: "string" }, steer: { type: "string" },
+      "lossy-bits": { type: "string" },
       out: { type: "string" }, seed: { type: "string" }, store: { type: "string" },
     });
     if (positionals.length) throw new UsageError(`margin eval: unexpected argument "${positionals[0]}"; see margin eval --help`);
@@ -54,12 +56,14 @@ const command: Command = {
         oversample: num("eval", "oversample", values.oversample as string | undefined, 4, { min: 1, max: 1000 }),
         margin: num("eval", "margin", values.margin as string | undefined, 0.5, { min: Number.MIN_VALUE }),
         steer: num("eval", "steer", values.steer as string | undefined, 3, { integer: true, min: 0, max: 100 }),
+        lossyBits: num("eval", "lossy-bits", values["lossy-bits"] as string | undefined, 0, { integer: true, min: 0, max: 16 }),
         seed: num("eval", "seed", values.seed as string | undefined, 1, { integer: true, min: 0 }),
         onProgress: (e: EvalEvent) => {
           if (e.status === "loading") bar.update(e.points, undefined, "points loaded");
           else if (e.status === "retrieval") bar.update(e.done, e.total, "queries through the store");
           else if (e.status === "exact") bar.update(e.done, e.total, "exact rankings");
           else if (e.status === "steering") bar.update(e.done, e.total, "steered queries");
+          else if (e.status === "lossy") bar.update(e.done, e.total, "lossy first-stage queries");
           else if (e.status === "statistics") bar.line("eval: triplet statistics and distance histograms");
           else if (e.status === "projection") bar.line("eval: 2-D projection");
           else bar.end();

@@ -19,6 +19,7 @@ import { exactRankings } from "./exact.js";
 import { rankingMetrics, type RankingMetrics } from "./metrics.js";
 import { storeRetrieval, type RetrievalResult } from "./retrieval.js";
 import { steering, type SteeringResult } from "./steering.js";
+import { lossyFirstStage, type LossyResult } from "./lossy.js";
 
 export type EvalEvent =
   | { status: "loading"; points: number }
@@ -26,6 +27,7 @@ export type EvalEvent =
   | { status: "exact"; done: number; total: number }
   | { status: "statistics" }
   | { status: "steering"; done: number; total: number }
+  | { status: "lossy"; done: number; total: number }
   | { status: "projection" }
   | { status: "done"; seconds: number };
 
@@ -46,6 +48,12 @@ export interface EvaluateOptions {
   steer?: number;
   /** Queries in the steering experiment. Default 200. */
   steerQueries?: number;
+  /**
+   * Also measure a lossy first stage: the vectors stored again at this many
+   * bits per value in a scratch collection, re-ranked exactly with 1, 2, 4
+   * and 8 × k candidates. 0 (default) turns it off.
+   */
+  lossyBits?: number;
   /** Points in the projection and the histograms. Default 2000. */
   sample?: number;
   /** Hardest wrong-label neighbours listed. Default 50. */
@@ -72,6 +80,7 @@ export interface EvalReport {
   distances: Histogram;
   hardest: HardNegative[];
   steering?: SteeringResult;
+  lossy?: LossyResult;
   projection: Array<{ x: number; y: number; label: string }>;
   seconds: number;
 }
@@ -141,6 +150,15 @@ export async function evaluate(o: EvaluateOptions): Promise<EvalReport> {
     })
     : undefined;
 
+  const bits = o.lossyBits ?? 0;
+  if (!(Number.isInteger(bits) && bits >= 0 && bits <= 16)) throw new InputError(`eval: lossyBits must be an integer in [0, 16], got ${bits}`);
+  const lossy = bits > 0
+    ? await lossyFirstStage({
+      store: o.store, collection: o.collection, kernels, set, queries, bits, k: 10, oversamples: [1, 2, 4, 8],
+      onProgress: (done, total) => progress({ status: "lossy", done, total }),
+    })
+    : undefined;
+
   // rankings carry integer labels; the report speaks the collection's label names
   const named = (m: RankingMetrics) => {
     m.perLabel = Object.fromEntries(Object.entries(m.perLabel).map(([l, v]) => [set.labelNames[Number(l)]!, v]));
@@ -155,6 +173,6 @@ export async function evaluate(o: EvaluateOptions): Promise<EvalReport> {
   return {
     collection: o.collection, points: n, unlabeled: set.unlabeled, dim: set.dim, labels: set.labelNames,
     queries: queries.length, ks, margin, retrieval, embedding, statistics, distances, hardest,
-    steering: steeringResult, projection: points, seconds,
+    steering: steeringResult, lossy, projection: points, seconds,
   };
 }

@@ -50,6 +50,13 @@ export function reportMarkdown(r: EvalReport, o: { plotsNote?: boolean } = {}): 
       f3(st.precisionAtK.plain), f3(st.precisionAtK.recommend), f3(st.precisionAtK.triplet), f3(st.precisionAtK.contrastive),
     ]]);
   }
+  if (r.lossy) {
+    const l = r.lossy;
+    lines.push(`## Lossy first stage (${l.bits}-bit vectors), exact re-rank`, "");
+    lines.push(`Recall of the exact top-${l.k} over ${l.queries} queries: the first stage searches a copy of the vectors ` +
+      `scalar-quantized to ${l.bits} bits per value; the kernels re-rank its F × ${l.k} candidates with the full-precision vectors.`, "");
+    table(["oversample F", "first stage alone", "after exact re-rank"], l.rows.map((x) => [String(x.oversample), f3(x.firstStage), f3(x.reranked)]));
+  }
   lines.push("## Precision@1 per label", "");
   table(["label", "queries", "P@1"], Object.entries(e.perLabel).map(([l, v]) => [l, String(v.queries), f3(v.precisionAt1)]));
   lines.push(`## Hardest wrong-label neighbours (${r.hardest.length})`, "");

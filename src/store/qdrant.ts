@@ -272,6 +272,11 @@ export class QdrantStore {
     return { size: v?.size ?? 0, distance: v?.distance ?? "", points: info.points_count ?? 0 };
   }
 
+  /** Delete a collection and its points; true when it existed. */
+  async deleteCollection(collection: string): Promise<boolean> {
+    return this.call("delete collection", collection, () => this.client.deleteCollection(collection));
+  }
+
   /** Exact number of points (optionally matching a filter). */
   async count(collection: string, filter?: StoreFilter): Promise<number> {
     const r = await this.call("count", collection, () => this.client.count(collection, { exact: true, filter }));

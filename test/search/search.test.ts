@@ -8,6 +8,7 @@ import {
   Encoder, evaluate, InputError, ingest, Kernels, QdrantStore, search, writeReport, type PointId,
 } from "../../src/index.js";
 import { refDistances, refRerank } from "../../src/kernels/reference.js";
+import { quantize } from "../../src/eval/lossy.js";
 import { startTestStore, type TestStore } from "../ingest/store.js";
 
 const MODEL = "models/fashion-mnist-triplet-64.json";
@@ -105,8 +106,13 @@ describe("search", () => {
 });
 
 describe("evaluate", () => {
+  it("quantizes per dimension to 2^bits levels between its min and max", () => {
+    expect(Array.from(quantize(Float32Array.of(0, 10, 1, 30, 0.5, 20, 0.26, 15), 2, 1))).toEqual([0, 10, 1, 30, 1, 30, 0, 10]);
+    expect(Array.from(quantize(Float32Array.of(0, 3, 1.2, 1.8), 1, 2))).toEqual([0, 3, 1, 2]);
+  });
+
   it("matches brute-force leave-one-out metrics and writes the report", async () => {
-    const r = await evaluate({ store, collection, queries: "all", ks: [1, 5], rerank: ["none", "exact"], steer: 2, steerQueries: 20, sample: 80, kernels });
+    const r = await evaluate({ store, collection, queries: "all", ks: [1, 5], rerank: ["none", "exact"], steer: 2, steerQueries: 20, sample: 80, lossyBits: 2, kernels });
     const labelOf = (id: PointId) => points.find((x) => x.id === id)!.label;
     const p1 = points.filter((p) => labelOf(bruteForce(p.vector, points, p.id)[0]!.id) === p.label).length;
     expect(r.queries).toBe(points.length);
@@ -120,6 +126,11 @@ describe("evaluate", () => {
     expect(Object.keys(r.embedding.perLabel).sort()).toEqual(r.labels);
     expect(r.projection.length).toBe(points.length);
     expect(r.steering!.queries + r.steering!.alreadyRight).toBe(20);
+    // 8 × 10 candidates hold all 79 other points, so the exact re-rank finds the exact top-10
+    expect(r.lossy!.rows.map((x) => x.oversample)).toEqual([1, 2, 4, 8]);
+    expect(r.lossy!.rows.at(-1)!.reranked).toBe(1);
+    for (const row of r.lossy!.rows) expect(row.reranked).toBeGreaterThanOrEqual(row.firstStage);
+    expect((await store.collectionInfo(`${collection}-q2-${process.pid}`))).toBeNull();
     const paths = await writeReport(r, join(tmp, "report"));
     const html = await readFile(paths[2]!, "utf8");
     expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(4);

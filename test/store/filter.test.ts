@@ -83,6 +83,7 @@ describe("filter conditions", () => {
     expect(check({ must: [{ should: [blue, { must_not: [blue] }] }] })).toBe(true);
     expect(check({ must: red })).toBe(true); // a single condition instead of a list
     expect(check({})).toBe(true);
+    expect(check({ should: [] })).toBe(false); // as Qdrant's check_should: any() of nothing
   });
 });
 

@@ -2,7 +2,7 @@
  * Qdrant payload filters compiled into predicates. A filter is checked for
  * shape once, when the request arrives (an unknown shape is a 400 naming the
  * place), then evaluated per point. Semantics follow Qdrant:
- *  - must: all; should: at least one (if any given); must_not: none;
+ *  - must: all; should: at least one (an empty list: none passes); must_not: none;
  *    min_should: at least `min_count` of `conditions`;
  *  - a condition on an array value holds when it holds for some element;
  *  - a missing key fails every field condition except `values_count` with 0;
@@ -58,7 +58,7 @@ export function compileFilter(filter: unknown, where = "filter", nested = false)
   return (p, id) => {
     if (must) for (const c of must) if (!c(p, id)) return false;
     if (mustNot) for (const c of mustNot) if (c(p, id)) return false;
-    if (should && should.length > 0 && !should.some((c) => c(p, id))) return false;
+    if (should && !should.some((c) => c(p, id))) return false; // Qdrant: an empty should matches nothing
     if (minShould) {
       let n = 0;
       for (const c of minShould.conds) if (c(p, id) && ++n >= minShould.min) break;

@@ -124,8 +124,10 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * He-uniform initial weights (bound √(6 / fan_in)), zero biases; the same
- * seed gives the same buffer.
+ * Initial weights and biases uniform in ±1/√fan_in (PyTorch's default for
+ * Conv2d and Linear, which the seed's reference trainer used; He-scaled
+ * weights start with embeddings ~100× larger and a loss far above the
+ * margin). The same seed gives the same buffer.
  */
 export function initParams(plan: NetPlan, seed: number): Float32Array {
   const p = new Float32Array(plan.params);
@@ -134,8 +136,10 @@ export function initParams(plan: NetPlan, seed: number): Float32Array {
     if (l.kind !== "conv" && l.kind !== "dense") continue;
     const fanIn = l.kind === "conv" ? 9 * l.cin : l.nin;
     const n = l.kind === "conv" ? 9 * l.cin * l.cout : l.nin * l.nout;
-    const bound = Math.sqrt(6 / fanIn);
+    const bound = 1 / Math.sqrt(fanIn);
     for (let i = 0; i < n; i++) p[l.wOff + i] = (2 * r() - 1) * bound;
+    const nb = l.kind === "conv" ? l.cout : l.nout;
+    for (let i = 0; i < nb; i++) p[l.bOff + i] = (2 * r() - 1) * bound;
   }
   return p;
 }

@@ -5,6 +5,8 @@ import { planNet, initParams } from "../../src/train/net.js";
 import { referenceForward } from "../../src/train/reference.js";
 import { exportOnnx, onnxTypes, ONNX_OPSET } from "../../src/model/onnx-export.js";
 import { gaussian } from "../helpers/random.js";
+import { Kernels } from "../../src/kernels/index.js";
+import { WasmNet } from "../../src/kernels/nn.js";
 
 const N = 64;
 
@@ -43,6 +45,13 @@ describe("exportOnnx", () => {
     // the batch dimension is dynamic
     const one = await s.run({ input: new ortNode.Tensor("float32", images.slice(0, 784), [1, 1, 28, 28]) });
     expect(maxAbs(one.embedding!.data as Float32Array, want.subarray(0, 64))).toBeLessThan(1e-4);
+  });
+
+  it("the trainer's wasm forward pass agrees with the reference (so with both runtimes)", async () => {
+    const net = new WasmNet(await Kernels.load(), plan, N);
+    net.setParams(params);
+    expect(maxAbs(net.forward(images, N), want)).toBeLessThan(1e-4);
+    net.free();
   });
 
   it("onnxruntime-web (wasm backend) reproduces it within 1e-4 on 64 images", async () => {

@@ -1,0 +1,137 @@
+/** `margin train`: flags → train() → models/NAME.onnx + NAME.json with the test metrics. */
+
+import { train, loadIdx, saveModel, UsageError, FASHION_MNIST_CLASSES, type TrainOptions, type TrainProgress } from "../index.js";
+import type { Command } from "./main.js";
+import { num, parse } from "./args.js";
+
+const DEFAULT_DATA = "/usr/share/datasets/fashion-mnist";
+
+const help = `margin train: train an image encoder with the triplet (or contrastive) loss on the wasm kernels
+
+Usage: margin train [options]
+
+Data
+  --data DIR              IDX folder (train-/t10k-{images-idx3,labels-idx1}-ubyte[.gz]) (default ${DEFAULT_DATA})
+  --limit N               use the first N training images; --test-limit N likewise for the test split
+  --no-test               skip the test-set metrics
+  --validation F          fraction held out for validation (default 0.1)
+Loss
+  --loss triplet|contrastive        (default triplet)
+  --mining batch-all|batch-hard|semi-hard   online mining (default batch-all)
+  --warmup-epochs N       batch-all epochs before --mining (default 0)
+  --offline-mining        pair anchors with their nearest wrong-label image before each epoch
+  --margin M              (default 0.5 triplet, 1 contrastive)
+  --squared true|false    triplet loss on d² or d (default true)
+  --average active|all    batch-all reduction (default active)
+Optimization
+  --epochs N (10)  --batch-size B (160)  --classes-per-batch P (10)  --lr LR (1e-3)
+  --lr-schedule cosine|constant (cosine)  --weight-decay W (0)
+  --augment none|shift|shift-flip (none)  --shift PX (2)
+  --seed S (1)  --workers N (2: one replica per core)
+Network
+  --conv 32,48  --dense 64  --dim 64  --leak 0.01
+Output
+  --out DIR (models)  --name NAME (fashion-mnist-triplet-64)
+  --checkpoint DIR        checkpoint folder (default .margin/checkpoints/NAME); --resume continues from it
+  --json                  print the result as JSON`;
+
+const list = (flag: string, v: string | undefined, dflt: number[]) => {
+  if (v === undefined) return dflt;
+  const out = v.split(",").map(Number);
+  if (!out.length || out.some((x) => !Number.isInteger(x) || x < 1)) throw new UsageError(`margin train: --${flag} must be comma-separated positive integers, got "${v}"`);
+  return out;
+};
+
+const command: Command = {
+  summary: "train an encoder (triplet / contrastive) and export ONNX + model card",
+  help,
+  async run(argv) {
+    // parseArgs types a shared options table loosely: strings for value flags, booleans for the rest
+    const v: Record<string, any> = parse("train", argv, {
+      data: { type: "string" }, limit: { type: "string" }, "test-limit": { type: "string" }, "no-test": { type: "boolean" },
+      validation: { type: "string" }, loss: { type: "string" }, mining: { type: "string" }, "warmup-epochs": { type: "string" },
+      "offline-mining": { type: "boolean" }, margin: { type: "string" }, squared: { type: "string" }, average: { type: "string" },
+      epochs: { type: "string" }, "batch-size": { type: "string" }, "classes-per-batch": { type: "string" }, lr: { type: "string" },
+      "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, augment: { type: "string" }, shift: { type: "string" },
+      seed: { type: "string" }, workers: { type: "string" }, conv: { type: "string" }, dense: { type: "string" }, dim: { type: "string" },
+      leak: { type: "string" }, out: { type: "string" }, name: { type: "string" }, checkpoint: { type: "string" }, resume: { type: "boolean" },
+    }).values;
+    if (v.squared !== undefined && v.squared !== "true" && v.squared !== "false") throw new UsageError(`margin train: --squared must be true or false, got "${v.squared}"`);
+    const dir = v.data ?? DEFAULT_DATA;
+    const out = v.out ?? "models";
+    const name = v.name ?? "fashion-mnist-triplet-64";
+    const n = (flag: string, value: string | undefined, o: { integer?: boolean; min?: number; max?: number } = {}) =>
+      value === undefined ? undefined : num("train", flag, value, 0, o);
+    const opts: TrainOptions = {
+      train: await loadIdx({ dir, split: "train", limit: n("limit", v.limit, { integer: true, min: 1 }), classNames: FASHION_MNIST_CLASSES }),
+      ...(v["no-test"] ? {} : { test: await loadIdx({ dir, split: "test", limit: n("test-limit", v["test-limit"], { integer: true, min: 2 }) }) }),
+      net: { conv: list("conv", v.conv, [32, 48]), dense: list("dense", v.dense, [64]), dim: n("dim", v.dim, { integer: true, min: 1 }) ?? 64, leak: n("leak", v.leak, { min: 0, max: 0.99 }) ?? 0.01 },
+      loss: v.loss as TrainOptions["loss"], mining: v.mining as TrainOptions["mining"], average: v.average as TrainOptions["average"],
+      warmupEpochs: n("warmup-epochs", v["warmup-epochs"], { integer: true, min: 0 }), offlineMining: v["offline-mining"],
+      margin: n("margin", v.margin), squared: v.squared === undefined ? undefined : v.squared === "true",
+      epochs: n("epochs", v.epochs, { integer: true, min: 1 }), batchSize: n("batch-size", v["batch-size"], { integer: true, min: 1 }),
+      classesPerBatch: n("classes-per-batch", v["classes-per-batch"], { integer: true, min: 1 }), lr: n("lr", v.lr, { min: 0 }),
+      lrSchedule: v["lr-schedule"] as TrainOptions["lrSchedule"], weightDecay: n("weight-decay", v["weight-decay"], { min: 0 }),
+      augment: v.augment as TrainOptions["augment"], shift: n("shift", v.shift, { integer: true, min: 0 }),
+      validation: n("validation", v.validation), seed: n("seed", v.seed, { integer: true, min: 0 }),
+      workers: n("workers", v.workers, { integer: true, min: 1 }) ?? 2,
+      checkpointDir: v.checkpoint ?? `.margin/checkpoints/${name}`, resume: v.resume,
+      logger: { warn: (m) => console.error(`warning: ${m}`) },
+      onProgress: v.json ? undefined : progress,
+    };
+    for (const key of Object.keys(opts) as (keyof TrainOptions)[]) if (opts[key] === undefined) delete opts[key];
+    const t0 = performance.now();
+    const r = await train(opts);
+    const seconds = Math.round((performance.now() - t0) / 1000);
+    const round = (o?: object) => o && Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === "number" ? Math.round(x * 10000) / 10000 : x]));
+    const last = r.history[r.history.length - 1];
+    const saved = await saveModel({
+      dir: out, name, plan: r.plan, params: r.params, mean: r.mean, std: r.std,
+      training: {
+        loss: opts.loss ?? "triplet", margin: opts.margin ?? (opts.loss === "contrastive" ? 1 : 0.5), mining: opts.mining ?? "batch-all",
+        squared: opts.squared ?? true, dataset: `fashion-mnist IDX (${opts.train.count} training images, ${r.history.length ? "10% held out for validation" : ""})`,
+        epochs: r.history.length, seed: opts.seed ?? 1, command: ["margin", "train", ...argv].join(" "), seconds,
+        options: { ...opts, train: undefined, test: undefined, logger: undefined, onProgress: undefined },
+      },
+      metrics: {
+        protocol: "leave-one-out over the test split: each image queried against all the others by Euclidean distance",
+        ...(r.test ? { test: round(r.test) } : {}),
+        untrained: { ...(r.baseline.test ? round(r.baseline.test) : {}), validationPrecisionAt1: round({ x: r.baseline.validationPrecisionAt1 })!.x },
+        validationPrecisionAt1: last?.validationPrecisionAt1,
+        collapsed: r.collapsed,
+      },
+    });
+    if (v.json) console.log(JSON.stringify({ model: saved.onnx, card: saved.card, seconds, test: r.test, baseline: r.baseline, history: r.history }));
+    else {
+      console.log(`wrote ${saved.onnx} and ${saved.card} (${seconds} s)`);
+      if (r.test) console.log(`test: P@1 ${r.test.precisionAt1.toFixed(4)}  R-precision ${r.test.rPrecision!.toFixed(4)}  MAP@R ${r.test.mapAtR!.toFixed(4)}`);
+    }
+    return 0;
+  },
+};
+
+function progress(e: TrainProgress): void {
+  if (e.status === "baseline") {
+    const t = e.test ? `; test P@1 ${e.test.precisionAt1!.toFixed(4)} R-precision ${e.test.rPrecision!.toFixed(4)} MAP@R ${e.test.mapAtR!.toFixed(4)}` : "";
+    console.log(`untrained baseline: validation P@1 ${e.validation.precisionAt1.toFixed(4)}${t}`);
+  } else if (e.status === "batch") {
+    if (!process.stderr.isTTY) {
+      if (e.batch % 50 === 0) console.error(`epoch ${e.epoch} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)} ${new Date().toISOString()}`);
+      return;
+    }
+    const w = 30, f = Math.round((e.batch / e.batches) * w);
+    process.stderr.write(`\repoch ${e.epoch} [${"#".repeat(f)}${".".repeat(w - f)}] ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)}`);
+    if (e.batch === e.batches) process.stderr.write("\n");
+  } else if (e.status === "epoch") {
+    const r = e.record;
+    console.log(
+      `epoch ${r.epoch} ${r.mining} lr ${r.lr.toExponential(2)} loss ${r.loss.toFixed(4)} active ${(100 * r.activeFraction).toFixed(1)}% ` +
+        `easy/semi/hard ${(100 * r.easy).toFixed(1)}/${(100 * r.semiHard).toFixed(1)}/${(100 * r.hard).toFixed(1)}% ` +
+        `d(a,p) ${r.meanPositiveDistance.toFixed(3)} d(a,n) ${r.meanNegativeDistance.toFixed(3)} val P@1 ${r.validationPrecisionAt1.toFixed(4)} ${r.seconds.toFixed(0)} s`,
+    );
+  } else if (e.status === "test") {
+    console.log(`test: P@1 ${e.metrics.precisionAt1!.toFixed(4)} R-precision ${e.metrics.rPrecision!.toFixed(4)} MAP@R ${e.metrics.mapAtR!.toFixed(4)}`);
+  }
+}
+
+export default command;

@@ -1,0 +1,70 @@
+/**
+ * Leave-one-out retrieval metrics of embeddings on the kernels: each point
+ * is queried against all the others (itself excluded), by squared L2.
+ * precision@1, R-precision and MAP@R with R = the number of other points
+ * sharing the query's label (Musgrave et al. 2020).
+ */
+
+import type { Kernels } from "../kernels/index.js";
+
+/** The trainer's retrieval figures. */
+export interface RetrievalMetrics {
+  precisionAt1: number;
+  /** Present when computed with `full: true`. */
+  rPrecision?: number;
+  mapAtR?: number;
+  queries: number;
+}
+
+/**
+ * Metrics of `[n, dim]` embeddings with labels. `full: false` computes
+ * precision@1 only (depth 1); `full: true` ranks each query to depth R.
+ */
+export function retrievalMetrics(k: Kernels, o: { embeddings: Float32Array; labels: Int32Array; dim: number; full?: boolean }): RetrievalMetrics {
+  const { embeddings, labels, dim } = o;
+  const n = labels.length;
+  const count = new Map<number, number>();
+  for (const l of labels) count.set(l, (count.get(l) ?? 0) + 1);
+  const vectors = k.allocF32(embeddings.length, embeddings);
+  let p1 = 0, rp = 0, map = 0, queries = 0;
+  try {
+    for (let q = 0; q < n; q++) {
+      const R = count.get(labels[q]!)! - 1;
+      if (R < 1) continue;
+      queries++;
+      const depth = Math.min(n, (o.full ? R : 1) + 1);
+      const { indices } = k.nearest({ query: embeddings.subarray(q * dim, (q + 1) * dim), vectors, dim, k: depth });
+      let rank = 0, hits = 0, ap = 0;
+      for (let i = 0; i < indices.length && rank < (o.full ? R : 1); i++) {
+        if (indices[i] === q) continue;
+        rank++;
+        if (labels[indices[i]!] === labels[q]) {
+          hits++;
+          ap += hits / rank;
+          if (rank === 1) p1++;
+        }
+      }
+      if (o.full) {
+        rp += hits / R;
+        map += ap / R;
+      }
+    }
+  } finally {
+    vectors.free();
+  }
+  const d = Math.max(queries, 1);
+  return o.full
+    ? { precisionAt1: p1 / d, rPrecision: rp / d, mapAtR: map / d, queries }
+    : { precisionAt1: p1 / d, queries };
+}
+
+/** Root-mean-square distance of the embeddings to their centroid (0 = collapsed to a point). */
+export function embeddingSpread(embeddings: Float32Array, dim: number): number {
+  const n = embeddings.length / dim;
+  const c = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) c[j]! += embeddings[i * dim + j]!;
+  for (let j = 0; j < dim; j++) c[j]! /= n;
+  let s = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) s += (embeddings[i * dim + j]! - c[j]!) ** 2;
+  return Math.sqrt(s / Math.max(n, 1));
+}

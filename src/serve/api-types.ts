@@ -16,7 +16,7 @@ export interface SearchRequest {
 }
 
 /** One search hit. */
-export interface SearchHit {
+export interface ApiSearchHit {
   id: string | number;
   score: number;
   payload?: Record<string, unknown>;
@@ -25,7 +25,7 @@ export interface SearchHit {
 
 /** POST /api/search answer. */
 export interface SearchResponse {
-  results: SearchHit[];
+  results: ApiSearchHit[];
   /** Time the store took, as measured by the server. */
   ms: number;
 }

@@ -94,7 +94,8 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   }
   if (path.startsWith("/api/thumb/")) {
     if (!get) throw methodNotAllowed(method, path, "GET");
-    const id = parsePointId(decodeURIComponent(path.slice("/api/thumb/".length)));
+    // `path` is decoded once already (decodeURI); ids need no more decoding
+    const id = parsePointId(path.slice("/api/thumb/".length));
     if (!ctx.imagesRoot) {
       throw new ApiError(404, "E_INPUT", "thumbnails are off: start `margin serve` with --images DIR, the folder that was ingested");
     }

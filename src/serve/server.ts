@@ -16,6 +16,7 @@ import type { QdrantStore } from "../store/qdrant.js";
 import { handleApi, onnxPathOf, type ApiContext } from "./api.js";
 import { ApiError, confined, sendError, sendFile } from "./http.js";
 
+/** Options of {@link serve}. */
 export interface ServeOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
   port?: number;
@@ -47,8 +48,9 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-/** The package's dist/web and build/margin.wasm, from src/serve or dist/serve alike. */
+/** The package's built page (dist/web), found from src/serve or dist/serve alike. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../../dist/web/", import.meta.url));
+/** The package's release kernels wasm (build/margin.wasm). */
 export const DEFAULT_KERNELS_WASM = fileURLToPath(new URL("../../build/margin.wasm", import.meta.url));
 
 /**

@@ -33,6 +33,9 @@ const ui = {
   results: $<HTMLOListElement>("results"),
 };
 
+/** Images per inference batch. */
+const EMBED_BATCH = 64;
+
 interface Query { name: string; url: string; vector: Float32Array }
 interface Timings { decodeMs?: number; embedMs?: number; searchMs?: number; rerankMs?: number }
 
@@ -124,16 +127,20 @@ async function addFiles(files: readonly File[]): Promise<void> {
     return;
   }
   const t1 = performance.now();
-  let vectors: Float32Array;
+  const dim = state.encoder.dim;
+  const vectors = new Float32Array(decoded.length * dim);
   try {
-    vectors = await state.encoder.embedPixels(decoded.map((d) => d.pixels));
+    // batches of EMBED_BATCH keep a big drop from building one huge tensor
+    for (let i = 0; i < decoded.length; i += EMBED_BATCH) {
+      const part = decoded.slice(i, i + EMBED_BATCH).map((d) => d.pixels);
+      vectors.set(await state.encoder.embedPixels(part), i * dim);
+    }
   } catch (e) {
     say(`embedding failed: ${errorText(e)}`);
     return;
   }
   const t2 = performance.now();
   state.timings = { decodeMs: t1 - t0, embedMs: t2 - t1 };
-  const dim = state.encoder.dim;
   const first = state.queries.length;
   // Qdrant stores Cosine vectors normalized; re-rank the query the same way
   const cosine = state.card?.distance === "Cosine";

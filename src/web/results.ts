@@ -5,7 +5,7 @@
  */
 
 import type { Kernels, RerankMode } from "../kernels/index.js";
-import type { SearchHit } from "../serve/api-types.js";
+import type { ApiSearchHit } from "../serve/api-types.js";
 import { thumbUrl } from "./api.js";
 
 /** A hit's mark: an example of what is wanted, of what is not, or neither. */
@@ -33,7 +33,7 @@ export interface ResultSet {
 }
 
 /** Turn API hits into items, in Qdrant's order. */
-export function fromHits(hits: SearchHit[], mode: RerankMode): ResultSet {
+export function fromHits(hits: ApiSearchHit[], mode: RerankMode): ResultSet {
   return {
     mode,
     reranked: false,

@@ -1,6 +1,6 @@
 /** The embedded store through @qdrant/js-client-rest over real HTTP. */
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Dist, type Harness, harness, naiveScore, naiveTop, vectors } from "./helpers.js";
 
 let h: Harness;
@@ -28,6 +28,19 @@ describe("collections", () => {
     expect(await c.deleteCollection("tmp")).toBe(true);
     expect(await c.collectionExists("tmp")).toEqual({ exists: false });
     expect(await c.deleteCollection("tmp")).toBe(false);
+  });
+
+  it("passes the client's compatibility check without a warning", async () => {
+    const { QdrantClient } = await import("@qdrant/js-client-rest");
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const c = new QdrantClient({ url: h.running.url }); // checkCompatibility defaults to true
+      await c.getCollections();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("answers GET / with a version the client accepts, and /healthz", async () => {

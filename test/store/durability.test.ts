@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
 import { crc32 } from "../../src/store/embedded/crc32.js";
 import { EmbeddedStore } from "../../src/store/embedded-store.js";
-import { harness, tempDir, vectors } from "./helpers.js";
+import { harness, rand, tempDir, vectors } from "./helpers.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -55,6 +55,22 @@ describe("durability", () => {
     expect(crc32(Buffer.from("123456789"))).toBe(0xcbf43926);
     expect(crc32(Buffer.from("The quick brown fox jumps over the lazy dog"))).toBe(0x414fa339);
     expect(crc32(new Uint8Array(0))).toBe(0);
+    // the word-at-a-time path against a bit-at-a-time CRC, at every alignment and length tail
+    const bitwise = (b: Uint8Array) => {
+      let c = 0xffffffff;
+      for (const x of b) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      return ~c >>> 0;
+    };
+    const r = rand(5);
+    const buf = Buffer.from(Array.from({ length: 300 }, () => Math.floor((r() + 1) * 128)));
+    for (let off = 0; off < 4; off++) for (const len of [0, 1, 7, 8, 9, 64, 133, 290]) {
+      const b = buf.subarray(off, off + len);
+      expect(crc32(b)).toBe(bitwise(b));
+    }
+    expect(crc32(buf.subarray(100), crc32(buf.subarray(0, 100)))).toBe(crc32(buf));
   });
 
   it("keeps every write across a restart", async () => {

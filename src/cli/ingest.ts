@@ -24,6 +24,7 @@ Usage: margin ingest DIR [options]
   --batch-size N      images per inference batch and upsert (default 64)
   --workers N         decode worker threads (default: one per core)
   --threads N         onnxruntime CPU threads (default: all cores)
+  --streams N         parallel upsert requests (default 2)
   --shards N          shards when creating the collection on a Qdrant cluster
   --replicas N        replicas when creating the collection on a Qdrant cluster
   --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
@@ -42,7 +43,7 @@ const command: Command = {
     const { values, positionals } = parse("ingest", argv, {
       collection: { type: "string" }, model: { type: "string" }, device: { type: "string" },
       force: { type: "boolean" }, strict: { type: "boolean" }, similar: { type: "string" }, limit: { type: "string" },
-      "batch-size": { type: "string" }, workers: { type: "string" }, threads: { type: "string" },
+      "batch-size": { type: "string" }, workers: { type: "string" }, threads: { type: "string" }, streams: { type: "string" },
       shards: { type: "string" }, replicas: { type: "string" }, store: { type: "string" },
     });
     if (positionals.length !== 1) throw new UsageError("margin ingest: expected one DIR, e.g. `margin ingest samples/fashion-mnist`");
@@ -64,6 +65,7 @@ const command: Command = {
           model: (values.model as string | undefined) ?? DEFAULT_MODEL,
           device, force: Boolean(values.force), strict: Boolean(values.strict),
           batchSize: opt("batch-size", { max: 4096 }), workers: opt("workers", { max: 256 }), threads: opt("threads", { max: 1024 }),
+          upsertStreams: opt("streams", { max: 64 }),
           shards: opt("shards"), replicas: opt("replicas"),
           logger: { warn: (m) => console.error(`warning: ${m}`) },
           onProgress: (e: IngestEvent) => bar(e),

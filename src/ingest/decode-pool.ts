@@ -1,7 +1,9 @@
 /**
- * A pool of decode worker threads. Jobs go to the least busy worker (at most
- * two in flight each, so a worker's sharp call and its preprocessing
- * overlap); bytes and tensors are transferred, not copied.
+ * A pool of decode worker threads. Jobs go to the least busy worker, each
+ * holding up to `depth` jobs: onnxruntime-node runs inference on the main
+ * thread, which cannot hand out work meanwhile, so every worker keeps a
+ * backlog of about a batch's share to stay busy through an inference call.
+ * Bytes and tensors are transferred, not copied.
  */
 
 import { existsSync } from "node:fs";
@@ -10,8 +12,6 @@ import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
 import type { ModelInput } from "../model/card.js";
 import type { DecodeJob, DecodeResult } from "./decode-worker.js";
-
-const PER_WORKER = 2;
 
 interface Slot { worker: Worker; busy: number }
 interface Pending { job: DecodeJob; resolve: (r: DecodeResult) => void; reject: (e: unknown) => void }
@@ -31,14 +31,16 @@ function workerFile(): URL {
 /** Decode + preprocess images on worker threads. */
 export class DecodePool {
   readonly size: number;
+  private readonly depth: number;
   private readonly slots: Slot[] = [];
   private readonly waiting = new Map<number, Pending>();
   private readonly queue: Pending[] = [];
   private nextId = 0;
   private failure: unknown;
 
-  constructor(o: { workers: number; input: ModelInput; pixelLimit: number }) {
+  constructor(o: { workers: number; input: ModelInput; pixelLimit: number; depth?: number }) {
     this.size = o.workers;
+    this.depth = o.depth ?? 2;
     const file = workerFile();
     for (let i = 0; i < o.workers; i++) {
       const worker = new Worker(file, { workerData: { input: o.input, pixelLimit: o.pixelLimit } });
@@ -69,7 +71,7 @@ export class DecodePool {
   private pump(): void {
     while (this.queue.length > 0) {
       let best: Slot | undefined;
-      for (const s of this.slots) if (s.busy < PER_WORKER && (!best || s.busy < best.busy)) best = s;
+      for (const s of this.slots) if (s.busy < this.depth && (!best || s.busy < best.busy)) best = s;
       if (!best) return;
       const p = this.queue.shift()!;
       best.busy++;

@@ -66,7 +66,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     const { created } = await store.ensureCollection({
       name: collection, size: card.output.dim, distance: card.distance, shards: options.shards, replicas: options.replicas,
     });
-    pool = new DecodePool({ workers, input: card.input, pixelLimit });
+    pool = new DecodePool({ workers, input: card.input, pixelLimit, depth: Math.ceil(batchSize / workers) + 2 });
     onProgress?.({ status: "start", collection, model: card.name, device: encoder.device, created, workers });
 
     const counts: IngestCounts = { found: 0, done: 0, ingested: 0, alreadyPresent: 0, duplicates: 0, skipped: 0 };
@@ -145,8 +145,8 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       progress();
     };
 
-    // chunks in flight: enough to keep every worker and the encoder busy, bounded for flat memory
-    const inFlight = new Limiter(Math.max(3, Math.ceil((workers * 2) / batchSize) + 2));
+    // chunks in flight: one decoding ahead, one embedding, `streams` upserting; bounded for flat memory
+    const inFlight = new Limiter(2 + streams);
     const running = new Set<Promise<void>>();
     let failure: unknown;
     const launch = async (entries: WalkEntry[]) => {

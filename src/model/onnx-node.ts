@@ -54,6 +54,8 @@ export async function createNodeSession(path: string, o: NodeSessionOptions): Pr
     ...(o.threads !== undefined ? { intraOpNumThreads: o.threads } : {}),
     interOpNumThreads: 1,
     logSeverityLevel: 3,
+    // idle intra-op threads sleep instead of spinning: ingestion decodes on the same cores meanwhile
+    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
   };
   const missing = o.device === "cpu" ? undefined : missingCudaProvider();
   if (o.device === "cuda" && missing) {

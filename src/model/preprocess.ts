@@ -11,7 +11,8 @@
  *    (exact fractional pixel coverage) when shrinking, bilinear with pixel
  *    centres at +0.5 when enlarging;
  * 3. normalise: `(v / 255 − mean[c]) / std[c]`.
- * Cost: O(h·W + H·W) per channel after a single O(w·h) colour pass.
+ * Cost: one pass over the source pixels (colour conversion fused into the
+ * horizontal filter), then O(rows·W + H·W) per channel.
  */
 
 import { InputError } from "../errors.js";
@@ -62,57 +63,56 @@ export function preprocess(pixels: Pixels, card: Pick<ModelCard, "input">, out?:
     throw new InputError(`preprocess: out must hold ${C}×${H}×${W} = ${C * H * W} floats, got ${out.length}`);
   }
   const tensor = out ?? new Float32Array(C * H * W);
-  const planes = toPlanes(pixels, C);
   const g = geometry(w, h, input);
   const xt = taps(g.sx, g.sw, g.ow, w);
   const yt = taps(g.sy, g.sh, g.oh, h);
   const pad = input.pad ?? 0;
-  const row = new Float64Array(g.ow);
-  const tmp = new Float64Array(h * g.ow);
-  for (let c = 0; c < C; c++) {
-    const plane = planes[c]!;
-    const mean = input.mean[c]!, std = input.std[c]!;
-    const base = c * H * W;
-    const padValue = (pad / 255 - mean) / std;
-    tensor.fill(padValue, base, base + H * W);
-    // horizontal pass over the source rows the vertical taps touch
-    const y0 = yt.index[0]!, y1 = yt.index[yt.index.length - 1]!;
-    for (let y = y0; y <= y1; y++) {
-      const src = y * w;
-      for (let x = 0; x < g.ow; x++) {
-        let s = 0;
-        for (let t = xt.start[x]!; t < xt.start[x + 1]!; t++) s += xt.weight[t]! * plane[src + xt.index[t]!]!;
-        tmp[y * g.ow + x] = s;
+  const ow = g.ow;
+  // horizontal pass, fused with the colour conversion, over the source rows the vertical taps touch:
+  // tmp[c][y − y0][x] for y in [y0, y1]
+  const y0 = yt.index[0]!, y1 = yt.index[yt.index.length - 1]!;
+  const rows = y1 - y0 + 1;
+  const tmp = new Float64Array(C * rows * ow);
+  const gray = C === 1 && sc !== 1;
+  const xoff = xt.index.map((i) => i * sc); // byte offset of each tap within a row
+  const xs = xt.start, xw = xt.weight;
+  for (let y = y0; y <= y1; y++) {
+    const src = y * w * sc;
+    for (let c = 0; c < C; c++) {
+      const k = src + (sc === 1 ? 0 : c);
+      const o = (c * rows + (y - y0)) * ow;
+      for (let x = 0; x < ow; x++) {
+        let acc = 0;
+        const end = xs[x + 1]!;
+        if (gray) {
+          for (let t = xs[x]!; t < end; t++) {
+            const p = src + xoff[t]!;
+            acc += xw[t]! * (0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!);
+          }
+        } else {
+          for (let t = xs[x]!; t < end; t++) acc += xw[t]! * data[k + xoff[t]!]!;
+        }
+        tmp[o + x] = acc;
       }
     }
+  }
+  // vertical pass, then (v/255 − mean)/std into the tensor; pad outside the content
+  const row = new Float64Array(ow);
+  for (let c = 0; c < C; c++) {
+    const mean = input.mean[c]!, std = input.std[c]!;
+    const base = c * H * W;
+    tensor.fill((pad / 255 - mean) / std, base, base + H * W);
     for (let y = 0; y < g.oh; y++) {
       row.fill(0);
       for (let t = yt.start[y]!; t < yt.start[y + 1]!; t++) {
-        const wt = yt.weight[t]!, r = yt.index[t]! * g.ow;
-        for (let x = 0; x < g.ow; x++) row[x]! += wt * tmp[r + x]!;
+        const wt = yt.weight[t]!, r = (c * rows + yt.index[t]! - y0) * ow;
+        for (let x = 0; x < ow; x++) row[x]! += wt * tmp[r + x]!;
       }
       const o = base + (g.oy + y) * W + g.ox;
-      for (let x = 0; x < g.ow; x++) tensor[o + x] = (row[x]! / 255 - mean) / std;
+      for (let x = 0; x < ow; x++) tensor[o + x] = (row[x]! / 255 - mean) / std;
     }
   }
   return tensor;
-}
-
-/** Split interleaved pixels into `C` float planes (gray via BT.601 luma). */
-function toPlanes(p: Pixels, C: 1 | 3): Float64Array[] {
-  const n = p.width * p.height, sc = p.channels, d = p.data;
-  if (C === 1) {
-    const g = new Float64Array(n);
-    if (sc === 1) for (let i = 0; i < n; i++) g[i] = d[i]!;
-    else for (let i = 0; i < n; i++) g[i] = 0.299 * d[i * sc]! + 0.587 * d[i * sc + 1]! + 0.114 * d[i * sc + 2]!;
-    return [g];
-  }
-  const planes = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
-  for (let c = 0; c < 3; c++) {
-    const q = planes[c]!, k = sc === 1 ? 0 : c;
-    for (let i = 0; i < n; i++) q[i] = d[i * sc + k]!;
-  }
-  return planes;
 }
 
 /** Where the source rectangle lands in the output, per resize rule. */

@@ -1,4 +1,6 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,6 +53,20 @@ describe("decodeImage", () => {
     await expect(decodeImage(Buffer.from("hello"), { where: "t.png" })).rejects.toThrow(/not an image in a supported format \(JPEG, PNG, WebP, GIF, TIFF, AVIF\)/);
     await expect(decodeImage(await readFile(join(dir, "a/bomb.png")), { where: "bomb.png" })).rejects.toThrow(/more than 100,000,000 pixels/);
     await expect(decodeFile(join(dir, "missing.png"))).rejects.toThrow(/cannot be read \(ENOENT\)/);
+  });
+
+  it("reports a chmod 000 file as unreadable (as an unprivileged user when the tests run as root)", async () => {
+    const locked = join(dir, "b/locked.png");
+    if (unreadableBlocks) {
+      await expect(decodeFile(locked)).rejects.toMatchObject({ reason: "unreadable" });
+      return;
+    }
+    // root reads anything: ask the compiled library, run as "nobody", what it makes of the file
+    await chmod(dir, 0o755);
+    const script = `import { decodeFile } from ${JSON.stringify(new URL("../../dist/model/decode.js", import.meta.url).href)};
+      decodeFile(${JSON.stringify(locked)}).then(() => console.log("read"), (e) => console.log(e.reason + ": " + e.message));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { uid: 65534, gid: 65534 });
+    expect(stdout).toMatch(/^unreadable: image .*locked\.png: cannot be read \(EACCES\); check that it exists and its permissions/);
   });
 
   it("honours a lower pixel limit", async () => {

@@ -7,11 +7,11 @@
 
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFile } from "node:fs/promises";
 import { decodeFile, Encoder, Kernels, parseModelCard, type RerankMode } from "../../src/index.js";
 import { writeNotAnImage } from "./fixtures.js";
 import { browserReady, MODEL, openPage, pageState, startWebEnv, type WebEnv } from "./env.js";
@@ -150,7 +150,7 @@ describe.skipIf(skip)("the search page in chromium", () => {
     await page.waitForFunction(() => (window as any).__margin.state().results?.[0]?.score < 1e-4);
   });
 
-  it("says so for a non-image file and an undecodable one, and keeps working", async () => {
+  it("says so for a non-image file, an undecodable one and too-large ones, and keeps working", async () => {
     const page = env.page;
     const txt = join(env.tmp, "notes.txt");
     const fake = join(env.tmp, "fake.png");
@@ -161,6 +161,15 @@ describe.skipIf(skip)("the search page in chromium", () => {
     await page.waitForSelector("#messages li.error >> text=/notes\\.txt is not an image/");
     await page.setInputFiles("#files", fake);
     await page.waitForSelector("#messages li.error >> text=/fake\\.png is not an image this browser can decode/");
+    // too many pixels (4100 × 4100 > 4096²), and too many bytes (over 20 MB)
+    const wide = join(env.tmp, "wide.png");
+    await sharp({ create: { width: 4100, height: 4100, channels: 3, background: "#808080" } }).png().toFile(wide);
+    await page.setInputFiles("#files", wide);
+    await page.waitForSelector("#messages li.error >> text=/wide\\.png is too large \\(4100 × 4100 pixels\\)/");
+    const heavy = join(env.tmp, "heavy.png");
+    await writeFile(heavy, Buffer.alloc(21 * 1024 * 1024, 1));
+    await page.setInputFiles("#files", heavy);
+    await page.waitForSelector("#messages li.error >> text=/heavy\\.png is too large \\(21\\.0 MB\\)/");
     // a good image afterwards still searches
     expect(await page.locator("#queries button").count()).toBe(queriesBefore);
     const rel = env.images[30]!;

@@ -81,11 +81,52 @@ describe("durability", () => {
 
   it("compacts the log into a snapshot and recovers from it", async () => {
     const d = dir("compact");
-    await fill(d, 2048);
+    await fill(d, 2048); // compactions in the background while writing
+    const s = await EmbeddedStore.open({ path: d });
+    await s.compact("c"); // and one to its end
+    s.close();
     const files = readdirSync(colDir(d));
     expect(files.filter((f) => f.startsWith("snapshot-"))).toHaveLength(1);
     expect(files.filter((f) => f.startsWith("wal-"))).toHaveLength(1);
     await expectFilled(d);
+  });
+
+  it("keeps writes made while a snapshot is being written", async () => {
+    const d = dir("during");
+    const s = await EmbeddedStore.open({ path: d });
+    await s.createCollection("c", 4, "Euclid");
+    const ids = xs.map((_, i) => i);
+    await s.upsertPoints("c", { ids: ids.slice(0, 300), vectors: Float32Array.from(xs.slice(0, 300).flat()), payloads: ids.slice(0, 300).map((i) => ({ i })) });
+    const compaction = s.compact("c");
+    // while it runs (not awaited: these apply before the snapshot's data is written):
+    // new points, changed payloads (copy-on-write), deletes
+    const ops = await import("../../src/store/embedded/ops.js");
+    const writes = [
+      s.upsertPoints("c", { ids: ids.slice(300), vectors: Float32Array.from(xs.slice(300).flat()), payloads: ids.slice(300).map((i) => ({ i })), wait: false }),
+      s.write("c", [ops.parsePayloadOp("set_payload", { payload: { late: true }, points: [5, 305] }, "t")], false),
+      s.write("c", [{ type: "delete", sel: { ids: [6, 306] } }], true),
+    ];
+    await Promise.all([...writes, compaction]);
+    s.close();
+    const files = readdirSync(colDir(d));
+    expect(files.filter((f) => f.startsWith("snapshot-"))).toEqual(["snapshot-000002.bin"]);
+    expect(files.filter((f) => f.startsWith("wal-"))).toEqual(["wal-000002.log"]);
+    const r = await EmbeddedStore.open({ path: d });
+    const col = r.get("c");
+    expect(col.count).toBe(398);
+    expect(col.payloadAt(col.row(5)!)).toEqual({ i: 5, late: true });
+    expect(col.payloadAt(col.row(305)!)).toEqual({ i: 305, late: true });
+    expect(col.has(6) || col.has(306)).toBe(false);
+    expect(Array.from(col.vectorAt(col.row(399)!))).toEqual(xs[399]);
+    r.close();
+    // the snapshot alone is exactly the state when the compaction started
+    rmSync(join(colDir(d), "wal-000002.log"));
+    const snap = await EmbeddedStore.open({ path: d });
+    const old = snap.get("c");
+    expect(old.count).toBe(300);
+    expect(old.payloadAt(old.row(5)!)).toEqual({ i: 5 });
+    expect(old.has(6)).toBe(true);
+    snap.close();
   });
 
   it("drops a torn log tail at recovery, and goes on appending", async () => {
@@ -122,7 +163,10 @@ describe("durability", () => {
 
   it("refuses a damaged snapshot with a StoreError that says what to do", async () => {
     const d = dir("badsnap");
-    await fill(d, 2048);
+    await fill(d);
+    const s = await EmbeddedStore.open({ path: d });
+    await s.compact("c");
+    s.close();
     const snap = join(colDir(d), readdirSync(colDir(d)).find((f) => f.startsWith("snapshot-"))!);
     const bytes = readFileSync(snap);
     writeFileSync(snap, bytes.subarray(0, bytes.length - 20));

@@ -8,7 +8,7 @@
  * without its end record a snapshot is not valid.
  */
 
-import type { Collection, Op } from "./collection.js";
+import type { FrozenCollection, Op } from "./collection.js";
 import { encodeFrame, type DecodedRecord } from "./frames.js";
 import type { PointId } from "./ids.js";
 import type { Payload } from "./payload.js";
@@ -49,8 +49,8 @@ export function decodeOps(rec: DecodedRecord, dim: number): { opId: number; ops:
   return { opId: h.op, ops };
 }
 
-/** The records of a snapshot of `col`, in order (the caller frames and writes them). */
-export function* snapshotFrames(col: Collection): Generator<Buffer> {
+/** The records of a snapshot of a frozen collection, in order. */
+export function* snapshotFrames(col: FrozenCollection): Generator<Buffer> {
   yield encodeFrame({
     snapshot: 1, name: col.name, dim: col.dim, distance: col.distance,
     lastOp: col.lastOp, count: col.count, indexes: col.indexes,
@@ -58,17 +58,10 @@ export function* snapshotFrames(col: Collection): Generator<Buffer> {
   const dim = col.dim;
   for (let start = 0; start < col.count; start += SNAPSHOT_CHUNK) {
     const end = Math.min(col.count, start + SNAPSHOT_CHUNK);
-    const ids: PointId[] = [];
-    const payloads: Payload[] = [];
-    const versions: number[] = [];
-    for (let r = start; r < end; r++) {
-      ids.push(col.idAt(r));
-      payloads.push(col.payloadAt(r));
-      versions.push(col.versionAt(r));
-    }
-    // copy the rows out: a view of wasm memory must not be held across other work
-    const vectors = col.matrix().view().slice(start * dim, end * dim);
-    yield encodeFrame({ ids, payloads, versions }, vectors);
+    yield encodeFrame(
+      { ids: col.ids.slice(start, end), payloads: col.payloads.slice(start, end), versions: col.versions.slice(start, end) },
+      col.vectors.subarray(start * dim, end * dim),
+    );
   }
   yield encodeFrame({ end: true, count: col.count });
 }

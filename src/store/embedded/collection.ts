@@ -33,6 +33,20 @@ export type Op =
   | { type: "delete_payload"; sel: Selector; keys: string[] }
   | { type: "clear_payload"; sel: Selector };
 
+/** A collection's state at one moment, for a snapshot. */
+export interface FrozenCollection {
+  name: string;
+  dim: number;
+  distance: Distance;
+  lastOp: number;
+  count: number;
+  indexes: Record<string, unknown>;
+  ids: PointId[];
+  payloads: Payload[];
+  versions: number[];
+  vectors: Float32Array;
+}
+
 /** The first row capacity, and the growth factor of the block (in place, usually: see reserve). */
 const MIN_CAPACITY = 1024;
 const GROWTH = 1.25;
@@ -119,6 +133,16 @@ export class Collection {
     return this.sorted;
   }
 
+  /** A copy of the state for a snapshot, taken in one go (payload objects are shared: they are never mutated). */
+  freeze(): FrozenCollection {
+    return {
+      name: this.name, dim: this.dim, distance: this.distance, lastOp: this.lastOp, count: this.count_,
+      indexes: structuredClone(this.indexes),
+      ids: this.ids.slice(0, this.count_), payloads: this.payloads.slice(0, this.count_), versions: this.versions.slice(0, this.count_),
+      vectors: this.matrix().view().slice(),
+    };
+  }
+
   /** Rows whose point passes `pred`, ascending. */
   rowsWhere(pred: Predicate): Int32Array {
     const out = new Int32Array(this.count_);
@@ -167,10 +191,15 @@ export class Collection {
         for (const id of this.select(op.sel)) {
           const r = this.rowOf.get(id)!;
           this.versions[r] = opId;
-          if (op.type === "set_payload") mergeAt(this.payloads[r]!, op.key ? parsePath(op.key, "key") : null, op.payload);
-          else if (op.type === "overwrite_payload") this.payloads[r] = structuredClone(op.payload);
+          // payloads are replaced, never mutated: a snapshot being written holds the old objects
+          if (op.type === "overwrite_payload") this.payloads[r] = structuredClone(op.payload);
           else if (op.type === "clear_payload") this.payloads[r] = {};
-          else for (const k of op.keys) deleteAt(this.payloads[r]!, parsePath(k, "keys"));
+          else {
+            const p = structuredClone(this.payloads[r]!);
+            if (op.type === "set_payload") mergeAt(p, op.key ? parsePath(op.key, "key") : null, op.payload);
+            else for (const k of op.keys) deleteAt(p, parsePath(k, "keys"));
+            this.payloads[r] = p;
+          }
         }
       }
     }

@@ -7,20 +7,21 @@
  *
  * A write is appended to the newest log (writeSync) before it is applied in
  * memory; `sync()` fdatasyncs it, and a request with wait=true is answered
- * only after that. Compaction opens wal-(N+1), writes snapshot-(N+1) to a
- * .tmp file, fsyncs and renames it, then deletes the older logs and
- * snapshots; a crash at any point leaves a consistent set. Recovery loads
+ * only after that. Compaction opens wal-(N+1) and freezes the state, then
+ * (in the background) writes snapshot-(N+1) to a .tmp file, fsyncs and
+ * renames it, and deletes the older logs and snapshots; a crash at any point
+ * leaves a consistent set. Recovery loads
  * the newest snapshot, replays the logs from its number on, and truncates a
  * torn tail of the last log.
  */
 
 import {
-  closeSync, fdatasync, fsyncSync, fstatSync, ftruncateSync, openSync, readdirSync, renameSync, unlinkSync, writeSync,
+  closeSync, fdatasync, fsync, fsyncSync, rmSync, fstatSync, ftruncateSync, openSync, readdirSync, renameSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../../errors.js";
 import type { Kernels } from "../../kernels/index.js";
-import { Collection, type Distance, type Op } from "./collection.js";
+import { Collection, type Distance, type FrozenCollection, type Op } from "./collection.js";
 import { decodeOps, encodeOps, snapshotFrames } from "./codec.js";
 import { scanFrames } from "./frames.js";
 import { fsyncDir, writeFileDurably } from "./fsutil.js";
@@ -56,6 +57,8 @@ export class CollectionStorage {
   private written = 0;
   private synced = 0;
   private syncing: Promise<void> | null = null;
+  private compacting: Promise<void> | null = null;
+  private closed = false;
   /** Bytes in the current log. */
   walBytes: number;
   /** Bytes of the last snapshot written or read. */
@@ -145,37 +148,63 @@ export class CollectionStorage {
     }
   }
 
-  /** Write a snapshot of `col` and drop the logs and snapshots it replaces. Synchronous: the state cannot move meanwhile. */
-  compact(col: Collection): void {
+  /**
+   * Start a compaction unless one runs: switch to the next log and freeze the
+   * state now (synchronously, so the snapshot is exactly "everything before
+   * the new log"), then write, fsync and rename the snapshot in slices that
+   * yield to the event loop, and drop the logs and snapshots it replaces.
+   * Resolves when the snapshot is in place (or rejects; the logs keep every
+   * write either way). `close()` abandons a compaction in progress.
+   */
+  compact(col: Collection): Promise<void> {
+    if (this.compacting) return this.compacting;
     const next = this.seq + 1;
+    const newFd = openSync(join(this.dir, seqName("wal", next)), "a+");
     fsyncSync(this.fd);
     this.synced = this.written;
     const oldFd = this.fd;
     const pending = this.syncing;
-    this.fd = openSync(join(this.dir, seqName("wal", next)), "a+");
+    this.fd = newFd;
     this.seq = next;
     this.walBytes = 0;
     if (pending) pending.finally(() => closeSync(oldFd)).catch(() => {});
     else closeSync(oldFd);
-    const final = join(this.dir, seqName("snapshot", next));
+    const frozen = col.freeze();
+    this.compacting = this.writeSnapshot(next, frozen).finally(() => {
+      this.compacting = null;
+    });
+    return this.compacting;
+  }
+
+  private async writeSnapshot(seq: number, frozen: FrozenCollection): Promise<void> {
+    const final = join(this.dir, seqName("snapshot", seq));
     const tmp = `${final}.tmp`;
     const fd = openSync(tmp, "w");
     let bytes = 0;
     try {
-      for (const frame of snapshotFrames(col)) {
+      for (const frame of snapshotFrames(frozen)) {
+        if (this.closed) throw new StoreError(`compaction of ${this.dir} abandoned: the collection was closed`);
         let off = 0;
         while (off < frame.length) off += writeSync(fd, frame, off, frame.length - off);
         bytes += frame.length;
+        await new Promise((r) => setImmediate(r));
       }
-      fsyncSync(fd);
-    } finally {
+      await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+    } catch (e) {
       closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    closeSync(fd);
+    if (this.closed) {
+      rmSync(tmp, { force: true });
+      return;
     }
     renameSync(tmp, final);
     fsyncDir(this.dir);
     this.snapshotBytes = bytes;
-    for (const s of listSeqs(this.dir, "wal")) if (s < next) unlinkSync(join(this.dir, seqName("wal", s)));
-    for (const s of listSeqs(this.dir, "snapshot")) if (s < next) unlinkSync(join(this.dir, seqName("snapshot", s)));
+    for (const s of listSeqs(this.dir, "wal")) if (s < seq) unlinkSync(join(this.dir, seqName("wal", s)));
+    for (const s of listSeqs(this.dir, "snapshot")) if (s < seq) unlinkSync(join(this.dir, seqName("snapshot", s)));
     fsyncDir(this.dir);
   }
 
@@ -184,8 +213,9 @@ export class CollectionStorage {
     writeFileDurably(join(this.dir, "collection.json"), JSON.stringify(meta, null, 2));
   }
 
-  /** Flush and close the log. */
+  /** Flush and close the log; a compaction in progress is abandoned (its .tmp is removed, the logs stay). */
   close(): void {
+    this.closed = true;
     try {
       fsyncSync(this.fd);
     } finally {

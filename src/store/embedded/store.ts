@@ -157,12 +157,10 @@ export class EmbeddedStore {
     e.col.apply(ops, opId);
     const limit = Math.max(this.opts.compactBytes ?? 64 * 2 ** 20, e.storage.snapshotBytes);
     if (e.storage.walBytes >= limit) {
-      try {
-        e.storage.compact(e.col);
-      } catch (err) {
-        // the write itself is logged and flushed; a failed snapshot only leaves the log longer
-        this.opts.onWarning?.(`could not compact collection ${name} in ${e.storage.dir}: ${(err as Error).message}; the log keeps every write`);
-      }
+      // the write itself is logged; a failed snapshot only leaves the log longer
+      e.storage.compact(e.col).catch((err: Error) => {
+        if (!this.closed) this.opts.onWarning?.(`could not compact collection ${name} in ${e.storage.dir}: ${err.message}; the log keeps every write`);
+      });
     }
     if (wait) {
       await e.storage.sync();
@@ -209,10 +207,10 @@ export class EmbeddedStore {
     e.storage.writeMeta(e.meta);
   }
 
-  /** Snapshot a collection now and drop its log (normally automatic). */
-  compact(name: string): void {
+  /** Snapshot a collection now and drop its log (normally automatic); resolves when the snapshot is on disk. */
+  compact(name: string): Promise<void> {
     const e = this.entry(name);
-    e.storage.compact(e.col);
+    return e.storage.compact(e.col);
   }
 
   /** Flush every log, release the wasm memory and the folder lock. Idempotent. */

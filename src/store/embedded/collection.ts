@@ -83,19 +83,22 @@ export class Collection {
     return this.count_;
   }
 
-  /** Bytes of wasm memory this collection's kernels hold. */
+  /** Bytes of wasm memory held by this collection's kernels instance (all collections', when they share one). */
   get vectorBytes(): number {
     return this.kernels.memoryBytes;
   }
 
+  /** Is there a point with this id? */
   has(id: PointId): boolean {
     return this.rowOf.has(id);
   }
 
+  /** The row of a point (rows move when points are deleted), or undefined. */
   row(id: PointId): number | undefined {
     return this.rowOf.get(id);
   }
 
+  /** The id, payload and version (last operation that changed it) of the point at `row`. */
   idAt(row: number): PointId {
     return this.ids[row]!;
   }

@@ -6,6 +6,7 @@
 //   dist   [N]      f32   scratch: d² from the anchor to every point
 //   neg    [N]      f32   scratch: the anchor's negative distances, sorted
 //   prefix [N + 1]  f64   scratch: prefix sums of neg
+//   tmp    [N]      f32   scratch of the radix sort; counts [2048] i32 too
 //   out    [12]     f64   accumulated (the wrapper zeroes it once):
 //     0 easy, 1 semi-hard, 2 hard, 3 triplet loss sum, 4 valid triplets,
 //     5 active triplets, 6 contrastive loss sum, 7 ordered pairs,
@@ -15,12 +16,12 @@
 // D(a,n) > D(a,p) + m; semi-hard otherwise (D(a,p) ≤ D(a,n) ≤ D(a,p) + m),
 // so the three always add up to the valid triplets.
 //
-// Cost: per anchor O(N·dim) distances + O(N log N) to sort its negatives;
+// Cost: per anchor O(N·dim) distances + an O(N) radix sort of its negatives;
 // each positive is then classified with binary searches, so N anchors cost
 // O(N²·(dim + log N)) time and O(N) memory instead of O(N³) time.
 
 import { sqL2 } from "./distance";
-import { sortAscF32 } from "./topk";
+import { radixSortF32 } from "./topk";
 
 // number of sorted values < x
 // @ts-ignore: decorator
@@ -60,7 +61,7 @@ function add(out: usize, slot: i32, v: f64): void {
 export function tripletStatsF32(
   x: usize, labels: usize, n: i32, dim: i32, a0: i32, a1: i32,
   margin: f32, contrastiveMargin: f32, squared: i32,
-  dist: usize, neg: usize, prefix: usize, out: usize,
+  dist: usize, neg: usize, prefix: usize, tmp: usize, counts: usize, out: usize,
 ): void {
   assert(a0 >= 0 && a1 <= n && dim > 0);
   const sq = squared != 0;
@@ -97,7 +98,7 @@ export function tripletStatsF32(
     add(out, 10, negSum);
     add(out, 11, nneg);
     if (nneg == 0 || npos == 0) continue;
-    sortAscF32(neg, nneg);
+    radixSortF32(neg, nneg, tmp, counts);
     store<f64>(prefix, 0);
     let run: f64 = 0;
     for (let i = 0; i < nneg; i++) {

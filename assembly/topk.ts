@@ -78,32 +78,108 @@ export function topKF32(scores: usize, n: i32, k: i32, largest: i32, idx: usize,
   return k;
 }
 
-/** Sort n f32 values ascending in place (heap sort; NaN must not occur). */
-export function sortAscF32(p: usize, n: i32): void {
-  for (let i = (n >> 1) - 1; i >= 0; i--) siftMax(p, n, i);
-  for (let end = n - 1; end > 0; end--) {
-    const v0 = load<f32>(p);
-    store<f32>(p, load<f32>(p + (<usize>end << 2)));
-    store<f32>(p + (<usize>end << 2), v0);
-    siftMax(p, end, 0);
+// Sort key of a float: an unsigned integer that orders as the float does,
+// NaN last (any NaN maps to the largest key). Negative floats have their bits
+// flipped, non-negative ones their sign bit set.
+// @ts-ignore: decorator
+@inline
+function sortKey(v: f32, largest: bool): u32 {
+  let k: u32;
+  if (v != v) k = 0xffffffff;
+  else {
+    const b = v == 0 ? <u32>0 : reinterpret<u32>(v); // −0 sorts as +0, a tie
+    k = (b & 0x80000000) != 0 ? ~b : b | 0x80000000;
+  }
+  // largest first: reverse the order of numbers but keep NaN last
+  return largest && v == v ? ~k - 1 : k;
+}
+
+const RADIX_BITS: u32 = 11;
+const RADIX: i32 = 1 << RADIX_BITS; // 2048 buckets, 3 passes cover 32 bits
+
+/**
+ * The order of all n scores, best first (smallest, or largest with
+ * largest = 1), by a stable LSD radix sort on 11-bit digits: ties keep the
+ * lower index first, NaN goes last, like topKF32. O(n) time.
+ * Scratch (from the wrapper): keys, keys2, idx2 [n] u32/i32; counts [2048] i32.
+ * Writes idx [n] i32 and val [n] f32 (the scores in that order).
+ */
+export function argsortF32(
+  scores: usize, n: i32, largest: i32, idx: usize, val: usize,
+  keys: usize, keys2: usize, idx2: usize, counts: usize,
+): void {
+  const lg = largest != 0;
+  for (let i = 0; i < n; i++) {
+    store<u32>(keys + (<usize>i << 2), sortKey(load<f32>(scores + (<usize>i << 2)), lg));
+    store<i32>(idx + (<usize>i << 2), i);
+  }
+  let kA = keys, kB = keys2, iA = idx, iB = idx2;
+  for (let pass: u32 = 0; pass < 3; pass++) {
+    const shift = pass * RADIX_BITS;
+    memory.fill(counts, 0, <usize>RADIX << 2);
+    for (let i = 0; i < n; i++) {
+      const d = <usize>((load<u32>(kA + (<usize>i << 2)) >>> shift) & <u32>(RADIX - 1));
+      store<i32>(counts + (d << 2), load<i32>(counts + (d << 2)) + 1);
+    }
+    let sum = 0;
+    for (let d = 0; d < RADIX; d++) {
+      const c = load<i32>(counts + (<usize>d << 2));
+      store<i32>(counts + (<usize>d << 2), sum);
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = load<u32>(kA + (<usize>i << 2));
+      const d = <usize>((key >>> shift) & <u32>(RADIX - 1));
+      const at = load<i32>(counts + (d << 2));
+      store<i32>(counts + (d << 2), at + 1);
+      store<u32>(kB + (<usize>at << 2), key);
+      store<i32>(iB + (<usize>at << 2), load<i32>(iA + (<usize>i << 2)));
+    }
+    const tk = kA; kA = kB; kB = tk;
+    const ti = iA; iA = iB; iB = ti;
+  }
+  // after an odd number of passes the order sits in idx2: copy it home
+  if (iA != idx) memory.copy(idx, iA, <usize>n << 2);
+  for (let i = 0; i < n; i++) {
+    const j = load<i32>(idx + (<usize>i << 2));
+    store<f32>(val + (<usize>i << 2), load<f32>(scores + (<usize>j << 2)));
   }
 }
 
-// @ts-ignore: decorator
-@inline
-function siftMax(p: usize, size: i32, i: i32): void {
-  const v = load<f32>(p + (<usize>i << 2));
-  while (true) {
-    let c = 2 * i + 1;
-    if (c >= size) break;
-    let cv = load<f32>(p + (<usize>c << 2));
-    if (c + 1 < size) {
-      const rv = load<f32>(p + (<usize>(c + 1) << 2));
-      if (rv > cv) { c++; cv = rv; }
+/**
+ * Sort n floats ascending in place by LSD radix on their sort keys (NaN
+ * last); O(n). Scratch: tmp [n] (4 bytes each) and counts [2048] i32.
+ */
+export function radixSortF32(p: usize, n: i32, tmp: usize, counts: usize): void {
+  // keys in place of the floats, three stable passes, then the floats back
+  for (let i = 0; i < n; i++) store<u32>(p + (<usize>i << 2), sortKey(load<f32>(p + (<usize>i << 2)), false));
+  let a = p, b = tmp;
+  for (let pass: u32 = 0; pass < 3; pass++) {
+    const shift = pass * RADIX_BITS;
+    memory.fill(counts, 0, <usize>RADIX << 2);
+    for (let i = 0; i < n; i++) {
+      const d = <usize>((load<u32>(a + (<usize>i << 2)) >>> shift) & <u32>(RADIX - 1));
+      store<i32>(counts + (d << 2), load<i32>(counts + (d << 2)) + 1);
     }
-    if (v >= cv) break;
-    store<f32>(p + (<usize>i << 2), cv);
-    i = c;
+    let sum = 0;
+    for (let d = 0; d < RADIX; d++) {
+      const c = load<i32>(counts + (<usize>d << 2));
+      store<i32>(counts + (<usize>d << 2), sum);
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = load<u32>(a + (<usize>i << 2));
+      const d = <usize>((key >>> shift) & <u32>(RADIX - 1));
+      const at = load<i32>(counts + (d << 2));
+      store<i32>(counts + (d << 2), at + 1);
+      store<u32>(b + (<usize>at << 2), key);
+    }
+    const t = a; a = b; b = t;
   }
-  store<f32>(p + (<usize>i << 2), v);
+  for (let i = 0; i < n; i++) {
+    const k = load<u32>(a + (<usize>i << 2));
+    // invert sortKey (NaN keys come back as a NaN)
+    const bits = (k & 0x80000000) != 0 ? k & 0x7fffffff : ~k;
+    store<f32>(p + (<usize>i << 2), reinterpret<f32>(bits));
+  }
 }

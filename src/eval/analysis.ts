@@ -83,7 +83,7 @@ export function projection(set: LabeledSet, o: { sample?: number; seed?: number;
   const data = Array.from(rows, (r) => Array.from(set.vectors.subarray(r * dim, (r + 1) * dim)));
   const umap = new UMAP({
     nComponents: 2, nNeighbors: Math.min(15, Math.max(2, rows.length - 1)), minDist: 0.1,
-    nEpochs: o.epochs ?? 200, random: mulberry32(o.seed ?? 1),
+    nEpochs: o.epochs ?? 120, random: mulberry32(o.seed ?? 1),
   });
   const xy = rows.length > 2 ? umap.fit(data) : data.map(() => [0, 0]);
   return Array.from(rows, (r, i) => ({ x: xy[i]![0]!, y: xy[i]![1]!, label: set.labelNames[set.labels[r]!]! }));

@@ -83,6 +83,8 @@ export interface EvalReport {
   lossy?: LossyResult;
   projection: Array<{ x: number; y: number; label: string }>;
   seconds: number;
+  /** Seconds per phase, to see where an evaluation spends its time. */
+  phases: Record<string, number>;
 }
 
 /**
@@ -107,7 +109,20 @@ export async function evaluate(o: EvaluateOptions): Promise<EvalReport> {
   const margin = o.margin ?? 0.5;
   if (!(margin > 0 && Number.isFinite(margin))) throw new InputError(`eval: margin must be a finite number > 0, got ${margin}`);
   const seed = o.seed ?? 1;
-  const progress = o.onProgress ?? (() => {});
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const report = o.onProgress ?? (() => {});
+  /** Report an event; the first event of a new phase closes the previous one's clock. */
+  let current = "";
+  const progress = (e: EvalEvent) => {
+    if (e.status !== current) {
+      const now = performance.now();
+      if (current) phases[current] = (phases[current] ?? 0) + (now - mark) / 1000;
+      current = e.status;
+      mark = now;
+    }
+    report(e);
+  };
   const kernels = o.kernels ?? (await Kernels.load());
 
   const set = await loadLabeledSet(o.store, o.collection, (points) => progress({ status: "loading", points }));
@@ -173,6 +188,6 @@ export async function evaluate(o: EvaluateOptions): Promise<EvalReport> {
   return {
     collection: o.collection, points: n, unlabeled: set.unlabeled, dim: set.dim, labels: set.labelNames,
     queries: queries.length, ks, margin, retrieval, embedding, statistics, distances, hardest,
-    steering: steeringResult, lossy, projection: points, seconds,
+    steering: steeringResult, lossy, projection: points, seconds, phases,
   };
 }

@@ -15,7 +15,7 @@ export function reportMarkdown(r: EvalReport, o: { plotsNote?: boolean } = {}): 
   };
   lines.push(`# Evaluation of "${r.collection}"`, "");
   lines.push(`${r.points} labeled points (${r.labels.length} labels, dim ${r.dim})${r.unlabeled ? `, ${r.unlabeled} unlabeled left out` : ""}; ` +
-    `${r.queries} leave-one-out queries; ${r.seconds.toFixed(1)} s.`, "");
+    `${r.queries} leave-one-out queries; ${r.seconds.toFixed(1)} s (${Object.entries(r.phases).map(([p, t]) => `${p} ${t.toFixed(1)} s`).join(", ")}).`, "");
   lines.push("## Retrieval through the store, before and after re-ranking", "");
   const ks = r.ks;
   const modes = Object.entries(r.retrieval.modes);

@@ -28,6 +28,10 @@ export interface Exports {
   pairwiseF32(metric: number, x: number, b: number, dim: number, out: number): number;
   countNonFiniteF32(p: number, n: number): number;
   topKF32(scores: number, n: number, k: number, largest: number, idx: number, val: number): number;
+  argsortF32(
+    scores: number, n: number, largest: number, idx: number, val: number,
+    keys: number, keys2: number, idx2: number, counts: number,
+  ): void;
   contrastiveF32(d: number, labels: number, b: number, margin: number, w: number, out: number): void;
   tripletAllF32(d: number, l: number, b: number, m: number, sq: number, w: number, cnt: number, out: number): void;
   tripletHardF32(d: number, l: number, b: number, m: number, sq: number, w: number, out: number): void;
@@ -35,7 +39,8 @@ export interface Exports {
   pairGradF32(x: number, b: number, dim: number, w: number, g: number, scale: number): void;
   tripletStatsF32(
     x: number, labels: number, n: number, dim: number, a0: number, a1: number, margin: number,
-    cmargin: number, squared: number, dist: number, neg: number, prefix: number, out: number,
+    cmargin: number, squared: number, dist: number, neg: number, prefix: number, tmp: number, counts: number,
+    out: number,
   ): void;
   rerankF32(
     mode: number, c: number, nc: number, p: number, np: number, ng: number, nn: number, dim: number,
@@ -188,11 +193,24 @@ export class Kernels {
     const k = checkK(o.k, n, where);
     return this.call((c) => {
       const s = c.in(o.scores);
-      if (this.x.countNonFiniteF32(s, n)) {
-        const bad = firstNonFinite(view(o.scores), 1);
-        if (bad && Number.isNaN(bad.value)) throw new InputError(`${where}: scores[${bad.row}] is NaN; scores must be numbers`);
-      }
+      this.rejectNaN(s, n, o.scores, where);
       return this.selectTop(c, s, n, k, o.largest ?? false);
+    });
+  }
+
+  /**
+   * The order of all scores, best first (smallest, or largest with
+   * `largest: true`): a stable O(n) radix sort, so ties keep the lower index
+   * first, as {@link topK} does. Use it for full rankings; topK for a few.
+   * @throws InputError when a score is NaN.
+   */
+  argsort(o: { scores: F32Input; largest?: boolean }): TopKResult {
+    const where = "argsort";
+    const n = rowsOf(o.scores, 1, "scores", where);
+    return this.call((c) => {
+      const s = c.in(o.scores);
+      this.rejectNaN(s, n, o.scores, where);
+      return this.sortAll(c, s, n, o.largest ?? false);
     });
   }
 
@@ -224,7 +242,8 @@ export class Kernels {
         ? this.x.oneToRowsF32(code, q, xs, c.inI32(rows), m, dim, scores)
         : this.x.oneToManyF32(code, q, xs, n, dim, scores);
       if (bad) this.nonFinite(where, metric, dim, { query: o.query, vectors: o.vectors });
-      const top = this.selectTop(c, scores, m, k, !isDistance(metric));
+      // a heap wins for a few neighbours, the radix sort for a long ranking
+      const top = k * 8 >= m ? this.sortAll(c, scores, m, !isDistance(metric), k) : this.selectTop(c, scores, m, k, !isDistance(metric));
       if (rows) for (let i = 0; i < top.indices.length; i++) top.indices[i] = rows[top.indices[i]!]!;
       return top;
     });
@@ -293,11 +312,13 @@ export class Kernels {
       const dist = c.tmp(n * 4);
       const neg = c.tmp(n * 4);
       const prefix = c.tmp((n + 1) * 8);
+      const tmp = c.tmp(n * 4);
+      const counts = c.tmp(2048 * 4);
       const out = c.tmp(12 * 8);
       this.arena.f64().fill(0, out >> 3, (out >> 3) + 12);
       const sq = (o.squared ?? true) ? 1 : 0;
       for (let a0 = 0; a0 < n; a0 += STATS_BLOCK) {
-        this.x.tripletStatsF32(x, lab, n, dim, a0, Math.min(n, a0 + STATS_BLOCK), margin, cmargin, sq, dist, neg, prefix, out);
+        this.x.tripletStatsF32(x, lab, n, dim, a0, Math.min(n, a0 + STATS_BLOCK), margin, cmargin, sq, dist, neg, prefix, tmp, counts, out);
       }
       const r = this.arena.f64().slice(out >> 3, (out >> 3) + 12);
       const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -390,6 +411,19 @@ export class Kernels {
     const val = c.tmp(k * 4);
     this.x.topKF32(scores, n, k, largest ? 1 : 0, idx, val);
     return { indices: this.arena.i32().slice(idx >> 2, (idx >> 2) + k), values: c.outF32(val, k) };
+  }
+
+  private sortAll(c: Call, scores: number, n: number, largest: boolean, keep = n): TopKResult {
+    const idx = c.tmp(n * 4);
+    const val = c.tmp(n * 4);
+    this.x.argsortF32(scores, n, largest ? 1 : 0, idx, val, c.tmp(n * 4), c.tmp(n * 4), c.tmp(n * 4), c.tmp(2048 * 4));
+    return { indices: this.arena.i32().slice(idx >> 2, (idx >> 2) + keep), values: c.outF32(val, keep) };
+  }
+
+  private rejectNaN(ptr: number, n: number, src: F32Input, where: string): void {
+    if (this.x.countNonFiniteF32(ptr, n) === 0) return;
+    const bad = firstNonFinite(view(src), 1);
+    if (bad && Number.isNaN(bad.value)) throw new InputError(`${where}: scores[${bad.row}] is NaN; scores must be numbers`);
   }
 
   private checkFinite(

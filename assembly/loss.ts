@@ -47,6 +47,20 @@ function chain(d2: f32, squared: bool): f32 {
   return d2 > 0 ? <f32>0.5 / Mathf.sqrt(d2) : 0;
 }
 
+/**
+ * One mined triplet (a, p, n) with squared distances dp2, dn2: its loss
+ * max(0, D(a,p) − D(a,n) + m), and when positive its pair weights in W.
+ */
+// @ts-ignore: decorator
+@inline
+function takeTriplet(w: usize, b: i32, a: i32, p: i32, n: i32, dp2: f32, dn2: f32, margin: f32, sq: bool): f32 {
+  const l = dist(dp2, sq) - dist(dn2, sq) + margin;
+  if (l <= 0) return 0;
+  store<f32>(at(w, b, a, p), load<f32>(at(w, b, a, p)) + chain(dp2, sq));
+  store<f32>(at(w, b, a, n), load<f32>(at(w, b, a, n)) - chain(dn2, sq));
+  return l;
+}
+
 function zero(p: usize, n: i32): void {
   memory.fill(p, 0, <usize>n << 2);
 }
@@ -161,13 +175,9 @@ export function tripletHardF32(
     }
     if (hp < 0 || hn < 0) continue;
     valid++;
-    const l = dist(dp, sq) - dist(dn, sq) + margin;
-    if (l > 0) {
-      loss += l;
-      active++;
-      store<f32>(at(w, b, a, hp), load<f32>(at(w, b, a, hp)) + chain(dp, sq));
-      store<f32>(at(w, b, a, hn), load<f32>(at(w, b, a, hn)) - chain(dn, sq));
-    }
+    const l = takeTriplet(w, b, a, hp, hn, dp, dn, margin, sq);
+    loss += l;
+    active += f64(l > 0);
   }
   writeOut(out, loss, valid, active);
 }
@@ -205,13 +215,9 @@ export function tripletSemiHardF32(
       const n = sn >= 0 ? sn : fn;
       const dn2 = sn >= 0 ? sv : fv;
       valid++;
-      const l = dist(dp2, sq) - dist(dn2, sq) + margin;
-      if (l > 0) {
-        loss += l;
-        active++;
-        store<f32>(at(w, b, a, p), load<f32>(at(w, b, a, p)) + chain(dp2, sq));
-        store<f32>(at(w, b, a, n), load<f32>(at(w, b, a, n)) - chain(dn2, sq));
-      }
+      const l = takeTriplet(w, b, a, p, n, dp2, dn2, margin, sq);
+      loss += l;
+      active += f64(l > 0);
     }
   }
   writeOut(out, loss, valid, active);

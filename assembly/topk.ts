@@ -98,6 +98,34 @@ const RADIX_BITS: u32 = 11;
 const RADIX: i32 = 1 << RADIX_BITS; // 2048 buckets, 3 passes cover 32 bits
 
 /**
+ * One stable counting pass on the 11-bit digit at `shift`: keys kA → kB,
+ * and, when iA is not 0, the payload iA → iB alongside.
+ */
+// @ts-ignore: decorator
+@inline
+function radixPass(kA: usize, kB: usize, iA: usize, iB: usize, n: i32, shift: u32, counts: usize): void {
+  memory.fill(counts, 0, <usize>RADIX << 2);
+  for (let i = 0; i < n; i++) {
+    const d = <usize>((load<u32>(kA + (<usize>i << 2)) >>> shift) & <u32>(RADIX - 1));
+    store<i32>(counts + (d << 2), load<i32>(counts + (d << 2)) + 1);
+  }
+  let sum = 0;
+  for (let d = 0; d < RADIX; d++) {
+    const c = load<i32>(counts + (<usize>d << 2));
+    store<i32>(counts + (<usize>d << 2), sum);
+    sum += c;
+  }
+  for (let i = 0; i < n; i++) {
+    const key = load<u32>(kA + (<usize>i << 2));
+    const d = <usize>((key >>> shift) & <u32>(RADIX - 1));
+    const at = load<i32>(counts + (d << 2));
+    store<i32>(counts + (d << 2), at + 1);
+    store<u32>(kB + (<usize>at << 2), key);
+    if (iA != 0) store<i32>(iB + (<usize>at << 2), load<i32>(iA + (<usize>i << 2)));
+  }
+}
+
+/**
  * The order of all n scores, best first (smallest, or largest with
  * largest = 1), by a stable LSD radix sort on 11-bit digits: ties keep the
  * lower index first, NaN goes last, like topKF32. O(n) time.
@@ -115,26 +143,7 @@ export function argsortF32(
   }
   let kA = keys, kB = keys2, iA = idx, iB = idx2;
   for (let pass: u32 = 0; pass < 3; pass++) {
-    const shift = pass * RADIX_BITS;
-    memory.fill(counts, 0, <usize>RADIX << 2);
-    for (let i = 0; i < n; i++) {
-      const d = <usize>((load<u32>(kA + (<usize>i << 2)) >>> shift) & <u32>(RADIX - 1));
-      store<i32>(counts + (d << 2), load<i32>(counts + (d << 2)) + 1);
-    }
-    let sum = 0;
-    for (let d = 0; d < RADIX; d++) {
-      const c = load<i32>(counts + (<usize>d << 2));
-      store<i32>(counts + (<usize>d << 2), sum);
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const key = load<u32>(kA + (<usize>i << 2));
-      const d = <usize>((key >>> shift) & <u32>(RADIX - 1));
-      const at = load<i32>(counts + (d << 2));
-      store<i32>(counts + (d << 2), at + 1);
-      store<u32>(kB + (<usize>at << 2), key);
-      store<i32>(iB + (<usize>at << 2), load<i32>(iA + (<usize>i << 2)));
-    }
+    radixPass(kA, kB, iA, iB, n, pass * RADIX_BITS, counts);
     const tk = kA; kA = kB; kB = tk;
     const ti = iA; iA = iB; iB = ti;
   }
@@ -155,25 +164,7 @@ export function radixSortF32(p: usize, n: i32, tmp: usize, counts: usize): void 
   for (let i = 0; i < n; i++) store<u32>(p + (<usize>i << 2), sortKey(load<f32>(p + (<usize>i << 2)), false));
   let a = p, b = tmp;
   for (let pass: u32 = 0; pass < 3; pass++) {
-    const shift = pass * RADIX_BITS;
-    memory.fill(counts, 0, <usize>RADIX << 2);
-    for (let i = 0; i < n; i++) {
-      const d = <usize>((load<u32>(a + (<usize>i << 2)) >>> shift) & <u32>(RADIX - 1));
-      store<i32>(counts + (d << 2), load<i32>(counts + (d << 2)) + 1);
-    }
-    let sum = 0;
-    for (let d = 0; d < RADIX; d++) {
-      const c = load<i32>(counts + (<usize>d << 2));
-      store<i32>(counts + (<usize>d << 2), sum);
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const key = load<u32>(a + (<usize>i << 2));
-      const d = <usize>((key >>> shift) & <u32>(RADIX - 1));
-      const at = load<i32>(counts + (d << 2));
-      store<i32>(counts + (d << 2), at + 1);
-      store<u32>(b + (<usize>at << 2), key);
-    }
+    radixPass(a, b, 0, 0, n, pass * RADIX_BITS, counts);
     const t = a; a = b; b = t;
   }
   for (let i = 0; i < n; i++) {

@@ -90,6 +90,18 @@ describe("bad requests", () => {
     await expectError(h.raw("POST", "/collections/c/exists"), 405, /not allowed/);
   });
 
+  it("treats __proto__ and constructor as plain payload keys", async () => {
+    const r = await h.raw("POST", "/collections/c/points/payload?wait=true", JSON.parse('{"payload": {"__proto__": {"polluted": 1}}, "points": [1], "key": "__proto__"}'));
+    expect(r.status).toBe(200);
+    await h.raw("POST", "/collections/c/points/payload?wait=true", JSON.parse('{"payload": {"__proto__": {"polluted": 2}}, "points": [1]}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const [p] = await h.client.retrieve("c", { ids: [1] });
+    expect(Object.getPrototypeOf(p!.payload)).toBe(Object.prototype);
+    expect(JSON.stringify(p!.payload)).toBe('{"a":1,"__proto__":{"polluted":2}}');
+    expect((await h.client.count("c", { filter: { must: [{ is_empty: { key: "constructor" } }] } })).count).toBe(1);
+    await h.client.overwritePayload("c", { payload: { a: 1 }, points: [1] });
+  });
+
   it("sends no CORS headers unless asked", async () => {
     const r = await h.raw("GET", "/collections");
     expect(r.headers.get("access-control-allow-origin")).toBeNull();

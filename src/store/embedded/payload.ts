@@ -50,9 +50,9 @@ export function valuesAt(payload: unknown, steps: Step[]): unknown[] {
     const next: unknown[] = [];
     for (const v of cur) {
       if (isObject(v)) {
-        if (s.key in v) next.push(v[s.key]);
+        if (Object.hasOwn(v, s.key)) next.push(v[s.key]);
       } else if (Array.isArray(v)) {
-        for (const e of v) if (isObject(e) && s.key in e) next.push(e[s.key]);
+        for (const e of v) if (isObject(e) && Object.hasOwn(e, s.key)) next.push(e[s.key]);
       }
     }
     if (s.index === undefined) cur = next;
@@ -72,11 +72,16 @@ export function valuesAt(payload: unknown, steps: Step[]): unknown[] {
 export function mergeAt(payload: Payload, steps: Step[] | null, value: Payload): void {
   let target: Record<string, unknown> = payload;
   for (const s of steps ?? []) {
-    const next = target[s.key];
-    if (!isObject(next)) target[s.key] = {};
+    const next = Object.hasOwn(target, s.key) ? target[s.key] : undefined;
+    if (!isObject(next)) define(target, s.key, {});
     target = target[s.key] as Record<string, unknown>;
   }
-  Object.assign(target, structuredClone(value));
+  for (const [k, v] of Object.entries(structuredClone(value))) define(target, k, v);
+}
+
+/** Set an own data property: a key such as "__proto__" stays a plain key, never a prototype. */
+function define(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /** Delete the key at `steps` (in every object the path reaches). */
@@ -123,17 +128,17 @@ function include(keys: unknown[], where: string): PayloadSelector {
 
 function copyPath(src: Record<string, unknown>, dst: Record<string, unknown>, steps: Step[]): void {
   const [s, ...rest] = steps;
-  if (!s || !(s.key in src)) return;
+  if (!s || !Object.hasOwn(src, s.key)) return;
   const v = src[s.key];
   if (rest.length === 0 || s.index !== undefined) {
-    dst[s.key] = structuredClone(v);
+    define(dst, s.key, structuredClone(v));
     return;
   }
   if (isObject(v)) {
-    const sub = isObject(dst[s.key]) ? (dst[s.key] as Record<string, unknown>) : {};
-    dst[s.key] = sub;
+    const sub = Object.hasOwn(dst, s.key) && isObject(dst[s.key]) ? (dst[s.key] as Record<string, unknown>) : {};
+    define(dst, s.key, sub);
     copyPath(v, sub, rest);
-  } else if (Array.isArray(v)) dst[s.key] = structuredClone(v);
+  } else if (Array.isArray(v)) define(dst, s.key, structuredClone(v));
 }
 
 /** Check that a request's payload is a JSON object (or null for none). */

@@ -69,6 +69,22 @@ describe("decodeImage", () => {
     expect(stdout).toMatch(/^unreadable: image .*locked\.png: cannot be read \(EACCES\); check that it exists and its permissions/);
   });
 
+  it("brings 16-bit, gray+alpha, CMYK and palette images to 8-bit gray or RGB", async () => {
+    const rgb = sharp(Buffer.alloc(4 * 4 * 3, 200), { raw: { width: 4, height: 4, channels: 3 } });
+    const cases: [string, Buffer, number, number][] = [
+      ["rgb16 png", await rgb.clone().toColourspace("rgb16").png().toBuffer(), 3, 200],
+      ["grey16 png", await sharp(Buffer.alloc(16, 100), { raw: { width: 4, height: 4, channels: 1 } }).toColourspace("grey16").png().toBuffer(), 1, 100],
+      ["palette png", await rgb.clone().png({ palette: true }).toBuffer(), 3, 200],
+      ["gray+alpha png", await sharp(Buffer.alloc(32, 100), { raw: { width: 4, height: 4, channels: 2 } }).png().toBuffer(), 3, 100],
+    ];
+    for (const [what, bytes, channels, value] of cases) {
+      const img = await decodeImage(bytes, { where: what });
+      expect([what, img.channels, img.data[0]]).toEqual([what, channels, value]);
+    }
+    const cmyk = await decodeImage(await rgb.clone().toColourspace("cmyk").jpeg().toBuffer());
+    expect(cmyk.channels).toBe(3);
+  });
+
   it("honours a lower pixel limit", async () => {
     const bytes = await readFile(join(dir, "a/one.png"));
     await expect(decodeImage(bytes, { pixelLimit: 100 })).rejects.toMatchObject({ reason: "too-large" });

@@ -1,7 +1,7 @@
 // Re-rank scores of candidates from positive and negative examples.
 //
 // Memory layout: C [nc, dim], P [np, dim], N [nn, dim] f32; out [nc] f32.
-// Higher scores are better, for every mode (DESIGN.md):
+// Higher scores are better, for every mode (docs/architecture.md):
 //   exact        −d²(q, x), q = P[0]
 //   triplet      min_n d²(x, n) − min_p d²(x, p)      (N empty: −min_p d²(x, p))
 //   contrastive  −(mean_p d²(x, p) + mean_n max(0, m − d(x, n))²)

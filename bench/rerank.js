@@ -16,7 +16,7 @@ function sq(a, ai, b, bi, dim) {
   return s;
 }
 
-/** Plain JS: scores by DESIGN.md's formulas, then a top-k by insertion. */
+/** Plain JS: scores by docs/architecture.md's formulas, then a top-k by insertion. */
 function plain(mode, q, cand, pos, neg, dim) {
   const n = cand.length / dim;
   const np = pos.length / dim, nn = neg.length / dim;
@@ -59,8 +59,7 @@ for (const dim of [64, 128]) {
   const resident = k.allocF32(cand.length, cand);
   for (const mode of ["exact", "triplet", "contrastive"]) {
     const steer = mode === "exact" ? {} : { positives: pos, negatives: neg };
-    const wasm = (candidates) => () =>
-      k.topK({ scores: k.rerank({ mode, query: q, candidates, dim, margin: MARGIN, ...steer }), k: K, largest: true });
+    const wasm = (candidates) => () => k.rerankTop({ mode, query: q, candidates, dim, margin: MARGIN, k: K, ...steer });
     // same answer first: a benchmark of a wrong kernel is worthless
     const a = Array.from(wasm(resident)().indices);
     const b = plain(mode, q, cand, mode === "exact" ? new Float32Array(0) : pos, mode === "exact" ? new Float32Array(0) : neg, dim);

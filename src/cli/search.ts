@@ -19,7 +19,7 @@ Usage: margin search IMAGE [options]
   -k N                results (default 10)
   --positive REF      another example of what you want: an image path or a point id (repeatable)
   --negative REF      an example of what you do not want (repeatable)
-  --rerank MODE       none | exact | triplet | contrastive (default none; DESIGN.md's scores)
+  --rerank MODE       none | exact | triplet | contrastive (default none; docs/architecture.md's scores)
   --oversample F      fetch F×k candidates with vectors and re-rank them on the kernels (default 4)
   --filter JSON       a Qdrant filter, e.g. '{"must":[{"key":"label","match":{"value":"coat"}}]}'
   --label L           shortcut for a filter on the payload's label

@@ -1,5 +1,5 @@
 /**
- * Retrieval metrics over labeled rankings (DESIGN.md, Musgrave et al. 2020).
+ * Retrieval metrics over labeled rankings (docs/architecture.md, Musgrave et al. 2020).
  *
  * Each query contributes a ranking: the labels of its results in rank order,
  * the query itself excluded, and R = the number of OTHER items that share its

@@ -76,8 +76,9 @@ export async function storeRetrieval(o: RetrievalOptions): Promise<RetrievalResu
           const t = performance.now();
           const cand = new Float32Array(rows.length * dim);
           rows.forEach((r, i) => cand.set(set.vectors.subarray(r * dim, (r + 1) * dim), i * dim));
-          const scores = kernels.rerank({ mode, query: set.vectors.subarray(q * dim, (q + 1) * dim), candidates: cand, dim, margin: o.margin });
-          const top = kernels.topK({ scores, k: Math.min(maxK, rows.length), largest: true });
+          const top = kernels.rerankTop({
+            mode, query: set.vectors.subarray(q * dim, (q + 1) * dim), candidates: cand, dim, margin: o.margin, k: maxK,
+          });
           order = Array.from(top.indices, (i) => rows[i]!);
           rerankMs.get(mode)!.push(performance.now() - t);
         }

@@ -64,11 +64,10 @@ export async function steering(o: {
     };
     const cand = vec(rows);
     for (const mode of ["triplet", "contrastive"] as const) {
-      const scores = kernels.rerank({
+      const top = kernels.rerankTop({
         mode, query: set.vectors.subarray(q * dim, (q + 1) * dim), candidates: cand, dim,
-        positives: vec(pos), negatives: vec(neg), margin: o.margin,
+        positives: vec(pos), negatives: vec(neg), margin: o.margin, k,
       });
-      const top = kernels.topK({ scores, k: Math.min(k, rows.length), largest: true });
       sum[mode] += precision(Array.from(top.indices, (i) => rows[i]!));
     }
     o.onProgress?.(qi + 1, o.queries.length);

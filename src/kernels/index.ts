@@ -1,3 +1,3 @@
-export { Kernels, isDistance, type LoadOptions } from "./kernels.js";
+export { Kernels, isDistance, type LoadOptions, type RerankOptions } from "./kernels.js";
 export * from "./types.js";
 export type { WasmSource } from "./load.js";

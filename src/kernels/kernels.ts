@@ -60,6 +60,22 @@ export interface LoadOptions {
   wasm?: WasmSource;
 }
 
+/** Options of {@link Kernels.rerank}. */
+export interface RerankOptions {
+  mode: RerankMode;
+  /** The query vector: always the first positive. */
+  query: F32Input;
+  /** `[nc, dim]` candidates to score. */
+  candidates: F32Input;
+  dim: number;
+  /** More examples of what is wanted, `[np, dim]`. */
+  positives?: F32Input;
+  /** Examples of what is not wanted, `[nn, dim]`. */
+  negatives?: F32Input;
+  /** Contrastive margin m (required for `contrastive`). */
+  margin?: number;
+}
+
 /** Does `metric` rank smaller values first? */
 export function isDistance(metric: Metric): boolean {
   return metric === "sqL2" || metric === "l1";
@@ -335,42 +351,61 @@ export class Kernels {
   }
 
   /**
-   * Re-rank scores of candidates (higher is better), DESIGN.md:
+   * Re-rank scores of candidates (higher is better), docs/architecture.md:
    * exact `−d²(q,x)`; triplet `min_n d²(x,n) − min_p d²(x,p)`; contrastive
    * `−(mean_p d²(x,p) + mean_n max(0, m − d(x,n))²)`. The query is always
    * the first positive; `positives` and `negatives` add examples.
    */
-  rerank(o: {
-    mode: RerankMode; query: F32Input; candidates: F32Input; dim: number;
-    positives?: F32Input; negatives?: F32Input; margin?: number;
-  }): Float32Array {
-    const where = "rerank";
-    const mode = checkOneOf(o.mode, RERANK_MODES, "mode", where);
+  rerank(o: RerankOptions): Float32Array {
+    const nc = this.checkRerank(o, "rerank");
+    if (nc === 0) return new Float32Array(0);
+    return this.call((c) => c.outF32(this.scoreCandidates(c, o, nc, "rerank"), nc));
+  }
+
+  /**
+   * {@link rerank} fused with {@link topK}: the k best candidates by re-rank
+   * score, best first, without copying the scores out and back in.
+   * `indices` are candidate rows.
+   */
+  rerankTop(o: RerankOptions & { k: number }): TopKResult {
+    const where = "rerankTop";
+    const nc = this.checkRerank(o, where);
+    const k = Math.min(checkK(o.k, Infinity, where), nc);
+    if (nc === 0) return { indices: new Int32Array(0), values: new Float32Array(0) };
+    return this.call((c) => this.selectTop(c, this.scoreCandidates(c, o, nc, where), nc, k, true));
+  }
+
+  private checkRerank(o: RerankOptions, where: string): number {
+    checkOneOf(o.mode, RERANK_MODES, "mode", where);
     const dim = checkDim(o.dim, where);
     if (rowsOf(o.query, dim, "query", where) !== 1) {
       throw new InputError(`${where}: query must be one vector of dim ${dim}, got ${o.query.length} values`);
     }
-    const nc = rowsOf(o.candidates, dim, "candidates", where, true);
-    const extraP = o.positives ? rowsOf(o.positives, dim, "positives", where, true) : 0;
-    const nn = o.negatives ? rowsOf(o.negatives, dim, "negatives", where, true) : 0;
-    const margin = mode === "contrastive" ? checkMargin(o.margin, where) : 0;
-    if (nc === 0) return new Float32Array(0);
-    return this.call((c) => {
-      const cand = c.in(o.candidates);
-      const p = c.tmp((1 + extraP) * dim * 4);
-      const f = this.arena.f32();
-      f.set(view(o.query), p >> 2);
-      if (o.positives && extraP) f.set(view(o.positives), (p >> 2) + dim);
-      this.checkFinite(p, (1 + extraP) * dim, () => concat(view(o.query), o.positives ? view(o.positives) : undefined), dim, where, "query/positives");
-      const ng = nn ? c.in(o.negatives!) : 0;
-      if (nn) this.checkFinite(ng, nn * dim, o.negatives!, dim, where, "negatives");
-      const out = c.tmp(nc * 4);
-      this.x.rerankF32(RERANK_CODE[mode], cand, nc, p, 1 + extraP, ng, nn, dim, margin, out);
-      // every mode has d²(x, p) in its score, so a non-finite candidate gives
-      // a non-finite score: checking nc scores spares a scan of nc·dim values
-      if (this.x.countNonFiniteF32(out, nc)) this.checkFinite(cand, nc * dim, o.candidates, dim, where, "candidates");
-      return c.outF32(out, nc);
-    });
+    if (o.positives) rowsOf(o.positives, dim, "positives", where, true);
+    if (o.negatives) rowsOf(o.negatives, dim, "negatives", where, true);
+    if (o.mode === "contrastive") checkMargin(o.margin, where);
+    return rowsOf(o.candidates, dim, "candidates", where, true);
+  }
+
+  /** Scores of the nc candidates into a scratch block; returns its address. */
+  private scoreCandidates(c: Call, o: RerankOptions, nc: number, where: string): number {
+    const dim = o.dim;
+    const extraP = o.positives ? o.positives.length / dim : 0;
+    const nn = o.negatives ? o.negatives.length / dim : 0;
+    const cand = c.in(o.candidates);
+    const p = c.tmp((1 + extraP) * dim * 4);
+    const f = this.arena.f32();
+    f.set(view(o.query), p >> 2);
+    if (o.positives && extraP) f.set(view(o.positives), (p >> 2) + dim);
+    this.checkFinite(p, (1 + extraP) * dim, () => concat(view(o.query), o.positives ? view(o.positives) : undefined), dim, where, "query/positives");
+    const ng = nn ? c.in(o.negatives!) : 0;
+    if (nn) this.checkFinite(ng, nn * dim, o.negatives!, dim, where, "negatives");
+    const out = c.tmp(nc * 4);
+    this.x.rerankF32(RERANK_CODE[o.mode], cand, nc, p, 1 + extraP, ng, nn, dim, o.margin ?? 0, out);
+    // every mode has d²(x, p) in its score, so a non-finite candidate gives
+    // a non-finite score: checking nc scores spares a scan of nc·dim values
+    if (this.x.countNonFiniteF32(out, nc)) this.checkFinite(cand, nc * dim, o.candidates, dim, where, "candidates");
+    return out;
   }
 
   // ---- internals -------------------------------------------------------

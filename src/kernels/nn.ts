@@ -20,7 +20,7 @@ import type { NetPlan } from "../train/net.js";
 /** Raw exports of assembly/{gemm,conv,nn,adam}.ts. */
 interface NnExports {
   gemmF32(m: number, n: number, k: number, a: number, sai: number, sak: number, b: number, c: number, acc: number): void;
-  simdPeakF32(iters: number): number;
+  simdPeakF32(buf: number, iters: number): number;
   conv3x3F32(x: number, n: number, h: number, w: number, cin: number, cout: number, wt: number, bias: number, y: number, col: number): void;
   conv3x3GradWF32(x: number, dy: number, n: number, h: number, w: number, cin: number, cout: number, dw: number, db: number, col: number): void;
   flipConvF32(wt: number, cin: number, cout: number, out: number): void;

@@ -1,5 +1,5 @@
 /**
- * Plain TypeScript reference of every kernel: the definitions of DESIGN.md
+ * Plain TypeScript reference of every kernel: the definitions of docs/architecture.md
  * written as the simplest loops, in double precision, per pair and per
  * triplet. Tests compare the wasm kernels with these; benchmarks use them as
  * the plain-JS baseline. Not part of the public API.

@@ -15,7 +15,7 @@ export type Mining = (typeof MINING)[number];
 export const AVERAGES = ["active", "all"] as const;
 export type Average = (typeof AVERAGES)[number];
 
-/** Re-rank scores (DESIGN.md); higher is better for every mode. */
+/** Re-rank scores (docs/architecture.md); higher is better for every mode. */
 export const RERANK_MODES = ["exact", "triplet", "contrastive"] as const;
 export type RerankMode = (typeof RERANK_MODES)[number];
 

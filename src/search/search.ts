@@ -5,12 +5,12 @@
  */
 
 import { InputError } from "../errors.js";
-import { Kernels, RERANK_MODES } from "../kernels/index.js";
+import { Kernels, RERANK_MODES, type TopKResult } from "../kernels/index.js";
 import type { Encoder } from "../model/encoder.js";
 import type { PointId, QdrantStore, StoreFilter, StoreHit } from "../store/qdrant.js";
 import { resolveQueries, type QuerySpec } from "./query.js";
 
-/** `none` keeps Qdrant's order; the others re-rank on the kernels (DESIGN.md). */
+/** `none` keeps Qdrant's order; the others re-rank on the kernels (docs/architecture.md). */
 export const RERANK = ["none", ...RERANK_MODES] as const;
 export type Rerank = (typeof RERANK)[number];
 
@@ -109,7 +109,7 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
     const dim = info.size;
     // candidates go straight from the response into wasm memory: one copy, not two
     const cand = kernels.allocF32(first.length * dim);
-    let scores: Float32Array;
+    let top: TopKResult;
     try {
       const view = cand.view();
       first.forEach((h, i) => {
@@ -118,7 +118,8 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
         }
         view.set(h.vector, i * dim);
       });
-      scores = kernels.rerank({
+      top = kernels.rerankTop({
+        k: Math.min(k, first.length),
         mode: rerank, query: resolved.query.vector, candidates: cand, dim,
         positives: stack(resolved.positives.map((p) => p.vector), dim),
         negatives: stack(resolved.negatives.map((n) => n.vector), dim),
@@ -127,7 +128,6 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
     } finally {
       cand.free();
     }
-    const top = kernels.topK({ scores, k: Math.min(k, first.length), largest: true });
     order = Array.from(top.indices, (i, r) => ({ hit: first[i]!, score: top.values[r]!, i }));
   }
   const t3 = performance.now();

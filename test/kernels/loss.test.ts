@@ -3,7 +3,7 @@ import { AVERAGES, Kernels, MINING, TARGETS } from "../../src/index.js";
 import { refContrastiveLoss, refFrozenTripletLoss, refTripletLoss } from "../../src/kernels/reference.js";
 import { gaussian, labels as makeLabels, relErr } from "../helpers/random.js";
 
-// A 1-D batch worked by hand (DESIGN.md's definitions, d not squared, margin 1):
+// A 1-D batch worked by hand (docs/architecture.md's definitions, d not squared, margin 1):
 // points 0, 1, 3 of class 0 and 2, 5 of class 1.
 const X = Float32Array.of(0, 1, 3, 2, 5);
 const L = Int32Array.of(0, 0, 0, 1, 1);
@@ -66,7 +66,8 @@ describe.each(TARGETS)("losses (%s build)", (target) => {
   const labels = makeLabels(4, 6, 6);
 
   describe.each([true, false])("squared = %s", (squared) => {
-    it.each(MINING.flatMap((m) => (m === "batch-all" ? AVERAGES.map((a) => [m, a]) : [[m, "active"]])))(
+    const cases: Array<[string, string]> = MINING.flatMap((m) => (m === "batch-all" ? AVERAGES.map((a) => [m, a] as [string, string]) : [[m, "active"] as [string, string]]));
+    it.each(cases)(
       "%s (%s) matches the per-triplet reference and its finite differences",
       (mining, average) => {
         const o = { margin: 0.7, mining, squared, average } as Parameters<typeof refTripletLoss>[3];

@@ -59,3 +59,19 @@ describe.each(TARGETS)("triplet statistics and re-rank (%s build)", (target) => 
     }
   });
 });
+
+describe("rerankTop", () => {
+  it.each(RERANK_MODES)("%s equals rerank followed by topK", async (mode) => {
+    const k = await Kernels.load();
+    const dim = 40;
+    const o = {
+      mode, query: gaussian(dim, 1), candidates: gaussian(300 * dim, 2), dim,
+      positives: gaussian(2 * dim, 3), negatives: gaussian(3 * dim, 4), margin: 9,
+    };
+    const want = k.topK({ scores: k.rerank(o), k: 12, largest: true });
+    const got = k.rerankTop({ ...o, k: 12 });
+    expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+    expect(Array.from(got.values)).toEqual(Array.from(want.values));
+    expect(k.rerankTop({ ...o, candidates: o.candidates.subarray(0, 5 * dim), k: 12 }).indices.length).toBe(5);
+  });
+});

@@ -9,8 +9,9 @@ import { PageError } from "./api.js";
 
 /** Largest file accepted, in bytes. */
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
-/** Largest image accepted, in pixels (4096 × 4096). */
-export const MAX_PIXELS = 4096 * 4096;
+/** Largest image accepted, in pixels: {@link MAX_SIDE}². */
+export const MAX_SIDE = 4096;
+export const MAX_PIXELS = MAX_SIDE * MAX_SIDE;
 
 /** A decoded query image. */
 export interface DecodedImage {
@@ -40,12 +41,12 @@ export async function decodeFile(file: File): Promise<DecodedImage> {
   try {
     bitmap = await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
   } catch (e) {
-    throw new PageError("image", `${name} is not an image this browser can decode (${(e as Error).message || "unknown format"}); choose a PNG, JPEG, WebP, GIF or AVIF file`, { cause: e });
+    throw new PageError("image", `${name} is not an image this browser can decode (${((e as Error).message || "unknown format").replace(/\.$/, "")}); choose a PNG, JPEG, WebP, GIF or AVIF file`, { cause: e });
   }
   try {
     const { width, height } = bitmap;
     if (width * height > MAX_PIXELS) {
-      throw new PageError("image", `${name} is too large (${width} × ${height} pixels); the page takes images up to ${MAX_PIXELS / 1e6} megapixels; shrink it first`);
+      throw new PageError("image", `${name} is too large (${width} × ${height} pixels); the page takes images up to ${MAX_SIDE} × ${MAX_SIDE} pixels (or as many in another shape); shrink it first`);
     }
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext("2d", { willReadFrequently: true });

@@ -235,7 +235,9 @@ function mark(id: string | number, m: Mark): void {
 }
 
 function draw(): void {
-  if (state.results) renderResults(ui.results, state.results, state.collection?.thumbnails ?? false, mark);
+  // Qdrant's Euclid and Manhattan scores are distances (lower is closer); Cosine and Dot are similarities
+  const storeScore = state.card?.distance === "Euclid" || state.card?.distance === "Manhattan" ? "distance" : "similarity";
+  if (state.results) renderResults(ui.results, state.results, { thumbnails: state.collection?.thumbnails ?? false, storeScore }, mark);
   showTimings();
   showStatus();
 }

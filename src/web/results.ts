@@ -79,9 +79,12 @@ const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4));
 
 /**
  * Draw the grid into `list` (an <ol>); `onMark` runs when a mark button is pressed.
+ * `o.storeScore` names the store's score ("distance" or "similarity").
  * Buttons keep focus across redraws by their data-key.
  */
-export function renderResults(list: HTMLOListElement, set: ResultSet, thumbnails: boolean, onMark: (id: string | number, mark: Mark) => void): void {
+export function renderResults(
+  list: HTMLOListElement, set: ResultSet, o: { thumbnails: boolean; storeScore: string }, onMark: (id: string | number, mark: Mark) => void,
+): void {
   const focused = (document.activeElement as HTMLElement | null)?.dataset?.key;
   list.replaceChildren();
   set.items.forEach((it, rank) => {
@@ -90,7 +93,7 @@ export function renderResults(list: HTMLOListElement, set: ResultSet, thumbnails
     li.dataset.id = String(it.id);
     const name = it.label ?? it.path ?? String(it.id);
     const fig = document.createElement("figure");
-    if (thumbnails) {
+    if (o.thumbnails) {
       const img = document.createElement("img");
       img.src = thumbUrl(it.id);
       img.alt = `${name}${it.path ? ` (${it.path})` : ""}`;
@@ -105,8 +108,8 @@ export function renderResults(list: HTMLOListElement, set: ResultSet, thumbnails
     label.textContent = `${rank + 1}. ${name}`;
     const score = document.createElement("span");
     score.className = "score";
-    score.textContent = set.reranked ? `${set.mode} ${fmt(it.score)}` : `score ${fmt(it.score)}`;
-    score.title = `Qdrant score ${it.storeScore}`;
+    score.textContent = set.reranked ? `${set.mode} ${fmt(it.score)}` : `${o.storeScore} ${fmt(it.score)}`;
+    score.title = `store ${o.storeScore} ${it.storeScore}`;
     cap.append(label, score);
     fig.append(cap);
     const marks = document.createElement("div");

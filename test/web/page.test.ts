@@ -117,6 +117,7 @@ describe.skipIf(skip)("the search page in chromium", () => {
       s.results!.forEach((r, i) => expect(r.score).toBeCloseTo(want.scores[i]!, 3));
     }
     await mkdir("test-results", { recursive: true });
+    await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete));
     await page.screenshot({ path: "test-results/web-page.png", fullPage: true });
   });
 
@@ -181,6 +182,8 @@ describe.skipIf(skip)("the search page in chromium", () => {
       return r && r.score < 1e-4 && r.label === l;
     }, label);
     expect((await pageState(page)).results!.length).toBe(LIMIT);
+    await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete));
+    await page.screenshot({ path: "test-results/web-page-messages.png" });
   });
 
   it("says so when the server does not answer, and when the model fails to load", async () => {

@@ -115,17 +115,24 @@ export function gemmF32(m: i32, n: i32, k: i32, a: usize, sai: i32, sak: i32, b:
   }
 }
 
-/** The f32x4 mul+add peak: `iters` rounds of 8 independent multiply-adds; returns a checksum. */
-export function simdPeakF32(iters: i32): f32 {
-  const s = f32x4.splat(0.999);
-  const t = f32x4.splat(0.001);
-  let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4);
-  let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
+/**
+ * The f32x4 mul+add peak, the baseline of `npm run bench:train`: `iters`
+ * rounds of 8 independent `acc += x · c` chains, x loaded from a 256-byte
+ * L1-resident ring at `buf` (16 v128), c constants. Returns a checksum so
+ * nothing is optimized away. Flops = iters · 8 chains · 4 lanes · 2.
+ */
+export function simdPeakF32(buf: usize, iters: i32): f32 {
+  const c0 = f32x4.splat(0.5), c1 = f32x4.splat(0.25), c2 = f32x4.splat(0.125), c3 = f32x4.splat(0.0625);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
   for (let i = 0; i < iters; i++) {
-    a0 = f32x4.add(f32x4.mul(a0, s), t); a1 = f32x4.add(f32x4.mul(a1, s), t);
-    a2 = f32x4.add(f32x4.mul(a2, s), t); a3 = f32x4.add(f32x4.mul(a3, s), t);
-    a4 = f32x4.add(f32x4.mul(a4, s), t); a5 = f32x4.add(f32x4.mul(a5, s), t);
-    a6 = f32x4.add(f32x4.mul(a6, s), t); a7 = f32x4.add(f32x4.mul(a7, s), t);
+    const p = buf + ((<usize>i & 7) << 5);
+    const x = v128.load(p);
+    const y = v128.load(p, 16);
+    a0 = f32x4.add(a0, f32x4.mul(x, c0)); a1 = f32x4.add(a1, f32x4.mul(x, c1));
+    a2 = f32x4.add(a2, f32x4.mul(x, c2)); a3 = f32x4.add(a3, f32x4.mul(x, c3));
+    a4 = f32x4.add(a4, f32x4.mul(y, c0)); a5 = f32x4.add(a5, f32x4.mul(y, c1));
+    a6 = f32x4.add(a6, f32x4.mul(y, c2)); a7 = f32x4.add(a7, f32x4.mul(y, c3));
   }
   const r = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)));
   return f32x4.extract_lane(r, 0) + f32x4.extract_lane(r, 3);

@@ -4,7 +4,7 @@ export { LR_SCHEDULES, resolveOptions, type LrSchedule, type TrainOptions, type 
 export { planNet, initParams, DEFAULT_NET, type NetConfig, type NetPlan, type Layer } from "./net.js";
 export { saveModel, FASHION_MNIST_NORM, type SaveModelOptions } from "./save.js";
 export { AUGMENTS, type Augment } from "./batch.js";
-export { retrievalMetrics, embeddingSpread, type RetrievalMetrics } from "./metrics.js";
+export { retrievalMetrics, embeddingSpread, detectCollapse, type RetrievalMetrics } from "./metrics.js";
 export { referenceForward } from "./reference.js";
 export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from "../model/onnx-export.js";
 export { loadIdx, parseIdx, encodeIdx, IDX_SPLITS, FASHION_MNIST_CLASSES, type LabeledImages, type IdxSplit } from "../data/idx.js";

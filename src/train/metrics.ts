@@ -68,3 +68,16 @@ export function embeddingSpread(embeddings: Float32Array, dim: number): number {
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) s += (embeddings[i * dim + j]! - c[j]!) ** 2;
   return Math.sqrt(s / Math.max(n, 1));
 }
+
+/**
+ * Has training collapsed the embeddings? Either they shrank to a point
+ * (spread below 2% of the untrained network's), or the loss is stuck at the
+ * margin with nearly every triplet active: the signature of batch-hard from
+ * random weights, where d(a,p) ≈ d(a,n) ≈ 0 for every anchor.
+ */
+export function detectCollapse(
+  r: { spread: number; loss: number; activeFraction: number }, untrainedSpread: number, margin: number,
+): boolean {
+  if (!(r.spread > 0.02 * untrainedSpread)) return true;
+  return r.activeFraction > 0.95 && Math.abs(r.loss - margin) < 0.02 * margin;
+}

@@ -1,6 +1,6 @@
 /**
  * Writing a trained encoder as `NAME.onnx` + `NAME.json` (the model card,
- * DESIGN.md) and checkpoints the trainer can resume from.
+ * docs/architecture.md) and checkpoints the trainer can resume from.
  */
 
 import { mkdir, writeFile } from "node:fs/promises";

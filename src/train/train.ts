@@ -13,7 +13,7 @@ import { Kernels, type LossResult, type Mining } from "../kernels/index.js";
 import { checkPK, pkEpoch, shuffle } from "../data/sampler.js";
 import { drawAugment, pixelStats, type ImageSource } from "./batch.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { embeddingSpread, retrievalMetrics, type RetrievalMetrics } from "./metrics.js";
+import { detectCollapse, embeddingSpread, retrievalMetrics, type RetrievalMetrics } from "./metrics.js";
 import { initParams, planNet, seededRandom, type NetPlan } from "./net.js";
 import { resolveOptions, type EpochRecord, type ResolvedOptions, type TrainOptions } from "./options.js";
 import { LocalReplica, WorkerReplica, type Replica } from "./replica.js";
@@ -139,7 +139,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
       history.push(record);
       o.onProgress?.({ status: "epoch", record });
-      collapsed = isCollapsed(record, spread0, o.margin);
+      collapsed = detectCollapse(record, spread0, o.margin);
       if (collapsed) {
         const message =
           `epoch ${record.epoch}: the embeddings have collapsed: spread ${spread.toPrecision(3)} (untrained ${spread0.toPrecision(3)}), ` +
@@ -165,12 +165,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     await Promise.all(replicas.map((r) => r.close()));
   }
-}
-
-function isCollapsed(r: EpochRecord, spread0: number, margin: number): boolean {
-  if (!(r.spread > 1e-3 * spread0)) return true;
-  const gap = (r.meanNegativeDistance - r.meanPositiveDistance) / Math.max(r.meanNegativeDistance, 1e-12);
-  return gap < 0.02 && Math.abs(r.loss - margin) < 0.1 * margin;
 }
 
 function lossOf(k: Kernels, o: ResolvedOptions, mining: Mining, embeddings: Float32Array, labels: Int32Array, dim: number): LossResult {

@@ -49,6 +49,32 @@ describe("train() on the committed Fashion-MNIST subset", () => {
 
 class Stop extends Error {}
 
+describe("mining choices and collapse detection", () => {
+  const base = { train: data, test, net: SMALL, batchSize: 40, seed: 3, workers: 1 };
+
+  it("batch-hard from random weights collapses, and the trainer says so", async () => {
+    const warnings: string[] = [];
+    const r = await train({ ...base, mining: "batch-hard", epochs: 1, logger: { warn: (m) => warnings.push(m) } });
+    expect(r.collapsed).toBe(true);
+    expect(warnings[0]).toMatch(/epoch 1: the embeddings have collapsed: spread .* loss 0\.500 ≈ margin 0\.5\. batch-hard from random weights does this; train with --mining batch-all, or warm up with --warmup-epochs 2/);
+  });
+
+  it("batch-hard after a batch-all warm start does not collapse and beats the baseline", async () => {
+    const r = await train({ ...base, mining: "batch-hard", warmupEpochs: 2, epochs: 4, lr: 3e-3 });
+    expect(r.history.map((h) => h.mining)).toEqual(["batch-all", "batch-all", "batch-hard", "batch-hard"]);
+    expect(r.collapsed).toBe(false);
+    expect(r.test!.precisionAt1).toBeGreaterThan(r.baseline.test!.precisionAt1);
+  });
+
+  for (const extra of [{ offlineMining: true }, { loss: "contrastive" as const }, { mining: "semi-hard" as const }]) {
+    it(`${JSON.stringify(extra)} trains above the baseline`, async () => {
+      const r = await train({ ...base, ...extra, epochs: 2, lr: 3e-3 });
+      expect(r.collapsed).toBe(false);
+      expect(r.test!.precisionAt1).toBeGreaterThan(r.baseline.test!.precisionAt1);
+    });
+  }
+});
+
 function subset(d: LabeledImages, keep: (label: number, i: number) => boolean): LabeledImages {
   const idx = [...d.labels.keys()].filter((i) => keep(d.labels[i]!, i));
   const pixels = new Uint8Array(idx.length * 784);

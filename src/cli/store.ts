@@ -12,6 +12,7 @@ Usage: margin store [options]
   --port N          TCP port (default 6333, Qdrant's; 0 picks a free one)
   --host H          interface to bind (default 127.0.0.1, this machine only)
   --api-key KEY     require this key in the api-key header of every request
+                    (default: QDRANT_API_KEY when set, as Qdrant's clients send it)
   --cors ORIGIN     allow browser requests from ORIGIN (default: no CORS)
   --json            print the address as one JSON line
   --verbose         print error causes
@@ -30,8 +31,9 @@ const command: Command = {
     if (positionals.length) throw new UsageError(`margin store: takes no positional arguments, got "${positionals[0]}"; use --path DIR`);
     const port = num("store", "port", values.port as string | undefined, 6333, { integer: true, min: 0, max: 65535 });
     const path = (values.path as string | undefined) ?? ".margin/store";
-    const apiKey = values["api-key"] as string | undefined;
-    if (apiKey === "") throw new UsageError("margin store: --api-key must not be empty");
+    const flagKey = values["api-key"] as string | undefined;
+    if (flagKey === "") throw new UsageError("margin store: --api-key must not be empty");
+    const apiKey = flagKey ?? (process.env.QDRANT_API_KEY || undefined);
     const t0 = Date.now();
     const running = await startEmbeddedStore({
       path, port, host: values.host as string | undefined, apiKey, cors: values.cors as string | undefined,

@@ -7,7 +7,7 @@
 //   contrastive  −(mean_p d²(x, p) + mean_n max(0, m − d(x, n))²)
 // Cost: nc·(np + nn)·dim multiply-adds.
 
-import { sqL2 } from "./distance";
+import { METRIC_SQL2, oneToManyF32, sqL2 } from "./distance";
 
 export const RERANK_EXACT: i32 = 0;
 export const RERANK_TRIPLET: i32 = 1;
@@ -19,12 +19,16 @@ export function rerankF32(
 ): void {
   assert(np >= 1 && dim > 0);
   const stride = <usize>dim << 2;
+  if (mode == RERANK_EXACT) {
+    // the one-to-many scan (four candidates per query load), then negate
+    oneToManyF32(METRIC_SQL2, p, c, nc, dim, out);
+    for (let i = 0; i < nc; i++) store<f32>(out + (<usize>i << 2), -load<f32>(out + (<usize>i << 2)));
+    return;
+  }
   for (let i = 0; i < nc; i++) {
     const x = c + <usize>i * stride;
     let s: f32;
-    if (mode == RERANK_EXACT) {
-      s = -sqL2(p, x, dim);
-    } else if (mode == RERANK_TRIPLET) {
+    if (mode == RERANK_TRIPLET) {
       let minP: f32 = Infinity;
       for (let j = 0; j < np; j++) minP = min(minP, sqL2(x, p + <usize>j * stride, dim));
       if (nn == 0) {

@@ -15,3 +15,4 @@ export * from "./eval/exact.js";
 export * from "./train/index.js";
 export * from "./eval/evaluate.js";
 export * from "./eval/report.js";
+export { serve, type ServeOptions, type ServeHandle } from "./serve/index.js";

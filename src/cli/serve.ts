@@ -2,8 +2,7 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { UsageError } from "../index.js";
-import { serve } from "../serve/index.js";
+import { serve, UsageError } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
 import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";

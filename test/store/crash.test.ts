@@ -6,7 +6,7 @@
  * to a temp folder (ts.transpileModule), so the test needs no build step.
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -121,3 +121,23 @@ it(`keeps every acknowledged point through ${ROUNDS} kill -9s`, async () => {
   child.kill("SIGTERM");
   await exited;
 }, 120_000);
+
+it("lets exactly one of several processes starting at once take a folder with a stale lock", async () => {
+  const folder = tempDir("lock-race");
+  try {
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    writeFileSync(join(folder, "LOCK"), JSON.stringify({ pid: dead }));
+    const outs = await Promise.all(
+      Array.from({ length: 4 }, () => new Promise<string>((resolve) => {
+        const c = spawn(process.execPath, [join(ROOT, "test/store/fixtures/lock-child.mjs"), join(out, "src"), folder], { stdio: ["ignore", "pipe", "inherit"] });
+        let text = "";
+        c.stdout!.on("data", (b: Buffer) => (text += b.toString()));
+        c.once("exit", () => resolve(text.trim()));
+      })),
+    );
+    expect(outs.filter((o) => o === "ok")).toHaveLength(1);
+    for (const o of outs.filter((x) => x !== "ok")) expect(o).toMatch(/^StoreError: the store folder .* is in use by process \d+/);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -1,10 +1,12 @@
 /**
- * One process per data folder: `<folder>/LOCK` holds the owner's PID. A
- * second process gets a StoreError naming the folder and that PID; a lock
- * left by a process that no longer runs (a crash, kill -9) is taken over.
+ * One process per data folder: `<folder>/LOCK` holds the owner's PID and
+ * host. A second process gets a StoreError naming the folder and that PID;
+ * a lock left by a process that no longer runs (a crash, kill -9) is taken
+ * over. The lock file appears whole (written aside, then hard-linked into
+ * place, which fails if one exists), so a reader never sees it half-written.
  */
 
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { StoreError } from "../../errors.js";
@@ -13,6 +15,11 @@ import { StoreError } from "../../errors.js";
 export interface FolderLock {
   readonly file: string;
   release(): void;
+}
+
+interface Owner {
+  pid?: number;
+  host?: string;
 }
 
 function alive(pid: number): boolean {
@@ -24,26 +31,50 @@ function alive(pid: number): boolean {
   }
 }
 
+function readOwner(file: string): Owner | null {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Owner;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT" ? null : {}; // unreadable: stale
+  }
+}
+
 /**
  * Take the lock of `folder`.
  * @throws StoreError when another live process holds it.
  */
 export function lockFolder(folder: string): FolderLock {
   const file = join(folder, "LOCK");
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(file, "wx");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new StoreError(`cannot create the lock file ${file}: ${(e as Error).message}; check that the folder is writable`, { cause: e });
-      }
-      let owner: { pid?: number; host?: string } = {};
+  const mine = `${file}.${process.pid}.tmp`;
+  const me = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  try {
+    writeFileSync(mine, JSON.stringify(me));
+  } catch (cause) {
+    throw new StoreError(`cannot create the lock file in ${folder}: ${(cause as Error).message}; check that the folder is writable`, { cause });
+  }
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        owner = JSON.parse(readFileSync(file, "utf8")) as typeof owner;
-      } catch {
-        // empty or half-written: its writer died between open and write
+        linkSync(mine, file);
+        return {
+          file,
+          release() {
+            if (readOwner(file)?.pid === process.pid) {
+              try {
+                unlinkSync(file);
+              } catch {
+                // already gone
+              }
+            }
+          },
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+          throw new StoreError(`cannot create the lock file ${file}: ${(e as Error).message}; check that the folder is writable`, { cause: e });
+        }
       }
+      const owner = readOwner(file);
+      if (!owner) continue; // released meanwhile
       const pid = owner.pid;
       const otherHost = typeof owner.host === "string" && owner.host !== hostname();
       if (typeof pid === "number" && (otherHost || pid === process.pid || alive(pid))) {
@@ -52,26 +83,25 @@ export function lockFolder(folder: string): FolderLock {
             `stop that process, or use another --path. If no margin store runs there, delete ${file}`,
         );
       }
+      // stale: move it aside, and put it back if what we moved was a fresh lock of someone faster
+      const aside = `${file}.stale-${process.pid}`;
       try {
-        unlinkSync(file); // stale: its process is gone
+        renameSync(file, aside);
       } catch {
-        // someone else took it over first; try again
+        continue; // someone else moved it first
       }
-      continue;
-    }
-    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() }));
-    closeSync(fd);
-    return {
-      file,
-      release() {
+      const moved = readOwner(aside);
+      if (moved && moved.pid !== pid) {
         try {
-          const owner = JSON.parse(readFileSync(file, "utf8")) as { pid?: number };
-          if (owner.pid === process.pid) unlinkSync(file);
+          linkSync(aside, file);
         } catch {
-          // already gone
+          // a third process holds it now; ours to report on the next attempt
         }
-      },
-    };
+      }
+      unlinkSync(aside);
+    }
+    throw new StoreError(`could not take the lock ${file}: other processes keep taking it; is another store starting on ${folder}?`);
+  } finally {
+    unlinkSync(mine);
   }
-  throw new StoreError(`could not take the lock ${file}: other processes keep taking it; is another store starting on ${folder}?`);
 }

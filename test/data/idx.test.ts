@@ -14,7 +14,8 @@ describe("IDX files", () => {
   beforeAll(async () => {
     // the same subset, ungzipped, under the dotted file names some mirrors use
     plain = await mkdtemp(join(tmpdir(), "idx-"));
-    for (const [src, dst] of [["train-images-idx3-ubyte", "train-images.idx3-ubyte"], ["train-labels-idx1-ubyte", "train-labels.idx1-ubyte"]]) {
+    const names: [string, string][] = [["train-images-idx3-ubyte", "train-images.idx3-ubyte"], ["train-labels-idx1-ubyte", "train-labels.idx1-ubyte"]];
+    for (const [src, dst] of names) {
       await writeFile(join(plain, dst), gunzipSync(readFileSync(join(FIX, `${src}.gz`))));
     }
   });

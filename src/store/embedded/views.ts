@@ -4,13 +4,13 @@ import type { Collection } from "./collection.js";
 import type { PointId } from "./ids.js";
 import type { Payload, PayloadSelector } from "./payload.js";
 
-/** A Record (`score` absent) or a ScoredPoint. */
+/** A Record (`score` absent) or a ScoredPoint; `payload` and `vector` only when asked for, as Qdrant omits them. */
 export interface PointView {
   id: PointId;
   version?: number;
   score?: number;
-  payload: Payload | null;
-  vector: number[] | null;
+  payload?: Payload;
+  vector?: number[];
 }
 
 /** The shortest decimal that reads back as the same f32, as Qdrant prints its f32 values. */
@@ -26,11 +26,13 @@ export function f32(x: number): number {
 
 /** One point of `col` at `row`, with the payload and vector the request asked for. */
 export function pointView(col: Collection, row: number, withPayload: PayloadSelector, withVector: boolean, score?: number): PointView {
-  const v: PointView = { id: col.idAt(row), payload: withPayload(col.payloadAt(row)), vector: null };
+  const v: PointView = { id: col.idAt(row) };
   if (score !== undefined) {
     v.version = col.versionAt(row);
     v.score = f32(score);
   }
+  const payload = withPayload(col.payloadAt(row));
+  if (payload) v.payload = payload;
   if (withVector) v.vector = Array.from(col.vectorAt(row), f32);
-  return score !== undefined ? { id: v.id, version: v.version, score: v.score, payload: v.payload, vector: v.vector } : v;
+  return v;
 }

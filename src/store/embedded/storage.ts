@@ -81,6 +81,7 @@ export class CollectionStorage {
     let snapshotBytes = 0;
     if (snapSeq) snapshotBytes = loadSnapshot(join(dir, seqName("snapshot", snapSeq)), col);
     const wals = listSeqs(dir, "wal").filter((s) => s >= snapSeq);
+    let valid = 0;
     for (let i = 0; i < wals.length; i++) {
       const file = join(dir, seqName("wal", wals[i]!));
       const last = i === wals.length - 1;
@@ -97,11 +98,11 @@ export class CollectionStorage {
         }
         warn(`dropped a torn tail of ${file} at byte ${res.validBytes} (${res.stoppedBy}): an unacknowledged write the process did not finish`);
       }
+      valid = res.validBytes;
     }
     const seq = wals.length ? wals[wals.length - 1]! : Math.max(snapSeq, 1);
     const fd = openSync(join(dir, seqName("wal", seq)), "a+");
     // drop a torn tail so new frames follow the last whole one
-    const valid = wals.length ? scanFrames(join(dir, seqName("wal", seq)), () => {}).validBytes : 0;
     if (fstatSync(fd).size !== valid) {
       ftruncateSync(fd, valid);
       fsyncSync(fd);

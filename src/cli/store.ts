@@ -35,6 +35,7 @@ const command: Command = {
     if (flagKey === "") throw new UsageError("margin store: --api-key must not be empty");
     const apiKey = flagKey ?? (process.env.QDRANT_API_KEY || undefined);
     const t0 = Date.now();
+    if (!values.json) console.log(`margin store: opening ${path} (recovering its collections)...`);
     const running = await startEmbeddedStore({
       path, port, host: values.host as string | undefined, apiKey, cors: values.cors as string | undefined,
       onWarning: (m) => console.error(`margin store: warning: ${m}`),

@@ -57,12 +57,30 @@ export function topKF32(scores: usize, n: i32, k: i32, largest: i32, idx: usize,
     store<i32>(idx + (<usize>i << 2), i);
   }
   for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(lg, idx, val, k, i);
-  for (let i = k; i < n; i++) {
-    const v = load<f32>(scores + (<usize>i << 2));
-    if (better(lg, v, i, load<f32>(val), load<i32>(idx))) {
-      store<f32>(val, v);
-      store<i32>(idx, i);
-      siftDown(lg, idx, val, k, 0);
+  // Most scores of a long scan cannot enter the heap: one compare with the
+  // worst kept value rejects them before the full rule (ties, NaN) is asked.
+  let worst = load<f32>(val);
+  if (lg) {
+    for (let i = k; i < n; i++) {
+      const v = load<f32>(scores + (<usize>i << 2));
+      if (v < worst) continue;
+      if (better(true, v, i, worst, load<i32>(idx))) {
+        store<f32>(val, v);
+        store<i32>(idx, i);
+        siftDown(true, idx, val, k, 0);
+        worst = load<f32>(val);
+      }
+    }
+  } else {
+    for (let i = k; i < n; i++) {
+      const v = load<f32>(scores + (<usize>i << 2));
+      if (v > worst) continue;
+      if (better(false, v, i, worst, load<i32>(idx))) {
+        store<f32>(val, v);
+        store<i32>(idx, i);
+        siftDown(false, idx, val, k, 0);
+        worst = load<f32>(val);
+      }
     }
   }
   // heap sort: move the worst to the end, repeatedly

@@ -122,8 +122,11 @@ export class Arena {
 
   private grow(needed: number): void {
     const oldBytes = this.memory.buffer.byteLength;
+    // a free block at the end of memory merges with the new pages: grow by what it lacks
+    const last = this.free_[this.free_.length - 1];
+    const tail = last && last.start + last.size === oldBytes ? last.size : 0;
     // grow geometrically so a growing collection costs amortized O(1) per row
-    const want = Math.max(needed, Math.floor(oldBytes / 2));
+    const want = Math.max(needed - tail, Math.floor(oldBytes / 2));
     const pages = Math.ceil(want / PAGE);
     if (oldBytes + pages * PAGE > MAX_BYTES) {
       throw new KernelError(

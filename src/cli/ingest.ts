@@ -143,7 +143,7 @@ export function progressPrinter(out: NodeJS.WriteStream): (e: IngestEvent) => vo
       out.write(`ingest: collection "${e.collection}"${e.created ? " (created)" : ""}, model ${e.model} on ${e.device}, ${e.workers} decode workers\n`);
     } else if (e.status === "progress") {
       const rate = e.seconds > 0 ? e.done / e.seconds : 0;
-      const total = e.walkDone ? e.found : undefined;
+      const total = e.total;
       const eta = total !== undefined && rate > 0 ? clock((total - e.done) / rate) : "--:--";
       const counts = `${e.done}/${total ?? `${e.found}+`} files  ${rate.toFixed(0)} files/s  ETA ${eta}  skipped ${e.skipped}`;
       if (tty) {

@@ -62,6 +62,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     : options.model;
   const card = encoder.card;
   let pool: DecodePool | undefined;
+  let stopCounting = false;
   try {
     const { created } = await store.ensureCollection({
       name: collection, size: card.output.dim, distance: card.distance, shards: options.shards, replicas: options.replicas,
@@ -72,13 +73,22 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     const counts: IngestCounts = { found: 0, done: 0, ingested: 0, alreadyPresent: 0, duplicates: 0, skipped: 0 };
     const skipped: SkippedFile[] = [];
     const seen = new Set<string>();
-    let walkDone = false;
+    // a second, listing-only walk counts the files so progress can show an ETA early
+    let total: number | undefined;
+    void (async () => {
+      let n = 0;
+      for await (const _ of walkImages(dir)) {
+        if (stopCounting) return;
+        n++;
+      }
+      total ??= n;
+    })().catch(() => {});
     let lastProgress = 0;
     const progress = (force = false) => {
       const now = performance.now();
       if (!onProgress || (!force && now - lastProgress < PROGRESS_EVERY_MS)) return;
       lastProgress = now;
-      onProgress({ status: "progress", walkDone, seconds: (now - started) / 1000, ...counts });
+      onProgress({ status: "progress", total, seconds: (now - started) / 1000, ...counts });
     };
     const skip = (e: WalkEntry, reason: SkippedFile["reason"], message: string) => {
       const s: SkippedFile = { path: e.relativePath, reason, message };
@@ -161,7 +171,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       chunk.push(it.value);
       if (chunk.length === batchSize) { await launch(chunk); chunk = []; progress(); }
     }
-    walkDone = true;
+    total = counts.found; // the pipeline's own walk is the authority
     if (chunk.length > 0 && !failure) await launch(chunk);
     await Promise.all(running);
     if (failure) throw failure;
@@ -177,6 +187,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     if (options.strict && skipped.length > 0) throw new IngestStrictError(summary);
     return summary;
   } finally {
+    stopCounting = true;
     await walker.return(undefined);
     await pool?.close();
     if (owned) await encoder.close();

@@ -51,7 +51,7 @@ export interface SkippedFile {
 }
 
 export interface IngestCounts {
-  /** Files found so far by the walk. */
+  /** Files handed to the pipeline so far. */
   found: number;
   /** Files finished (ingested + alreadyPresent + duplicates + skipped). */
   done: number;
@@ -82,6 +82,11 @@ export interface IngestSummary {
 /** Progress events, discriminated on `status`. */
 export type IngestEvent =
   | { status: "start"; collection: string; model: string; device: "cuda" | "cpu"; created: boolean; workers: number }
-  | ({ status: "progress"; walkDone: boolean; seconds: number } & IngestCounts)
+  | ({
+      status: "progress";
+      /** All files under `dir`, once a separate counting walk has finished (for an ETA); undefined before. */
+      total?: number;
+      seconds: number;
+    } & IngestCounts)
   | ({ status: "skip" } & SkippedFile)
   | { status: "done"; summary: IngestSummary };

@@ -1,15 +1,9 @@
-/** Seeded random numbers for tests and benchmarks (mulberry32 + Box-Muller). */
+/** Seeded random numbers for tests (the library's mulberry32, Box-Muller for Gaussians). */
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../src/data/random.js";
+
+/** The library's seeded generator (uniform in [0, 1)). */
+export const rng = mulberry32;
 
 export function gaussian(n: number, seed: number, scale = 1): Float32Array {
   const r = rng(seed);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { type EmbeddedStoreOptions, type RunningStore, startEmbeddedStore } from "../../src/store/embedded-store.js";
+import { mulberry32 } from "../../src/data/random.js";
 
 export function tempDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `margin-store-${tag}-`));
@@ -51,14 +52,8 @@ export async function harness(tag: string, o: EmbeddedStoreOptions = {}): Promis
 
 /** Seeded uniform numbers in [-1, 1). */
 export function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const r = mulberry32(seed);
+  return () => r() * 2 - 1;
 }
 
 export function vectors(n: number, dim: number, seed: number): number[][] {

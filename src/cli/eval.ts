@@ -17,6 +17,7 @@ Usage: margin eval [options]
   --oversample F      candidates per query = F × max k when re-ranking (default 4)
   --margin M          triplet margin for the statistics and contrastive scores (default 0.5)
   --steer N           steering experiment with N positive and N negative examples (default 3; 0 = off)
+  --steer-queries N   queries in the steering experiment (default 200)
   --lossy-bits B      also measure a B-bit quantized first stage re-ranked exactly (default 0 = off)
   --out DIR           write report.json, report.md, report.html there (default report/)
   --seed N            sampling seed (default 1)
@@ -38,7 +39,7 @@ const command: Command = {
     const { values, positionals } = parse("eval", argv, {
       collection: { type: "string" }, queries: { type: "string" }, k: { type: "string", short: "k" },
       rerank: { type: "string" }, oversample: { type: "string" }, margin: { type: "string" }, steer: { type: "string" },
-      "lossy-bits": { type: "string" },
+      "lossy-bits": { type: "string" }, "steer-queries": { type: "string" },
       out: { type: "string" }, seed: { type: "string" }, store: { type: "string" },
     });
     if (positionals.length) throw new UsageError(`margin eval: unexpected argument "${positionals[0]}"; see margin eval --help`);
@@ -56,6 +57,7 @@ const command: Command = {
         oversample: num("eval", "oversample", values.oversample as string | undefined, 4, { min: 1, max: 1000 }),
         margin: num("eval", "margin", values.margin as string | undefined, 0.5, { min: Number.MIN_VALUE }),
         steer: num("eval", "steer", values.steer as string | undefined, 3, { integer: true, min: 0, max: 100 }),
+        steerQueries: num("eval", "steer-queries", values["steer-queries"] as string | undefined, 200, { integer: true, min: 1 }),
         lossyBits: num("eval", "lossy-bits", values["lossy-bits"] as string | undefined, 0, { integer: true, min: 0, max: 16 }),
         seed: num("eval", "seed", values.seed as string | undefined, 1, { integer: true, min: 0 }),
         onProgress: (e: EvalEvent) => {

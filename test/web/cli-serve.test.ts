@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const built = existsSync("dist/cli/serve.js") && existsSync("dist/cli/open-store.js");
+if (!built && process.env.CI) throw new Error("the CLI is not built: CI runs npm test, which builds it first");
 if (!built) console.warn("test/web/cli-serve.test.ts skipped: the CLI is not built (npm run build)");
 
 describe.skipIf(!built)("margin serve (CLI)", () => {

@@ -20,11 +20,17 @@ export const CHROMIUM_ARGS = [
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ];
 
-/** Whether the page can be tested here: chromium installed and the page built. */
+/**
+ * Why the page cannot be tested here (chromium missing, page not built), or
+ * undefined when it can. Under CI (CI set) a missing piece is a failure, not
+ * a skip: .ci/run installs chromium and `npm test` builds the page.
+ */
 export function browserReady(): string | undefined {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} is missing (apt-get install chromium)`;
-  if (!existsSync("dist/web/index.html")) return "dist/web is not built (npm run build:web)";
-  return undefined;
+  const why = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)`
+    : !existsSync("dist/web/index.html") ? "dist/web is not built (npm run build:web)"
+    : undefined;
+  if (why && process.env.CI) throw new Error(`the browser tests cannot run: ${why}`);
+  return why;
 }
 
 export interface WebEnv {

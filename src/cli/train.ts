@@ -1,6 +1,9 @@
 /** `margin train`: flags → train() → models/NAME.onnx + NAME.json with the test metrics. */
 
-import { train, loadIdx, saveModel, UsageError, FASHION_MNIST_CLASSES, type TrainOptions, type TrainProgress } from "../index.js";
+import {
+  train, loadIdx, loadImageFolder, saveModel, UsageError, RESIZE_RULES, FASHION_MNIST_CLASSES,
+  type LabeledImages, type ResizeRule, type TrainOptions, type TrainProgress,
+} from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
 
@@ -14,6 +17,9 @@ Data
   --data DIR              IDX folder (train-/t10k-{images-idx3,labels-idx1}-ubyte[.gz]) (default ${DEFAULT_DATA})
   --limit N               use the first N training images; --test-limit N likewise for the test split
   --no-test               skip the test-set metrics
+  --images DIR            a labeled image folder instead (DIR/LABEL/…/image), decoded and resized
+                          by the model card's preprocessing; --test-images DIR for test metrics
+  --size HxW (28x28)  --channels 1|3 (1)  --resize fill|contain|cover (fill)   for --images
   --validation F          fraction held out for validation (default 0.1)
 Loss
   --loss triplet|contrastive        (default triplet)
@@ -54,6 +60,7 @@ const command: Command = {
       epochs: { type: "string" }, "batch-size": { type: "string" }, "classes-per-batch": { type: "string" }, lr: { type: "string" },
       "lr-schedule": { type: "string" }, "weight-decay": { type: "string" }, augment: { type: "string" }, shift: { type: "string" },
       seed: { type: "string" }, workers: { type: "string" }, conv: { type: "string" }, dense: { type: "string" }, dim: { type: "string" },
+      images: { type: "string" }, "test-images": { type: "string" }, size: { type: "string" }, channels: { type: "string" }, resize: { type: "string" },
       leak: { type: "string" }, out: { type: "string" }, name: { type: "string" }, checkpoint: { type: "string" }, resume: { type: "boolean" },
     }).values;
     if (v.squared !== undefined && v.squared !== "true" && v.squared !== "false") throw new UsageError(`margin train: --squared must be true or false, got "${v.squared}"`);
@@ -62,9 +69,29 @@ const command: Command = {
     const name = v.name ?? "fashion-mnist-triplet-64";
     const n = (flag: string, value: string | undefined, o: { integer?: boolean; min?: number; max?: number } = {}) =>
       value === undefined ? undefined : num("train", flag, value, 0, o);
+    const resize = (v.resize ?? "fill") as ResizeRule;
+    if (!RESIZE_RULES.includes(resize)) throw new UsageError(`margin train: --resize must be one of ${RESIZE_RULES.join(", ")}, got "${v.resize}"`);
+    let trainSet: LabeledImages, testSet: LabeledImages | undefined;
+    if (v.images) {
+      const size = /^(\d+)x(\d+)$/.exec(v.size ?? "28x28");
+      if (!size) throw new UsageError(`margin train: --size must be HxW, e.g. 28x28, got "${v.size}"`);
+      const channels = n("channels", v.channels, { integer: true, min: 1, max: 3 }) ?? 1;
+      if (channels === 2) throw new UsageError("margin train: --channels must be 1 or 3, got 2");
+      const folder = { height: Number(size[1]), width: Number(size[2]), channels: channels as 1 | 3, resize };
+      const load = async (d: string) => {
+        const r = await loadImageFolder({ dir: d, ...folder });
+        for (const s of r.skipped) console.error(`skipped ${s.path}: ${s.reason}`);
+        return r.images;
+      };
+      trainSet = await load(v.images);
+      if (v["test-images"]) testSet = await load(v["test-images"]);
+    } else {
+      trainSet = await loadIdx({ dir, split: "train", limit: n("limit", v.limit, { integer: true, min: 1 }), classNames: FASHION_MNIST_CLASSES });
+      if (!v["no-test"]) testSet = await loadIdx({ dir, split: "test", limit: n("test-limit", v["test-limit"], { integer: true, min: 2 }) });
+    }
     const opts: TrainOptions = {
-      train: await loadIdx({ dir, split: "train", limit: n("limit", v.limit, { integer: true, min: 1 }), classNames: FASHION_MNIST_CLASSES }),
-      ...(v["no-test"] ? {} : { test: await loadIdx({ dir, split: "test", limit: n("test-limit", v["test-limit"], { integer: true, min: 2 }) }) }),
+      train: trainSet,
+      ...(testSet ? { test: testSet } : {}),
       net: { conv: list("conv", v.conv, [32, 48]), dense: list("dense", v.dense, [64]), dim: n("dim", v.dim, { integer: true, min: 1 }) ?? 64, leak: n("leak", v.leak, { min: 0, max: 0.99 }) ?? 0.01 },
       loss: v.loss as TrainOptions["loss"], mining: v.mining as TrainOptions["mining"], average: v.average as TrainOptions["average"],
       warmupEpochs: n("warmup-epochs", v["warmup-epochs"], { integer: true, min: 0 }), offlineMining: v["offline-mining"],
@@ -86,10 +113,11 @@ const command: Command = {
     const round = (o?: object) => o && Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === "number" ? Math.round(x * 10000) / 10000 : x]));
     const last = r.history[r.history.length - 1];
     const saved = await saveModel({
-      dir: out, name, plan: r.plan, params: r.params, mean: r.mean, std: r.std,
+      dir: out, name, plan: r.plan, params: r.params, mean: r.mean, std: r.std, resize,
       training: {
         loss: opts.loss ?? "triplet", margin: opts.margin ?? (opts.loss === "contrastive" ? 1 : 0.5), mining: opts.mining ?? "batch-all",
-        squared: opts.squared ?? true, dataset: `fashion-mnist IDX (${opts.train.count} training images, ${r.history.length ? "10% held out for validation" : ""})`,
+        squared: opts.squared ?? true,
+        dataset: `${v.images ? `image folder ${v.images}` : `IDX ${dir}`} (${opts.train.count} training images, ${Math.round(100 * (opts.validation ?? 0.1))}% held out for validation)`,
         epochs: r.history.length, seed: opts.seed ?? 1, command: ["margin", "train", ...argv].join(" "), seconds,
         options: { ...opts, train: undefined, test: undefined, logger: undefined, onProgress: undefined },
       },

@@ -10,3 +10,4 @@ export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from "../model/onnx-ex
 export { loadIdx, parseIdx, encodeIdx, IDX_SPLITS, FASHION_MNIST_CLASSES, type LabeledImages, type IdxSplit } from "../data/idx.js";
 export { checkPK, pkEpoch, type PKOptions } from "../data/sampler.js";
 export { WasmNet, type AdamOptions } from "../kernels/nn.js";
+export { loadImageFolder, type ImageFolderOptions, type SkippedImage } from "../data/labeled-folder.js";

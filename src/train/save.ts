@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { exportOnnx } from "../model/onnx-export.js";
-import { parseModelCard, type ModelCard, type TrainingRecord } from "../model/card.js";
+import { parseModelCard, type ModelCard, type ResizeRule, type TrainingRecord } from "../model/card.js";
 import type { NetPlan } from "./net.js";
 
 /** Fashion-MNIST's pixel mean and standard deviation (of pixel/255), used by the trainer's input normalization. */
@@ -23,6 +23,8 @@ export interface SaveModelOptions {
   /** Normalization applied to pixel/255. */
   mean: number;
   std: number;
+  /** How images are brought to the input size (as the training data was). Default "fill". */
+  resize?: ResizeRule;
   training?: TrainingRecord;
   metrics?: Record<string, unknown>;
 }
@@ -38,7 +40,7 @@ export async function saveModel(o: SaveModelOptions): Promise<{ onnx: string; ca
     onnx: `${o.name}.onnx`,
     input: {
       name: "input", layout: "NCHW", channels: config.channels as 1 | 3, height: config.height, width: config.width,
-      resize: "fill", pad: 0, mean: Array(config.channels).fill(o.mean), std: Array(config.channels).fill(o.std),
+      resize: o.resize ?? "fill", pad: 0, mean: Array(config.channels).fill(o.mean), std: Array(config.channels).fill(o.std),
     },
     output: { name: "embedding", dim: config.dim },
     distance: "Euclid",

@@ -126,7 +126,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       valEmb = await embed(valIdx);
       const sample = Math.min(STATS_SAMPLE, valIdx.length);
-      const stats = k.tripletStats({ embeddings: valEmb.subarray(0, sample * dim), labels: valLabels.subarray(0, sample), dim, margin: o.margin, squared: o.squared });
+      const stats = hasPositivePair(valLabels.subarray(0, sample))
+        ? k.tripletStats({ embeddings: valEmb.subarray(0, sample * dim), labels: valLabels.subarray(0, sample), dim, margin: o.margin, squared: o.squared })
+        : { triplets: 0, easy: 0, semiHard: 0, hard: 0, meanPositiveDistance: 0, meanNegativeDistance: 0 };
       const spread = embeddingSpread(valEmb, dim);
       const t = Math.max(stats.triplets, 1);
       const record: EpochRecord = {
@@ -144,7 +146,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const message =
           `epoch ${record.epoch}: the embeddings have collapsed: spread ${spread.toPrecision(3)} (untrained ${spread0.toPrecision(3)}), ` +
           `mean d(a,p) ${stats.meanPositiveDistance.toPrecision(3)} vs d(a,n) ${stats.meanNegativeDistance.toPrecision(3)}, loss ${record.loss.toFixed(3)} ≈ margin ${o.margin}. ` +
-          `${mining} from random weights does this; train with --mining batch-all, or warm up with --warmup-epochs 2 before ${mining}`;
+          (mining !== "batch-all" && o.loss === "triplet"
+            ? `${mining} from random weights does this; train with --mining batch-all, or warm up with --warmup-epochs 2 before ${mining}`
+            : "lower the learning rate (--lr), check that the labels mean something, or give it more data");
         o.logger?.warn(message);
         o.onProgress?.({ status: "collapse", epoch: record.epoch, message });
       }
@@ -165,6 +169,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     await Promise.all(replicas.map((r) => r.close()));
   }
+}
+
+/** Does some label occur twice (so triplet statistics exist)? A tiny validation split may not. */
+function hasPositivePair(labels: Int32Array): boolean {
+  const seen = new Set<number>();
+  for (const l of labels) {
+    if (seen.has(l)) return true;
+    seen.add(l);
+  }
+  return false;
 }
 
 function lossOf(k: Kernels, o: ResolvedOptions, mining: Mining, embeddings: Float32Array, labels: Int32Array, dim: number): LossResult {

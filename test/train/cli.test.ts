@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -33,6 +33,27 @@ describe("margin train", () => {
     expect(card.output.dim).toBe(16);
     expect((card.metrics as any).test.queries).toBe(200);
     expect((await readFile(join(out, "tiny.onnx"))).length).toBeGreaterThan(1000);
+  }, 120_000);
+
+  it("--images trains on a labeled folder (one class is refused with exit 1)", async () => {
+    const out = await mkdtemp(join(tmpdir(), "margin-folder-"));
+    const dir = join(out, "imgs");
+    const sharp = (await import("sharp")).default;
+    for (const [label, color] of [["a", 30], ["b", 220]] as const) {
+      await mkdir(join(dir, label), { recursive: true });
+      for (let i = 0; i < 6; i++) {
+        const px = Buffer.alloc(20 * 20, color + i * 3);
+        await writeFile(join(dir, label, `${i}.png`), await sharp(px, { raw: { width: 20, height: 20, channels: 1 } }).png().toBuffer());
+      }
+    }
+    const r = await margin(["train", "--images", dir, "--size", "16x16", "--epochs", "1", "--conv", "4", "--dense", "8", "--dim", "4",
+      "--batch-size", "4", "--classes-per-batch", "2", "--validation", "0.2", "--workers", "1", "--out", out, "--name", "folder", "--checkpoint", join(out, "c")]);
+    expect(r.code).toBe(0);
+    const card = parseModelCard(JSON.parse(await readFile(join(out, "folder.json"), "utf8")), "folder.json");
+    expect([card.input.height, card.input.width]).toEqual([16, 16]);
+    expect(card.training!.dataset).toMatch(/image folder/);
+    const one = await margin(["train", "--images", join(dir, "a")]);
+    expect(one.code).toBe(1);
   }, 120_000);
 
   it("bad input exits 1 (data, margin, batch) or 2 (flags) with a message", async () => {

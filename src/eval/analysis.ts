@@ -10,7 +10,7 @@ import type { Kernels } from "../kernels/index.js";
 import type { PointId } from "../store/qdrant.js";
 import type { LabeledSet } from "./collection.js";
 import { sampleRows } from "./collection.js";
-import type { ExactRanking } from "./exact.js";
+import type { ExactRanking } from "../metrics/exact.js";
 
 export interface Histogram {
   /** Left edges of the bins; the last bin ends at `max`. */

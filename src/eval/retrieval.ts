@@ -7,7 +7,7 @@ import type { Kernels } from "../kernels/index.js";
 import type { PointId, QdrantStore } from "../store/qdrant.js";
 import type { Rerank } from "../search/search.js";
 import type { LabeledSet } from "./collection.js";
-import { rankingMetrics, type QueryRanking, type RankingMetrics } from "./metrics.js";
+import { rankingMetrics, type QueryRanking, type RankingMetrics } from "../metrics/ranking.js";
 
 /** Latency summary in milliseconds per query. */
 export interface Latency {

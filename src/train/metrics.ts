@@ -2,10 +2,13 @@
  * Leave-one-out retrieval metrics of embeddings on the kernels: each point
  * is queried against all the others (itself excluded), by squared L2.
  * precision@1, R-precision and MAP@R with R = the number of other points
- * sharing the query's label (Musgrave et al. 2020).
+ * sharing the query's label (Musgrave et al. 2020), from the same rankings
+ * and metric code `margin eval` uses.
  */
 
 import type { Kernels } from "../kernels/index.js";
+import { exactRankings } from "../metrics/exact.js";
+import { rankingMetrics } from "../metrics/ranking.js";
 
 /** The trainer's retrieval figures. */
 export interface RetrievalMetrics {
@@ -21,41 +24,13 @@ export interface RetrievalMetrics {
  * precision@1 only (depth 1); `full: true` ranks each query to depth R.
  */
 export function retrievalMetrics(k: Kernels, o: { embeddings: Float32Array; labels: Int32Array; dim: number; full?: boolean }): RetrievalMetrics {
-  const { embeddings, labels, dim } = o;
-  const n = labels.length;
-  const count = new Map<number, number>();
-  for (const l of labels) count.set(l, (count.get(l) ?? 0) + 1);
-  const vectors = k.allocF32(embeddings.length, embeddings);
-  let p1 = 0, rp = 0, map = 0, queries = 0;
-  try {
-    for (let q = 0; q < n; q++) {
-      const R = count.get(labels[q]!)! - 1;
-      if (R < 1) continue;
-      queries++;
-      const depth = Math.min(n, (o.full ? R : 1) + 1);
-      const { indices } = k.nearest({ query: embeddings.subarray(q * dim, (q + 1) * dim), vectors, dim, k: depth });
-      let rank = 0, hits = 0, ap = 0;
-      for (let i = 0; i < indices.length && rank < (o.full ? R : 1); i++) {
-        if (indices[i] === q) continue;
-        rank++;
-        if (labels[indices[i]!] === labels[q]) {
-          hits++;
-          ap += hits / rank;
-          if (rank === 1) p1++;
-        }
-      }
-      if (o.full) {
-        rp += hits / R;
-        map += ap / R;
-      }
-    }
-  } finally {
-    vectors.free();
-  }
-  const d = Math.max(queries, 1);
+  const rankings = exactRankings({
+    kernels: k, vectors: o.embeddings, dim: o.dim, labels: o.labels, depth: o.full ? undefined : 1, labelsOnly: true,
+  });
+  const m = rankingMetrics(rankings, [1]);
   return o.full
-    ? { precisionAt1: p1 / d, rPrecision: rp / d, mapAtR: map / d, queries }
-    : { precisionAt1: p1 / d, queries };
+    ? { precisionAt1: m.precisionAt1, rPrecision: m.rPrecision, mapAtR: m.mapAtR, queries: m.queries }
+    : { precisionAt1: m.precisionAt1, queries: m.queries };
 }
 
 /** Root-mean-square distance of the embeddings to their centroid (0 = collapsed to a point). */

@@ -6,7 +6,7 @@
 
 import { InputError } from "../errors.js";
 import type { Kernels, Metric } from "../kernels/index.js";
-import type { QueryRanking } from "./metrics.js";
+import type { QueryRanking } from "./ranking.js";
 
 export interface ExactRankingOptions {
   kernels: Kernels;
@@ -26,17 +26,22 @@ export interface ExactRankingOptions {
   minDepth?: number;
   /** Which rows to query. Default: all. */
   queries?: Int32Array;
+  /** Keep only the labels of each ranking, not its rows and scores (less memory). Default false. */
+  labelsOnly?: boolean;
   /** Called every 256 queries and at the end. */
   onProgress?: (done: number, total: number) => void;
 }
+
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_F32 = new Float32Array(0);
 
 /** A ranking with the rows and metric values behind it. */
 export interface ExactRanking extends QueryRanking {
   /** The query's row. */
   query: number;
-  /** Result rows, best first (the query excluded). */
+  /** Result rows, best first (the query excluded); empty with `labelsOnly`. */
   indices: Int32Array;
-  /** Their metric values (d² for sqL2). */
+  /** Their metric values (d² for sqL2); empty with `labelsOnly`. */
   scores: Float32Array;
 }
 
@@ -77,8 +82,8 @@ export function exactRankings(o: ExactRankingOptions): ExactRanking[] {
         scores[r++] = top.values[j]!;
       }
       out.push({
-        query: i, label: labels[i]!, relevant: count.get(labels[i]!)! - 1,
-        ranked: ranked.subarray(0, r), indices: indices.subarray(0, r), scores: scores.subarray(0, r),
+        query: i, label: labels[i]!, relevant: count.get(labels[i]!)! - 1, ranked: ranked.slice(0, r),
+        indices: o.labelsOnly ? EMPTY_I32 : indices.slice(0, r), scores: o.labelsOnly ? EMPTY_F32 : scores.slice(0, r),
       });
       if (o.onProgress && ((qi + 1) % 256 === 0 || qi + 1 === queries.length)) o.onProgress(qi + 1, queries.length);
     }

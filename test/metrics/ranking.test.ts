@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/index.js";
-import { queryMetrics, rankingMetrics } from "../../src/eval/metrics.js";
+import { queryMetrics, rankingMetrics } from "../../src/metrics/ranking.js";
 import { rng } from "../helpers/random.js";
 
 describe("ranking metrics, hand-computed", () => {
@@ -62,7 +62,7 @@ describe("ranking metrics, hand-computed", () => {
       const inList = ranked.filter((l) => l === 0).length;
       const R = Math.max(1, inList + Math.floor(r() * 3)); // some relevant items may be missing
       const m = queryMetrics({ label: 0, relevant: R, ranked }, [1, 5]);
-      const rel = (i: number) => (i < n && ranked[i] === 0 ? 1 : 0);
+      const rel = (i: number): number => (i < n && ranked[i] === 0 ? 1 : 0);
       const precAt = (i: number) => Array.from({ length: i }, (_, j) => rel(j)).reduce((a, b) => a + b, 0) / i;
       let mapR = 0;
       for (let i = 1; i <= R; i++) mapR += precAt(i) * rel(i - 1);
@@ -84,7 +84,7 @@ describe("ranking metrics, hand-computed", () => {
 
 describe("exact leave-one-out rankings on the kernels", async () => {
   const { Kernels } = await import("../../src/index.js");
-  const { exactRankings } = await import("../../src/eval/exact.js");
+  const { exactRankings } = await import("../../src/metrics/exact.js");
   const k = await Kernels.load();
 
   it("excludes the query, breaks ties by lower index, and feeds the metrics", () => {

@@ -9,7 +9,7 @@
 import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
 import { Kernels, train, WasmNet } from "../dist/index.js";
-import { seededRandom } from "../dist/train/net.js";
+import { mulberry32 as seededRandom } from "../dist/data/random.js";
 import { fillBatch } from "../dist/train/batch.js";
 
 const arg = (name, dflt) => {

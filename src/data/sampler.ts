@@ -4,6 +4,7 @@
  */
 
 import { InputError } from "../errors.js";
+import { shuffleInPlace } from "./random.js";
 
 /** Checked sampler settings. */
 export interface PKOptions {
@@ -56,19 +57,19 @@ export function pkEpoch(byClass: Map<number, number[]>, o: PKOptions, random: ()
   const { classesPerBatch: P, perClass: K } = o;
   const classes = [...byClass.keys()];
   const pools = new Map<number, { items: number[]; at: number }>();
-  for (const [c, items] of byClass) pools.set(c, { items: shuffle([...items], random), at: 0 });
+  for (const [c, items] of byClass) pools.set(c, { items: shuffleInPlace([...items], random), at: 0 });
   const total = [...byClass.values()].reduce((a, v) => a + v.length, 0);
   const batches = Math.max(1, Math.floor(total / (P * K)));
   const out: Int32Array[] = [];
   for (let b = 0; b < batches; b++) {
-    const chosen = shuffle([...classes], random).slice(0, P);
+    const chosen = shuffleInPlace([...classes], random).slice(0, P);
     const batch = new Int32Array(P * K);
     let j = 0;
     for (const c of chosen) {
       const pool = pools.get(c)!;
       for (let r = 0; r < K; r++) {
         if (pool.at >= pool.items.length) {
-          shuffle(pool.items, random);
+          shuffleInPlace(pool.items, random);
           pool.at = 0;
         }
         batch[j++] = pool.items[pool.at++]!;
@@ -77,13 +78,4 @@ export function pkEpoch(byClass: Map<number, number[]>, o: PKOptions, random: ()
     out.push(batch);
   }
   return out;
-}
-
-/** Fisher-Yates in place. */
-export function shuffle<T>(a: T[], random: () => number): T[] {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }

@@ -14,6 +14,7 @@
  */
 
 import { InputError } from "../errors.js";
+import { mulberry32 } from "../data/random.js";
 
 /** Shape and widths of the encoder. */
 export interface NetConfig {
@@ -111,18 +112,6 @@ export function planNet(partial: Partial<NetConfig> = {}): NetPlan {
   return { config, layers, params: off, sizes, flat };
 }
 
-/** mulberry32: the trainer's one seeded generator. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Initial weights and biases uniform in ±1/√fan_in (PyTorch's default for
  * Conv2d and Linear, which the seed's reference trainer used; He-scaled
@@ -131,7 +120,7 @@ export function seededRandom(seed: number): () => number {
  */
 export function initParams(plan: NetPlan, seed: number): Float32Array {
   const p = new Float32Array(plan.params);
-  const r = seededRandom(seed);
+  const r = mulberry32(seed);
   for (const l of plan.layers) {
     if (l.kind !== "conv" && l.kind !== "dense") continue;
     const fanIn = l.kind === "conv" ? 9 * l.cin : l.nin;

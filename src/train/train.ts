@@ -10,11 +10,12 @@
  */
 
 import { Kernels, type LossResult, type Mining } from "../kernels/index.js";
-import { checkPK, pkEpoch, shuffle } from "../data/sampler.js";
+import { checkPK, pkEpoch } from "../data/sampler.js";
+import { mulberry32, shuffleInPlace } from "../data/random.js";
 import { drawAugment, pixelStats, type ImageSource } from "./batch.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { detectCollapse, embeddingSpread, retrievalMetrics, type RetrievalMetrics } from "./metrics.js";
-import { initParams, planNet, seededRandom, type NetPlan } from "./net.js";
+import { initParams, planNet, type NetPlan } from "./net.js";
 import { resolveOptions, type EpochRecord, type ResolvedOptions, type TrainOptions } from "./options.js";
 import { LocalReplica, WorkerReplica, type Replica } from "./replica.js";
 import { offlineBatches } from "./offline.js";
@@ -49,7 +50,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const P = o.classesPerBatch, K = Math.floor(o.batchSize / P);
   checkPK(data.labels, { classesPerBatch: P, perClass: K }, "train");
   // validation split (seeded), then the P×K checks on what is left for training
-  const perm = shuffle(Array.from({ length: data.count }, (_, i) => i), seededRandom(o.seed ^ 0x5eed5));
+  const perm = shuffleInPlace(Array.from({ length: data.count }, (_, i) => i), mulberry32(o.seed ^ 0x5eed5));
   const nVal = Math.max(2, Math.round(data.count * o.validation));
   const valIdx = Int32Array.from(perm.slice(0, nVal)).sort();
   const trainIdx = Int32Array.from(perm.slice(nVal)).sort();
@@ -101,7 +102,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let collapsed = false;
     for (let epoch = start; epoch < o.epochs; epoch++) {
       const t0 = performance.now();
-      const random = seededRandom((o.seed * 7919 + (epoch + 1) * 104729) >>> 0);
+      const random = mulberry32((o.seed * 7919 + (epoch + 1) * 104729) >>> 0);
       const batches = o.offlineMining
         ? await offlineBatches({ k, replicas, byClass, labels: data.labels, P, K, dim, random, embed })
         : pkEpoch(byClass, { classesPerBatch: P, perClass: K }, random);

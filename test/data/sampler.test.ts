@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { checkPK, pkEpoch } from "../../src/data/sampler.js";
-import { seededRandom } from "../../src/train/net.js";
+import { mulberry32 as seededRandom } from "../../src/data/random.js";
 
 const labels = Int32Array.from({ length: 120 }, (_, i) => i % 6);
 

@@ -7,6 +7,7 @@ import { DEVICES, ingest, IngestStrictError, pointIdFromSha256, sha256Hex, Usage
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
 import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
+import { progress } from "./progress.js";
 
 const DEFAULT_MODEL = "models/fashion-mnist-triplet-64.json";
 
@@ -124,40 +125,14 @@ function printSimilar(r: Similar): void {
   r.hits.forEach((h, i) => console.log(`  ${i + 1}. ${String(h.path).padEnd(32)} ${String(h.label ?? "").padEnd(12)} score ${h.score.toFixed(4)}`));
 }
 
-// progress: a bar on a TTY (files/s, ETA), a plain line every few seconds otherwise
-const PLAIN_EVERY_MS = 5000;
-
-function clock(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return "--:--";
-  const m = Math.floor(s / 60), r = Math.round(s % 60);
-  return `${m}:${String(r).padStart(2, "0")}`;
-}
-
-/** A progress callback writing to `out` (stderr). */
+/** A progress callback writing to `out` (stderr): a bar on a TTY, plain lines otherwise. */
 export function progressPrinter(out: NodeJS.WriteStream): (e: IngestEvent) => void {
-  const tty = Boolean(out.isTTY);
-  let lastPlain = 0;
-  let drawn = false;
+  const bar = progress(out, "ingest");
   return (e) => {
     if (e.status === "start") {
-      out.write(`ingest: collection "${e.collection}"${e.created ? " (created)" : ""}, model ${e.model} on ${e.device}, ${e.workers} decode workers\n`);
+      bar.line(`ingest: collection "${e.collection}"${e.created ? " (created)" : ""}, model ${e.model} on ${e.device}, ${e.workers} decode workers`);
     } else if (e.status === "progress") {
-      const rate = e.seconds > 0 ? e.done / e.seconds : 0;
-      const total = e.total;
-      const eta = total !== undefined && rate > 0 ? clock((total - e.done) / rate) : "--:--";
-      const counts = `${e.done}/${total ?? `${e.found}+`} files  ${rate.toFixed(0)} files/s  ETA ${eta}  skipped ${e.skipped}`;
-      if (tty) {
-        const width = 24;
-        const fill = total ? Math.round((width * e.done) / Math.max(1, total)) : 0;
-        out.write(`\r[${"#".repeat(fill)}${".".repeat(width - fill)}] ${counts}\x1b[K`);
-        drawn = true;
-      } else if (performance.now() - lastPlain >= PLAIN_EVERY_MS) {
-        lastPlain = performance.now();
-        out.write(`ingest: ${counts}\n`);
-      }
-    } else if (e.status === "done" && drawn) {
-      out.write("\n");
-      drawn = false;
-    }
+      bar.update(e.done, e.total, "files", `skipped ${e.skipped}`);
+    } else if (e.status === "done") bar.end();
   };
 }

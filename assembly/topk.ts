@@ -51,39 +51,60 @@ function siftDown(largest: bool, idx: usize, val: usize, size: i32, i: i32): voi
  */
 export function topKF32(scores: usize, n: i32, k: i32, largest: i32, idx: usize, val: usize): i32 {
   assert(k >= 1 && k <= n);
+  topKOfferF32(scores, n, 0, k, largest, idx, val, 0);
+  topKFinishF32(k, largest, idx, val);
+  return k;
+}
+
+/**
+ * Offer n more scores, numbered base..base+n−1, to a heap of the k best
+ * that holds `size` entries so far (its root is the worst kept); returns
+ * the new size. A long scan calls this block by block, so its scores never
+ * leave the cache; {@link topKFinishF32} then sorts the heap.
+ */
+export function topKOfferF32(
+  scores: usize, n: i32, base: i32, k: i32, largest: i32, idx: usize, val: usize, size: i32,
+): i32 {
   const lg = largest != 0;
-  for (let i = 0; i < k; i++) {
-    store<f32>(val + (<usize>i << 2), load<f32>(scores + (<usize>i << 2)));
-    store<i32>(idx + (<usize>i << 2), i);
+  let i = 0;
+  for (; i < n && size < k; i++, size++) {
+    store<f32>(val + (<usize>size << 2), load<f32>(scores + (<usize>i << 2)));
+    store<i32>(idx + (<usize>size << 2), base + i);
+    if (size + 1 == k) for (let j = (k >> 1) - 1; j >= 0; j--) siftDown(lg, idx, val, k, j);
   }
-  for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(lg, idx, val, k, i);
+  if (i == n) return size;
   // Most scores of a long scan cannot enter the heap: one compare with the
   // worst kept value rejects them before the full rule (ties, NaN) is asked.
   let worst = load<f32>(val);
   if (lg) {
-    for (let i = k; i < n; i++) {
+    for (; i < n; i++) {
       const v = load<f32>(scores + (<usize>i << 2));
       if (v < worst) continue;
-      if (better(true, v, i, worst, load<i32>(idx))) {
+      if (better(true, v, base + i, worst, load<i32>(idx))) {
         store<f32>(val, v);
-        store<i32>(idx, i);
+        store<i32>(idx, base + i);
         siftDown(true, idx, val, k, 0);
         worst = load<f32>(val);
       }
     }
   } else {
-    for (let i = k; i < n; i++) {
+    for (; i < n; i++) {
       const v = load<f32>(scores + (<usize>i << 2));
       if (v > worst) continue;
-      if (better(false, v, i, worst, load<i32>(idx))) {
+      if (better(false, v, base + i, worst, load<i32>(idx))) {
         store<f32>(val, v);
-        store<i32>(idx, i);
+        store<i32>(idx, base + i);
         siftDown(false, idx, val, k, 0);
         worst = load<f32>(val);
       }
     }
   }
-  // heap sort: move the worst to the end, repeatedly
+  return size;
+}
+
+/** Sort a full heap of k entries best first (heap sort: the worst to the end, repeatedly). */
+export function topKFinishF32(k: i32, largest: i32, idx: usize, val: usize): void {
+  const lg = largest != 0;
   for (let end = k - 1; end > 0; end--) {
     const v0 = load<f32>(val);
     const i0 = load<i32>(idx);
@@ -93,7 +114,6 @@ export function topKF32(scores: usize, n: i32, k: i32, largest: i32, idx: usize,
     store<i32>(idx + (<usize>end << 2), i0);
     siftDown(lg, idx, val, end, 0);
   }
-  return k;
 }
 
 // Sort key of a float: an unsigned integer that orders as the float does,

@@ -28,6 +28,8 @@ export interface Exports {
   pairwiseF32(metric: number, x: number, b: number, dim: number, out: number): number;
   countNonFiniteF32(p: number, n: number): number;
   topKF32(scores: number, n: number, k: number, largest: number, idx: number, val: number): number;
+  topKOfferF32(scores: number, n: number, base: number, k: number, largest: number, idx: number, val: number, size: number): number;
+  topKFinishF32(k: number, largest: number, idx: number, val: number): void;
   argsortF32(
     scores: number, n: number, largest: number, idx: number, val: number,
     keys: number, keys2: number, idx2: number, counts: number,
@@ -50,6 +52,8 @@ export interface Exports {
 
 const METRIC_CODE: Record<Metric, number> = { sqL2: 0, dot: 1, cosine: 2, l1: 3 };
 const RERANK_CODE: Record<RerankMode, number> = { exact: 0, triplet: 1, contrastive: 2 };
+/** Rows per block of a long nearest-neighbour scan: 16 KiB of scores stay in L1. */
+const SCAN_BLOCK = 4096;
 /** Anchors per tripletStats call: keeps each call short without a visible per-call cost. */
 const STATS_BLOCK = 64;
 
@@ -252,8 +256,9 @@ export class Kernels {
     return this.call((c) => {
       const q = c.in(o.query);
       const xs = c.in(o.vectors);
-      const scores = c.tmp(m * 4);
       const code = METRIC_CODE[metric];
+      if (!rows && k * 8 < m && m > 2 * SCAN_BLOCK) return this.scanTop(c, code, q, xs, m, dim, k, metric, o);
+      const scores = c.tmp(m * 4);
       const bad = rows
         ? this.x.oneToRowsF32(code, q, xs, c.inI32(rows), m, dim, scores)
         : this.x.oneToManyF32(code, q, xs, n, dim, scores);
@@ -445,6 +450,31 @@ export class Kernels {
     const idx = c.tmp(k * 4);
     const val = c.tmp(k * 4);
     this.x.topKF32(scores, n, k, largest ? 1 : 0, idx, val);
+    return { indices: this.arena.i32().slice(idx >> 2, (idx >> 2) + k), values: c.outF32(val, k) };
+  }
+
+  /**
+   * A long scan block by block: each block's scores go straight into the
+   * top-k heap while they are still in cache, instead of N scores out to
+   * memory and back.
+   */
+  private scanTop(
+    c: Call, code: number, q: number, xs: number, n: number, dim: number, k: number, metric: Metric,
+    o: { query: F32Input; vectors: F32Input },
+  ): TopKResult {
+    const scores = c.tmp(SCAN_BLOCK * 4);
+    const idx = c.tmp(k * 4);
+    const val = c.tmp(k * 4);
+    const largest = isDistance(metric) ? 0 : 1;
+    let size = 0;
+    let bad = 0;
+    for (let b = 0; b < n; b += SCAN_BLOCK) {
+      const len = Math.min(SCAN_BLOCK, n - b);
+      bad += this.x.oneToManyF32(code, q, xs + b * dim * 4, len, dim, scores);
+      size = this.x.topKOfferF32(scores, len, b, k, largest, idx, val, size);
+    }
+    if (bad) this.nonFinite("nearest", metric, dim, { query: o.query, vectors: o.vectors });
+    this.x.topKFinishF32(k, largest, idx, val);
     return { indices: this.arena.i32().slice(idx >> 2, (idx >> 2) + k), values: c.outF32(val, k) };
   }
 

@@ -56,6 +56,22 @@ describe.each(TARGETS)("distances (%s build)", (target) => {
     expect(() => block.view()).toThrow(/freed/);
   });
 
+  it("a long scan goes block by block into the heap and gives the same answer", () => {
+    const dim = 8;
+    const n = 20_011; // several 4,096-row blocks and a ragged tail
+    const x = gaussian(n * dim, 41);
+    for (let i = 0; i < 3; i++) x.copyWithin((n - 1 - i) * dim, 5 * dim, 6 * dim); // exact ties with row 5
+    const q = x.slice(5 * dim, 6 * dim);
+    const ref = refDistances(q, x, dim);
+    const order = Array.from(ref.keys()).sort((a, b) => ref[a]! - ref[b]! || a - b);
+    expect(Array.from(k.nearest({ query: q, vectors: x, dim, k: 9 }).indices)).toEqual(order.slice(0, 9));
+    const dots = refDistances(q, x, dim, "dot");
+    const byDot = Array.from(dots.keys()).sort((a, b) => dots[b]! - dots[a]! || a - b);
+    expect(Array.from(k.nearest({ query: q, vectors: x, dim, k: 4, metric: "dot" }).indices)).toEqual(byDot.slice(0, 4));
+    x[12_345 * dim + 3] = NaN;
+    expect(() => k.nearest({ query: q, vectors: x, dim, k: 3 })).toThrow(/vectors\[row 12345, col 3\] is NaN/);
+  });
+
   it("nearest = distances + topK, with a row subset", () => {
     const dim = 24;
     const x = gaussian(500 * dim, 31);

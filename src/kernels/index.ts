@@ -1,3 +1,4 @@
 export { Kernels, isDistance, type LoadOptions, type RerankOptions } from "./kernels.js";
+export type { ContrastiveLossOptions, TripletLossOptions, TripletStatsOptions } from "./losses.js";
 export * from "./types.js";
 export type { WasmSource } from "./load.js";

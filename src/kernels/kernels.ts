@@ -8,54 +8,22 @@
 
 import { InputError, KernelError } from "../errors.js";
 import { Arena } from "./arena.js";
+import { Call, concat, view } from "./call.js";
+import { METRIC_CODE, RERANK_CODE, type Exports } from "./exports.js";
 import { compileKernels, type WasmSource } from "./load.js";
 import {
-  AVERAGES, METRICS, MINING, RERANK_MODES, TARGETS,
-  type Average, type F32Input, type KernelF32, type LabelInput, type LossResult, type Metric,
-  type Mining, type RerankMode, type Target, type TopKResult, type TripletStats,
-} from "./types.js";
+  contrastiveLoss, tripletLoss, tripletStats,
+  type ContrastiveLossOptions, type TripletLossOptions, type TripletStatsOptions,
+} from "./losses.js";
 import {
-  checkClasses, checkDim, checkLabels, checkMargin, checkOneOf, firstNonFinite, rowsOf,
-} from "./validate.js";
+  METRICS, RERANK_MODES, TARGETS,
+  type F32Input, type KernelF32, type LossResult, type Metric,
+  type RerankMode, type Target, type TopKResult, type TripletStats,
+} from "./types.js";
+import { checkDim, checkK, checkMargin, checkOneOf, checkRows, firstNonFinite, rowsOf } from "./validate.js";
 
-/** The raw exports of assembly/index.ts. */
-export interface Exports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  oneToManyF32(metric: number, q: number, x: number, n: number, dim: number, out: number): number;
-  oneToRowsF32(metric: number, q: number, x: number, rows: number, m: number, dim: number, out: number): number;
-  manyToManyF32(metric: number, q: number, m: number, x: number, n: number, dim: number, out: number): number;
-  pairwiseF32(metric: number, x: number, b: number, dim: number, out: number): number;
-  countNonFiniteF32(p: number, n: number): number;
-  topKF32(scores: number, n: number, k: number, largest: number, idx: number, val: number): number;
-  topKOfferF32(scores: number, n: number, base: number, k: number, largest: number, idx: number, val: number, size: number): number;
-  topKFinishF32(k: number, largest: number, idx: number, val: number): void;
-  argsortF32(
-    scores: number, n: number, largest: number, idx: number, val: number,
-    keys: number, keys2: number, idx2: number, counts: number,
-  ): void;
-  contrastiveF32(d: number, labels: number, b: number, margin: number, w: number, out: number): void;
-  tripletAllF32(d: number, l: number, b: number, m: number, sq: number, w: number, cnt: number, out: number): void;
-  tripletHardF32(d: number, l: number, b: number, m: number, sq: number, w: number, out: number): void;
-  tripletSemiHardF32(d: number, l: number, b: number, m: number, sq: number, w: number, out: number): void;
-  pairGradF32(x: number, b: number, dim: number, w: number, g: number, scale: number): void;
-  tripletStatsF32(
-    x: number, labels: number, n: number, dim: number, a0: number, a1: number, margin: number,
-    cmargin: number, squared: number, dist: number, neg: number, prefix: number, tmp: number, counts: number,
-    out: number,
-  ): void;
-  rerankF32(
-    mode: number, c: number, nc: number, p: number, np: number, ng: number, nn: number, dim: number,
-    margin: number, out: number,
-  ): void;
-}
-
-const METRIC_CODE: Record<Metric, number> = { sqL2: 0, dot: 1, cosine: 2, l1: 3 };
-const RERANK_CODE: Record<RerankMode, number> = { exact: 0, triplet: 1, contrastive: 2 };
 /** Rows per block of a long nearest-neighbour scan: 16 KiB of scores stay in L1. */
 const SCAN_BLOCK = 4096;
-/** Anchors per tripletStats call: keeps each call short without a visible per-call cost. */
-const STATS_BLOCK = 64;
 
 export interface LoadOptions {
   /** Which build to run. Default `"release"`. */
@@ -272,87 +240,28 @@ export class Kernels {
 
   /**
    * Contrastive loss over all pairs of a batch: `y·d² + (1−y)·max(0, m − d)²`,
-   * averaged over the B·(B−1)/2 pairs, with its gradient.
+   * averaged over the B·(B−1)/2 pairs, with its gradient. See losses.ts.
    */
-  contrastiveLoss(o: { embeddings: F32Input; labels: LabelInput; dim: number; margin: number }): LossResult {
-    const where = "contrastiveLoss";
-    const { dim, b, labels } = this.batch(o, where, false);
-    const margin = checkMargin(o.margin, where);
-    return this.call((c) => {
-      const { x, d, w, out, lab } = this.prepareBatch(c, o.embeddings, labels, b, dim, where);
-      this.x.contrastiveF32(d, lab, b, margin, w, out);
-      return this.finishLoss(c, x, b, dim, w, out, "all");
-    });
+  contrastiveLoss(o: ContrastiveLossOptions): LossResult {
+    return contrastiveLoss(this, o);
   }
 
   /**
    * Triplet loss `max(0, D(a,p) − D(a,n) + m)` with D = d² (`squared`, the
-   * default) or d, mined online inside the batch, with its gradient.
-   *  - `batch-all`: every valid triplet, averaged over the active ones
-   *    (`average: "active"`, default) or all valid ones (`"all"`);
-   *  - `batch-hard`: per anchor the farthest positive and the closest negative, averaged over anchors;
-   *  - `semi-hard`: per (a, p) the closest negative farther than p, else the farthest, averaged over pairs.
-   * @throws InputError for a bad margin, a single class, no positive pair, labels of the wrong length, NaN.
+   * default) or d, mined online inside the batch (batch-all, batch-hard,
+   * semi-hard), with its gradient. See losses.ts.
    */
-  tripletLoss(o: {
-    embeddings: F32Input; labels: LabelInput; dim: number; margin: number;
-    mining?: Mining; squared?: boolean; average?: Average;
-  }): LossResult {
-    const where = "tripletLoss";
-    const mining = checkOneOf(o.mining ?? "batch-all", MINING, "mining", where);
-    const average = checkOneOf(o.average ?? "active", AVERAGES, "average", where);
-    const { dim, b, labels } = this.batch(o, where, true);
-    const margin = checkMargin(o.margin, where);
-    const sq = (o.squared ?? true) ? 1 : 0;
-    return this.call((c) => {
-      const { x, d, w, out, lab } = this.prepareBatch(c, o.embeddings, labels, b, dim, where);
-      if (mining === "batch-all") this.x.tripletAllF32(d, lab, b, margin, sq, w, c.tmp(b * 4), out);
-      else if (mining === "batch-hard") this.x.tripletHardF32(d, lab, b, margin, sq, w, out);
-      else this.x.tripletSemiHardF32(d, lab, b, margin, sq, w, out);
-      return this.finishLoss(c, x, b, dim, w, out, mining === "batch-all" ? average : "all");
-    });
+  tripletLoss(o: TripletLossOptions): LossResult {
+    return tripletLoss(this, o);
   }
 
   /**
    * Easy / semi-hard / hard counts over ALL valid triplets of a labeled set,
-   * mean triplet and contrastive losses, and mean positive / negative
-   * distances. Memory O(N), time O(N²·(dim + log N)).
+   * mean triplet and contrastive losses, mean positive / negative distances.
+   * See losses.ts.
    */
-  tripletStats(o: {
-    embeddings: F32Input; labels: LabelInput; dim: number; margin: number;
-    contrastiveMargin?: number; squared?: boolean;
-  }): TripletStats {
-    const where = "tripletStats";
-    const { dim, b: n, labels } = this.batch(o, where, true);
-    const margin = checkMargin(o.margin, where);
-    const cmargin = checkMargin(o.contrastiveMargin ?? margin, where, "contrastiveMargin");
-    return this.call((c) => {
-      const x = c.in(o.embeddings);
-      this.checkFinite(x, n * dim, o.embeddings, dim, where);
-      const lab = c.inI32(labels);
-      const dist = c.tmp(n * 4);
-      const neg = c.tmp(n * 4);
-      const prefix = c.tmp((n + 1) * 8);
-      const tmp = c.tmp(n * 4);
-      const counts = c.tmp(2048 * 4);
-      const out = c.tmp(12 * 8);
-      this.arena.f64().fill(0, out >> 3, (out >> 3) + 12);
-      const sq = (o.squared ?? true) ? 1 : 0;
-      for (let a0 = 0; a0 < n; a0 += STATS_BLOCK) {
-        this.x.tripletStatsF32(x, lab, n, dim, a0, Math.min(n, a0 + STATS_BLOCK), margin, cmargin, sq, dist, neg, prefix, tmp, counts, out);
-      }
-      const r = this.arena.f64().slice(out >> 3, (out >> 3) + 12);
-      const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
-      return {
-        triplets: r[4]!, easy: r[0]!, semiHard: r[1]!, hard: r[2]!, active: r[5]!,
-        meanTripletLoss: ratio(r[3]!, r[4]!),
-        meanContrastiveLoss: ratio(r[6]!, r[7]!),
-        meanPositiveDistance: ratio(r[8]!, r[9]!),
-        meanNegativeDistance: ratio(r[10]!, r[11]!),
-        positivePairs: r[9]! / 2,
-        negativePairs: r[11]! / 2,
-      };
-    });
+  tripletStats(o: TripletStatsOptions): TripletStats {
+    return tripletStats(this, o);
   }
 
   /**
@@ -415,37 +324,6 @@ export class Kernels {
 
   // ---- internals -------------------------------------------------------
 
-  private batch(o: { embeddings: F32Input; labels: LabelInput; dim: number }, where: string, needPositive: boolean) {
-    const dim = checkDim(o.dim, where);
-    const b = rowsOf(o.embeddings, dim, "embeddings", where);
-    const labels = checkLabels(o.labels, b, where);
-    checkClasses(labels, needPositive, where);
-    return { dim, b, labels };
-  }
-
-  private prepareBatch(c: Call, emb: F32Input, labels: Int32Array, b: number, dim: number, where: string) {
-    const x = c.in(emb);
-    this.checkFinite(x, b * dim, emb, dim, where);
-    const d = c.tmp(b * b * 4);
-    this.x.pairwiseF32(METRIC_CODE.sqL2, x, b, dim, d);
-    if (this.x.countNonFiniteF32(d, b * b)) {
-      throw new InputError(`${where}: embeddings are too large: a squared distance overflows f32; normalize them first`);
-    }
-    return { x, d, w: c.tmp(b * b * 4), out: c.tmp(32), lab: c.inI32(labels) };
-  }
-
-  private finishLoss(c: Call, x: number, b: number, dim: number, w: number, out: number, average: Average): LossResult {
-    const f64 = this.arena.f64();
-    const sum = f64[out >> 3]!;
-    const valid = f64[(out >> 3) + 1]!;
-    const active = f64[(out >> 3) + 2]!;
-    const denom = average === "active" ? active : valid;
-    const scale = denom > 0 ? 1 / denom : 0;
-    const g = c.tmp(b * dim * 4);
-    this.x.pairGradF32(x, b, dim, w, g, scale);
-    return { loss: sum * scale, valid, active, grad: c.outF32(g, b * dim) };
-  }
-
   private selectTop(c: Call, scores: number, n: number, k: number, largest: boolean): TopKResult {
     const idx = c.tmp(k * 4);
     const val = c.tmp(k * 4);
@@ -491,7 +369,8 @@ export class Kernels {
     if (bad && Number.isNaN(bad.value)) throw new InputError(`${where}: scores[${bad.row}] is NaN; scores must be numbers`);
   }
 
-  private checkFinite(
+  /** @internal */
+  checkFinite(
     ptr: number, len: number, src: F32Input | (() => Float32Array), dim: number, where: string, name = "embeddings",
   ): void {
     if (this.x.countNonFiniteF32(ptr, len) === 0) return;
@@ -512,7 +391,8 @@ export class Kernels {
     );
   }
 
-  private call<T>(fn: (c: Call) => T): T {
+  /** @internal Run `fn` with scratch space freed afterwards; traps become KernelErrors. */
+  call<T>(fn: (c: Call) => T): T {
     const c = new Call(this.arena);
     try {
       return fn(c);
@@ -522,69 +402,5 @@ export class Kernels {
     } finally {
       c.release();
     }
-  }
-}
-
-/** Scratch blocks of one kernel call, freed when the call returns. */
-class Call {
-  private blocks: number[] = [];
-  constructor(private readonly arena: Arena) {}
-
-  tmp(bytes: number): number {
-    const p = this.arena.alloc(bytes);
-    this.blocks.push(p);
-    return p;
-  }
-
-  in(x: F32Input): number {
-    if (!(x instanceof Float32Array)) return x.ptr;
-    // a view into wasm memory (e.g. a subarray of a KernelF32 view) is read in place
-    if (x.buffer === this.arena.memory.buffer) return x.byteOffset;
-    const p = this.tmp(x.length * 4);
-    this.arena.f32().set(x, p >> 2);
-    return p;
-  }
-
-  inI32(x: Int32Array): number {
-    const p = this.tmp(x.length * 4);
-    this.arena.i32().set(x, p >> 2);
-    return p;
-  }
-
-  outF32(ptr: number, n: number): Float32Array {
-    return this.arena.f32().slice(ptr >> 2, (ptr >> 2) + n);
-  }
-
-  release(): void {
-    for (const p of this.blocks) this.arena.free(p);
-    this.blocks = [];
-  }
-}
-
-function view(x: F32Input): Float32Array {
-  return x instanceof Float32Array ? x : x.view();
-}
-
-function concat(a: Float32Array, b?: Float32Array): Float32Array {
-  if (!b || b.length === 0) return a;
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-function checkK(k: unknown, n: number, where: string): number {
-  if (typeof k !== "number" || !Number.isInteger(k) || k < 1) {
-    throw new InputError(`${where}: k must be a positive integer, got ${String(k)}`);
-  }
-  if (k > n) throw new InputError(`${where}: k = ${k} is larger than the ${n} scores; pass k ≤ ${n}`);
-  return k;
-}
-
-function checkRows(rows: Int32Array, n: number, where: string): void {
-  if (!(rows instanceof Int32Array)) throw new InputError(`${where}: rows must be an Int32Array of row indices`);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (r < 0 || r >= n) throw new InputError(`${where}: rows[${i}] = ${r} is outside the ${n} vectors`);
   }
 }

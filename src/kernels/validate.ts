@@ -98,3 +98,19 @@ function describe(x: unknown): string {
   if (typeof x === "object") return (x as object).constructor?.name ?? "object";
   return typeof x;
 }
+
+export function checkK(k: unknown, n: number, where: string): number {
+  if (typeof k !== "number" || !Number.isInteger(k) || k < 1) {
+    throw new InputError(`${where}: k must be a positive integer, got ${String(k)}`);
+  }
+  if (k > n) throw new InputError(`${where}: k = ${k} is larger than the ${n} scores; pass k ≤ ${n}`);
+  return k;
+}
+
+export function checkRows(rows: Int32Array, n: number, where: string): void {
+  if (!(rows instanceof Int32Array)) throw new InputError(`${where}: rows must be an Int32Array of row indices`);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r < 0 || r >= n) throw new InputError(`${where}: rows[${i}] = ${r} is outside the ${n} vectors`);
+  }
+}

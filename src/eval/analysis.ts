@@ -9,7 +9,7 @@ import { mulberry32 } from "../data/random.js";
 import type { Kernels } from "../kernels/index.js";
 import type { PointId } from "../store/qdrant.js";
 import type { LabeledSet } from "./collection.js";
-import { sampleRows } from "./collection.js";
+import { gatherRows, sampleRows } from "./collection.js";
 import type { ExactRanking } from "../metrics/exact.js";
 
 export interface Histogram {
@@ -24,8 +24,7 @@ export interface Histogram {
 export function distanceHistogram(k: Kernels, set: LabeledSet, o: { sample?: number; bins?: number; seed?: number } = {}): Histogram {
   const rows = sampleRows(set.labels.length, o.sample ?? 2000, o.seed ?? 1);
   const dim = set.dim;
-  const x = new Float32Array(rows.length * dim);
-  rows.forEach((r, i) => x.set(set.vectors.subarray(r * dim, (r + 1) * dim), i * dim));
+  const x = gatherRows(set.vectors, dim, rows);
   const d2 = k.pairwise({ vectors: x, dim });
   const n = rows.length;
   let max = 0;

@@ -61,6 +61,13 @@ export async function loadLabeledSet(store: QdrantStore, collection: string, onP
   return { ids, vectors, dim, labels: Int32Array.from(names, (l) => index.get(l)!), labelNames, paths, unlabeled };
 }
 
+/** The given rows of a row-major `[n, dim]` matrix, packed into a new `[rows, dim]` one. */
+export function gatherRows(vectors: Float32Array, dim: number, rows: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  for (let i = 0; i < rows.length; i++) out.set(vectors.subarray(rows[i]! * dim, (rows[i]! + 1) * dim), i * dim);
+  return out;
+}
+
 /** `count` distinct rows chosen with a seeded shuffle (all rows when count ≥ n), in ascending order. */
 export function sampleRows(n: number, count: number, seed: number): Int32Array {
   const all = Int32Array.from({ length: n }, (_, i) => i);

@@ -6,7 +6,7 @@
 import type { Kernels } from "../kernels/index.js";
 import type { PointId, QdrantStore } from "../store/qdrant.js";
 import type { Rerank } from "../search/search.js";
-import type { LabeledSet } from "./collection.js";
+import { gatherRows, type LabeledSet } from "./collection.js";
 import { rankingMetrics, type QueryRanking, type RankingMetrics } from "../metrics/ranking.js";
 
 /** Latency summary in milliseconds per query. */
@@ -70,12 +70,12 @@ export async function storeRetrieval(o: RetrievalOptions): Promise<RetrievalResu
       candidates = Math.max(candidates, rows.length);
       const label = set.labels[q]!;
       const relevant = counts.get(label)! - 1;
+      // the candidates' vectors, gathered once for every re-rank mode
+      const cand = reranking && rows.length ? gatherRows(set.vectors, dim, rows) : undefined;
       for (const mode of o.modes) {
         let order = rows;
-        if (mode !== "none" && rows.length) {
+        if (mode !== "none" && cand) {
           const t = performance.now();
-          const cand = new Float32Array(rows.length * dim);
-          rows.forEach((r, i) => cand.set(set.vectors.subarray(r * dim, (r + 1) * dim), i * dim));
           const top = kernels.rerankTop({
             mode, query: set.vectors.subarray(q * dim, (q + 1) * dim), candidates: cand, dim, margin: o.margin, k: maxK,
           });

@@ -7,7 +7,7 @@
 
 import type { Kernels } from "../kernels/index.js";
 import type { PointId, QdrantStore } from "../store/qdrant.js";
-import type { LabeledSet } from "./collection.js";
+import { gatherRows, type LabeledSet } from "./collection.js";
 
 export const STEER_MODES = ["plain", "recommend", "triplet", "contrastive"] as const;
 export type SteerMode = (typeof STEER_MODES)[number];
@@ -57,11 +57,7 @@ export async function steering(o: {
     });
     sum.recommend += precision(rowsOf(rec));
     const rows = pool.filter((r) => !marked.has(r));
-    const vec = (rs: number[]) => {
-      const out = new Float32Array(rs.length * dim);
-      rs.forEach((r, i) => out.set(set.vectors.subarray(r * dim, (r + 1) * dim), i * dim));
-      return out;
-    };
+    const vec = (rs: number[]) => gatherRows(set.vectors, dim, rs);
     const cand = vec(rows);
     for (const mode of ["triplet", "contrastive"] as const) {
       const top = kernels.rerankTop({

@@ -71,19 +71,22 @@ export function exactRankings(o: ExactRankingOptions): ExactRanking[] {
         vectors: resident, dim, k: depth + 1, metric,
       });
       const ranked = new Int32Array(depth);
-      const indices = new Int32Array(depth);
-      const scores = new Float32Array(depth);
+      const indices = o.labelsOnly ? EMPTY_I32 : new Int32Array(depth);
+      const scores = o.labelsOnly ? EMPTY_F32 : new Float32Array(depth);
       let r = 0;
       for (let j = 0; j < top.indices.length && r < depth; j++) {
         const idx = top.indices[j]!;
         if (idx === i) continue;
         ranked[r] = labels[idx]!;
-        indices[r] = idx;
-        scores[r++] = top.values[j]!;
+        if (!o.labelsOnly) {
+          indices[r] = idx;
+          scores[r] = top.values[j]!;
+        }
+        r++;
       }
       out.push({
         query: i, label: labels[i]!, relevant: count.get(labels[i]!)! - 1, ranked: ranked.slice(0, r),
-        indices: o.labelsOnly ? EMPTY_I32 : indices.slice(0, r), scores: o.labelsOnly ? EMPTY_F32 : scores.slice(0, r),
+        indices: indices.slice(0, r), scores: scores.slice(0, r),
       });
       if (o.onProgress && ((qi + 1) % 256 === 0 || qi + 1 === queries.length)) o.onProgress(qi + 1, queries.length);
     }

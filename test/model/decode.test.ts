@@ -61,11 +61,15 @@ describe("decodeImage", () => {
       await expect(decodeFile(locked)).rejects.toMatchObject({ reason: "unreadable" });
       return;
     }
-    // root reads anything: ask the compiled library, run as "nobody", what it makes of the file
+    // root reads anything: ask the compiled library what it makes of the file
+    // as "nobody". The child loads the library as root (the checkout may sit
+    // in a folder only root can enter) and only then drops to nobody.
     await chmod(dir, 0o755);
     const script = `import { decodeFile } from ${JSON.stringify(new URL("../../dist/model/decode.js", import.meta.url).href)};
+      process.setgid(65534);
+      process.setuid(65534);
       decodeFile(${JSON.stringify(locked)}).then(() => console.log("read"), (e) => console.log(e.reason + ": " + e.message));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { uid: 65534, gid: 65534 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
     expect(stdout).toMatch(/^unreadable: image .*locked\.png: cannot be read \(EACCES\); check that it exists and its permissions/);
   });
 

@@ -40,7 +40,7 @@ export interface NodeSessionOptions {
 
 /** How to install the CUDA provider, for messages. */
 export const CUDA_HINT =
-  "install the CUDA provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs CUDA 12 and cuDNN 9), or use --device cpu";
+  "install the CUDA provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` (needs CUDA 12 and cuDNN 9), or use --device cpu";
 
 /**
  * Create a session for the ONNX file at `path`.
@@ -101,7 +101,7 @@ function wrap(ort: typeof Ort, s: Ort.InferenceSession, provider: "cuda" | "cpu"
 /**
  * What stops the CUDA provider from loading before trying it (onnxruntime
  * logs a loud native error otherwise): the provider libraries that
- * `npm rebuild` with ONNXRUNTIME_NODE_INSTALL=cuda12 downloads next to the binding.
+ * onnxruntime-node's install script, run with ONNXRUNTIME_NODE_INSTALL=cuda12, downloads next to the binding.
  */
 export function missingCudaProvider(): string | undefined {
   if (process.platform !== "linux" && process.platform !== "win32") return `no CUDA build of onnxruntime-node for ${process.platform}`;

@@ -94,10 +94,9 @@ function recoverInto(col: Collection, dir: string, warn: (m: string) => void): R
     let expected = 0; // the offset the next frame must start at to be replayed
     const scan = scanLog(file, (rec, offset, bytes) => {
       if (offset !== expected || degraded) return; // after damage: counted, not applied
-      let opId = -1;
+      const opId = typeof rec.header.op === "number" ? rec.header.op : -1;
       try {
         const d = decodeOps(rec, col.dim);
-        opId = d.opId;
         col.apply(d.ops, d.opId);
       } catch (e) {
         degraded =

@@ -8,7 +8,8 @@
 
 import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import command from "../../src/cli/store.js";
 import { StoreError } from "../../src/errors.js";
 import { encodeFrame } from "../../src/store/embedded/frames.js";
 import { EmbeddedStore } from "../../src/store/embedded-store.js";
@@ -142,6 +143,40 @@ describe("damage in a log", () => {
     expect(err).toBeInstanceOf(StoreError);
     expect((err as Error).message).toMatch(/wal-000001\.log is damaged at byte \d+ \(a frame cut short\) and later logs follow it/);
   });
+});
+
+describe("margin store --repair", () => {
+  it("refuses a folder with mid-log damage, then repairs it and serves every intact record", async () => {
+    const d = dir("cli");
+    cpSync(await pristine(), d, { recursive: true });
+    const bytes = readFileSync(walOf(d));
+    const frames = frameRanges(bytes);
+    const [s, e] = frames[40]!;
+    bytes.fill(0, s + 3, e - 3); // record 40 zeroed inside
+    writeFileSync(walOf(d), bytes);
+    const err = await command.run(["--path", d, "--port", "0", "--json"]).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as Error).message).toContain(`is damaged at byte ${s} (a checksum mismatch) and ${RECORDS - 41} intact record(s)`);
+    const logs: string[] = [];
+    const errs: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((m: string) => void logs.push(m));
+    const error = vi.spyOn(console, "error").mockImplementation((m: string) => void errs.push(m));
+    try {
+      const done = command.run(["--path", d, "--port", "0", "--json", "--repair"]);
+      await vi.waitFor(() => expect(logs.length).toBeGreaterThan(0), { timeout: 20_000 });
+      const info = JSON.parse(logs[0]!) as { url: string; points: number };
+      expect(info.points).toBe((RECORDS - 1) * PER);
+      expect(errs.join("\n")).toMatch(new RegExp(`repaired .*wal-000001\\.log: kept ${RECORDS - 1} record\\(s\\) \\(\\d+ bytes\\), dropped ${e - s} damaged byte\\(s\\) at ${s}-${e}; the original is .*wal-000001\\.log\\.damaged-`));
+      process.emit("SIGTERM");
+      expect(await done).toBe(0);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+    const kept = readdirSync(join(d, "collections", "c")).filter((f) => f.includes(".damaged-"));
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(join(d, "collections", "c", kept[0]!)).equals(bytes)).toBe(true);
+  }, 60_000);
 });
 
 describe("missing files", () => {

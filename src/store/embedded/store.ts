@@ -249,9 +249,14 @@ export class EmbeddedStore {
     if (this.closed) return;
     this.closed = true;
     try {
-      for (const e of this.entries.values()) {
+      for (const [name, e] of this.entries) {
         if (e.flushTimer) clearTimeout(e.flushTimer);
-        e.storage.close();
+        try {
+          e.storage.close();
+        } catch (err) {
+          // a disk that fails at shutdown must not keep the other collections' logs open or the lock held
+          this.opts.onWarning?.(`could not flush the log of collection ${name} in ${e.storage.dir} at close: ${(err as Error).message}`);
+        }
         e.col.dispose();
       }
       this.entries.clear();

@@ -126,6 +126,16 @@ describe("a full disk", () => {
       const snapshot = new Map(acked);
       await expectAll(h, snapshot);
       expect((await h.client.count("c")).count).toBeGreaterThanOrEqual(snapshot.size);
+      if (round === 0) {
+        // the other writes that reach the disk say so too, and leave nothing half-made
+        const made = await h.raw("PUT", "/collections/other", { vectors: { size: 2, distance: "Dot" } });
+        expect(made.status).toBe(500);
+        expect(made.json.status.error).toMatch(/^Service internal error: cannot create collection `other` in .*: .*nothing was created/);
+        const index = await h.raw("PUT", "/collections/c/index?wait=true", { field_name: "round", field_schema: "integer" });
+        expect(index.status).toBe(500);
+        expect(index.json.status.error).toMatch(/cannot persist the log of collection `c` .*the payload index was not changed/);
+        expect((await h.client.getCollection("c")).payload_schema).toEqual({});
+      }
       rmSync(ballast);
       const okBefore = w.ok;
       await until(() => w.ok >= okBefore + 4, "writes taken again once space is back");
@@ -140,6 +150,7 @@ describe("a full disk", () => {
       }
       refusals += failures.length;
     }
+    expect((await h.client.getCollections()).collections.map((c) => c.name)).toEqual(["c"]);
     await h.stop();
     expect(refusals).toBeGreaterThanOrEqual(ROUNDS * 3);
     expect(acked.size).toBeGreaterThan(ROUNDS * 50);

@@ -12,8 +12,8 @@ export const seqName = (kind: "wal" | "snapshot", seq: number): string =>
 
 /**
  * The numbers of the logs or snapshots in `dir`, ascending. Leftover `.tmp`
- * files (an unfinished snapshot or meta file: ours, never acknowledged) are
- * removed on the way.
+ * files (an unfinished snapshot, meta file or repaired log: ours, and never
+ * the only copy of anything) are removed on the way.
  */
 export function listSeqs(dir: string, kind: "wal" | "snapshot"): number[] {
   const re = kind === "wal" ? /^wal-(\d+)\.log$/ : /^snapshot-(\d+)\.bin$/;
@@ -21,7 +21,7 @@ export function listSeqs(dir: string, kind: "wal" | "snapshot"): number[] {
   for (const f of readdirSync(dir)) {
     const m = re.exec(f);
     if (m) out.push(Number(m[1]));
-    else if (/^(snapshot-\d+\.bin|collection\.json)\.tmp$/.test(f)) unlinkSync(join(dir, f));
+    else if (/^(snapshot-\d+\.bin|collection\.json|wal-\d+\.log\.repair)\.tmp$/.test(f)) unlinkSync(join(dir, f));
   }
   return out.sort((a, b) => a - b);
 }

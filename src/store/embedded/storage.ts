@@ -283,7 +283,12 @@ export class CollectionStorage {
 
   /** Rewrite collection.json (payload indexes changed). */
   writeMeta(meta: CollectionMeta): void {
-    writeFileDurably(join(this.dir, "collection.json"), JSON.stringify(meta, null, 2));
+    try {
+      writeFileDurably(join(this.dir, "collection.json"), JSON.stringify(meta, null, 2));
+    } catch (err) {
+      rmSync(join(this.dir, "collection.json.tmp"), { force: true });
+      throw this.cannotPersist(err as Error, "the payload index was not changed");
+    }
   }
 
   /** Flush and close the log; a compaction in progress is abandoned (its .tmp is removed, the logs stay). */

@@ -141,8 +141,13 @@ export class EmbeddedStore {
     const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {} };
     const kernels = this.opts.kernels ?? (await Kernels.load());
     if (this.entries.has(name)) throw new HttpError(409, `Wrong input: Collection \`${name}\` already exists!`);
-    mkdirSync(tmp);
-    writeFileDurably(join(tmp, "collection.json"), JSON.stringify(meta, null, 2));
+    try {
+      mkdirSync(tmp);
+      writeFileDurably(join(tmp, "collection.json"), JSON.stringify(meta, null, 2));
+    } catch (cause) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new HttpError(500, `Service internal error: cannot create collection \`${name}\` in ${root}: ${(cause as Error).message}; nothing was created. Free some space (or check the folder's permissions) and retry`, { cause });
+    }
     if (existsSync(dir)) {
       rmSync(tmp, { recursive: true, force: true });
       // a folder the store skipped at start (no readable collection.json): the user's to look at, not ours to delete
@@ -232,15 +237,20 @@ export class EmbeddedStore {
   /** Record a payload index (`schema` null to drop it); the exact scan does not need one. */
   setIndex(name: string, field: string, schema: unknown | null): void {
     const e = this.entry(name);
-    if (schema === null) delete e.col.indexes[field];
-    else e.col.indexes[field] = schema;
-    e.meta = { ...e.meta, indexes: e.col.indexes };
-    e.storage.writeMeta(e.meta);
+    const indexes = { ...e.col.indexes };
+    if (schema === null) delete indexes[field];
+    else indexes[field] = schema;
+    const meta = { ...e.meta, indexes };
+    e.storage.writeMeta(meta); // first: a disk that refuses leaves memory as it was
+    e.col.indexes = indexes;
+    e.meta = meta;
   }
 
   /** Snapshot a collection now and drop its log (normally automatic); resolves when the snapshot is on disk. */
   compact(name: string): Promise<void> {
     const e = this.entry(name);
+    // a snapshot of a degraded collection would replace the logs that hold the record it could not replay
+    if (e.degraded) return Promise.reject(new HttpError(500, `Service internal error: collection \`${name}\` is read-only: ${e.degraded}`));
     return e.storage.compact(e.col);
   }
 

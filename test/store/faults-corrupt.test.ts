@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import command from "../../src/cli/store.js";
 import { StoreError } from "../../src/errors.js";
+import { crc32 } from "../../src/store/embedded/crc32.js";
 import { encodeFrame } from "../../src/store/embedded/frames.js";
 import { EmbeddedStore } from "../../src/store/embedded-store.js";
 import { rng } from "../helpers/random.js";
@@ -215,31 +216,45 @@ describe("records that cannot be replayed, stray folders", () => {
   it("opens a collection whose log holds an unreplayable record read-only, and serves the others", async () => {
     const d = dir("degraded");
     const h = await harness("degraded", { path: d });
-    for (const n of ["c", "d"]) {
+    for (const n of ["c", "deep", "ok"]) {
       await h.client.createCollection(n, { vectors: { size: 2, distance: "Dot" } });
       await h.client.upsert(n, { wait: true, points: [{ id: 1, vector: [1, 0], payload: { n } }] });
     }
     await h.stop();
-    const wal = join(d, "collections", "c", "wal-000001.log");
-    const at = readFileSync(wal).length;
-    appendFileSync(wal, encodeFrame({ op: 2, ops: { not: "a list" } })); // intact frame, impossible operations
-    appendFileSync(wal, encodeFrame({ op: 3, ops: [{ type: "delete", sel: { ids: [1] } }] }));
+    const wal = (n: string) => join(d, "collections", n, "wal-000001.log");
+    const at = readFileSync(wal("c")).length;
+    appendFileSync(wal("c"), encodeFrame({ op: 2, ops: { not: "a list" } })); // intact frame, impossible operations
+    appendFileSync(wal("c"), encodeFrame({ op: 3, ops: [{ type: "delete", sel: { ids: [1] } }] }));
+    // an overwrite_payload nested 100,000 deep, framed by hand (u32 length, u32 CRC-32, u32 json length, json, pad)
+    const json = Buffer.from(`{"op":2,"ops":[{"type":"overwrite_payload","sel":{"ids":[1]},"payload":${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}}]}`);
+    const rec = Buffer.alloc(4 + json.length + ((4 - (json.length % 4)) % 4));
+    rec.writeUInt32LE(json.length, 0);
+    json.copy(rec, 4);
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(rec.length, 0);
+    head.writeUInt32LE(crc32(rec), 4);
+    const deepAt = readFileSync(wal("deep")).length;
+    appendFileSync(wal("deep"), Buffer.concat([head, rec]));
     const warnings: string[] = [];
     const g = await harness("degraded2", { path: d, onWarning: (m) => warnings.push(m) });
     try {
-      expect(warnings.join("\n")).toContain(`the record of operation 2 at byte ${at} of ${wal} could not be replayed`);
-      expect(g.running.store.degraded().map((x) => x.name)).toEqual(["c"]);
-      // reads of both; the record after the bad one was not applied
+      expect(warnings.join("\n")).toContain(`the record of operation 2 at byte ${at} of ${wal("c")} could not be replayed`);
+      expect(warnings.join("\n")).toContain(`the record of operation 2 at byte ${deepAt} of ${wal("deep")} could not be replayed (Maximum call stack size exceeded)`);
+      expect(g.running.store.degraded().map((x) => x.name).sort()).toEqual(["c", "deep"]);
+      // reads of all; the record after the bad one was not applied
       expect((await g.client.retrieve("c", { ids: [1], with_payload: true }))[0]!.payload).toEqual({ n: "c" });
+      expect((await g.client.retrieve("deep", { ids: [1], with_payload: true }))[0]!.payload).toEqual({ n: "deep" });
       const w = await g.raw("PUT", "/collections/c/points?wait=true", { points: [{ id: 2, vector: [0, 1] }] });
       expect(w.status).toBe(500);
       expect(w.json.status.error).toMatch(/^Service internal error: collection `c` is read-only: the record of operation 2 at byte \d+ of .*wal-000001\.log/);
-      await g.client.upsert("d", { wait: true, points: [{ id: 2, vector: [0, 1] }] });
-      expect((await g.client.count("d")).count).toBe(2);
+      await expect(g.running.store.compact("deep")).rejects.toThrow(/collection `deep` is read-only/);
+      await g.client.upsert("ok", { wait: true, points: [{ id: 2, vector: [0, 1] }] });
+      expect((await g.client.count("ok")).count).toBe(2);
     } finally {
       await g.stop();
     }
-    expect(readFileSync(wal).length).toBeGreaterThan(at); // the log was left as it was
+    expect(readFileSync(wal("c")).length).toBeGreaterThan(at); // the logs were left as they were
+    expect(readFileSync(wal("deep")).length).toBe(deepAt + head.length + rec.length);
   });
 
   it("skips stray folders with a warning, never deletes them, and will not create a collection over one", async () => {

@@ -117,7 +117,8 @@ export interface LogScan {
   damage: Damage[];
 }
 
-type FrameAt = { ok: true; rec: DecodedRecord; bytes: number } | { ok: false; why: string };
+/** A whole frame (its checksum holds) whose record decodes, or whose record does not (`error`: a bug, not disk damage), or no frame. */
+type FrameAt = { ok: true; rec: DecodedRecord | Error; bytes: number } | { ok: false; why: string };
 
 /** The frame at `offset` of an open file of `size` bytes, or why there is none. */
 function frameAt(fd: number, offset: number, size: number): FrameAt {
@@ -133,8 +134,8 @@ function frameAt(fd: number, offset: number, size: number): FrameAt {
   if (crc32(rec) !== head.readUInt32LE(4)) return { ok: false, why: "a checksum mismatch" };
   try {
     return { ok: true, rec: decodeRecord(rec), bytes: 8 + len };
-  } catch {
-    return { ok: false, why: "an undecodable record" };
+  } catch (e) {
+    return { ok: true, rec: new Error(`an undecodable record: ${(e as Error).message}`), bytes: 8 + len };
   }
 }
 
@@ -167,9 +168,11 @@ function nextFrame(fd: number, from: number, size: number): number {
  * and find the damaged stretches between them: after a bad frame the scan
  * resynchronizes at the next offset where a frame's length and checksum
  * check out (frames are self-delimiting). Nothing is changed on disk.
- * `onRecord` may return false to stop the scan (the rest is not read).
+ * A whole frame whose record does not decode is a frame (it is kept by a
+ * repair), passed to `onRecord` as an Error. `onRecord` may return false to
+ * stop the scan (the rest is not read).
  */
-export function scanLog(file: string, onRecord?: (r: DecodedRecord, offset: number, bytes: number) => boolean | void): LogScan {
+export function scanLog(file: string, onRecord?: (r: DecodedRecord | Error, offset: number, bytes: number) => boolean | void): LogScan {
   const fd = openSync(file, "r");
   try {
     const size = fstatSync(fd).size;

@@ -94,8 +94,9 @@ function recoverInto(col: Collection, dir: string, warn: (m: string) => void): R
     let expected = 0; // the offset the next frame must start at to be replayed
     const scan = scanLog(file, (rec, offset, bytes) => {
       if (offset !== expected || degraded) return; // after damage: counted, not applied
-      const opId = typeof rec.header.op === "number" ? rec.header.op : -1;
+      const opId = !(rec instanceof Error) && typeof rec.header.op === "number" ? rec.header.op : -1;
       try {
+        if (rec instanceof Error) throw rec;
         const d = decodeOps(rec, col.dim);
         col.apply(d.ops, d.opId);
       } catch (e) {

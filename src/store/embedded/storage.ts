@@ -220,6 +220,8 @@ export class CollectionStorage {
       return Promise.reject(new StoreError(`cannot start a new log ${nextFile}: ${(err as Error).message}`, { cause: err }));
     }
     try {
+      // a failed append not yet cut back would stay in the old log, with the new one after it: damage in the middle
+      if (this.dirty) ftruncateSync(this.fd, this.walBytes);
       if (!this.unsynced) fsyncSync(this.fd); // after a failed flush the snapshot, not this, covers the old log
       fsyncDir(this.dir);
     } catch (err) {

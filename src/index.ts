@@ -7,6 +7,7 @@ export * from "./data/walk.js";
 export * from "./store/qdrant.js";
 export { NodeEncoder as Encoder, loadModelCard, missingCudaProvider, DEVICES, type Device, type EncoderOptions } from "./model/session-node.js";
 export type { InferenceSession, Logger, SessionOutput } from "./model/session.js";
+export { setOnnxTelemetry, onnxTelemetryEnabled } from "./model/ort-env.js";
 export * from "./ingest/index.js";
 export * from "./store/embedded-store.js";
 export * from "./search/search.js";

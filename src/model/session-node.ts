@@ -4,6 +4,7 @@
  * device.ts, and loads an {@link Encoder} from a model card file.
  */
 
+import "./ort-env.js"; // first: telemetry off before onnxruntime can load
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";

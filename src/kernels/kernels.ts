@@ -1,9 +1,10 @@
 /**
- * The one wrapper around margin's wasm module. It owns the memory layout:
- * callers pass typed arrays (or {@link KernelF32} blocks that already live in
- * wasm memory) and get typed results. Every argument is checked here, so a
- * bad input is an {@link InputError} that says what is wrong, never a trap
- * or a NaN.
+ * The public face of margin's wasm module, over one kernel core (core.ts:
+ * the typed exports, the arena, the call scope, the checks). Callers pass
+ * typed arrays (or {@link KernelF32} blocks that already live in wasm
+ * memory) and get typed results. Every argument is checked here, so a bad
+ * input is an {@link InputError} that says what is wrong, never a trap or a
+ * NaN. The core stays private; internal users reach it with core.ts's coreOf.
  */
 
 import { InputError, KernelError } from "../errors.js";

@@ -16,10 +16,11 @@ export type { Device, WebBackend } from "./device.js";
 export type { InferenceSession, Logger, SessionOutput } from "./session.js";
 
 /**
- * A model card and its session.
+ * A model card and its session. Node loads one with `Encoder.load` (session-node.ts),
+ * the page with `WebEncoder.load` (session-web.ts); any other runtime passes its own session.
  * @example
- * const enc = await Encoder.load({ model: "models/fashion-mnist-triplet-64.json", device: "auto" });
- * const vectors = await enc.embed([enc.preprocess(pixels)]); // Float32Array [1 × 64]
+ * const enc = new Encoder(card, session);
+ * const vectors = await enc.embed([enc.preprocess(pixels)]); // Float32Array [n × card.output.dim]
  */
 export class Encoder<D extends string = string> {
   /** The parsed model card. */

@@ -105,6 +105,12 @@ const FUNCTIONS = [
   "leakyReluF32", "leakyReluBackF32", "maxPool2F32", "maxPool2BackF32", "transposeF32", "adamF32",
 ] as const satisfies readonly (keyof Exports)[];
 
+/** The function-valued names of {@link Exports}. */
+type FunctionName = { [K in keyof Exports]: Exports[K] extends (...args: never[]) => unknown ? K : never }[keyof Exports];
+/** Fails to compile when a function added to {@link Exports} is missing from FUNCTIONS. */
+const everyFunctionChecked: [Exclude<FunctionName, (typeof FUNCTIONS)[number]>] extends [never] ? true : never = true;
+void everyFunctionChecked;
+
 /** The instance's exports as {@link Exports}, so a stale build fails here and not mid-call. */
 function checkExports(e: WebAssembly.Exports): Exports {
   const missing = missingExports(e);

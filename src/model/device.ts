@@ -7,6 +7,7 @@
  */
 
 import { InputError, ModelError } from "../errors.js";
+import { firstLine } from "./first-line.js";
 import type { Logger } from "./session.js";
 
 /** The device table: per runtime, the option's name, its accelerator and its fallback. */
@@ -104,10 +105,4 @@ export function checkThreads(threads: unknown, max: number): number {
     throw new InputError(`threads must be an integer in [1, ${max}], got ${String(threads)}`);
   }
   return threads;
-}
-
-/** The first non-empty line of an error's message, at most 300 characters: runtimes' errors run long. */
-export function firstLine(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return (m.split("\n").find((l) => l.trim()) ?? m).trim().slice(0, 300);
 }

@@ -12,8 +12,9 @@ import { basename, dirname, join, resolve } from "node:path";
 import type * as Ort from "onnxruntime-node";
 import { ModelError } from "../errors.js";
 import { parseModelCard, type ModelCard } from "./card.js";
-import { checkDevice, checkThreads, firstLine, openOnDevice, type Device, type DeviceOf } from "./device.js";
+import { checkDevice, checkThreads, openOnDevice, type Device, type DeviceOf } from "./device.js";
 import { Encoder } from "./encoder.js";
+import { firstLine } from "./first-line.js";
 import { fromOrt, type InferenceSession, type Logger } from "./session.js";
 
 export { DEVICES, type Device } from "./device.js";

@@ -15,8 +15,9 @@
 import type * as Ort from "onnxruntime-web";
 import { ModelError } from "../errors.js";
 import type { ModelCard } from "./card.js";
-import { checkDevice, checkThreads, firstLine, openOnDevice, type DeviceOf, type WebBackend } from "./device.js";
+import { checkDevice, checkThreads, openOnDevice, type DeviceOf, type WebBackend } from "./device.js";
 import { Encoder } from "./encoder.js";
+import { firstLine } from "./first-line.js";
 import { fromOrt, type InferenceSession, type Logger } from "./session.js";
 
 export { WEB_BACKENDS, type WebBackend } from "./device.js";

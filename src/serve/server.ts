@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InputError } from "../errors.js";
-import { loadModelCard } from "../model/encoder.js";
+import { loadModelCard } from "../model/session-node.js";
 import type { QdrantStore } from "../store/qdrant.js";
 import { handleApi, onnxPathOf, type ApiContext } from "./api.js";
 import { ApiError, confined, sendError, sendFile } from "./http.js";

@@ -18,6 +18,8 @@ import { fsyncDir, writeFileDurably } from "./fsutil.js";
 import type { PointId } from "./ids.js";
 import { type FolderLock, lockFolder } from "./lock.js";
 import { vectorsOp } from "./ops.js";
+import { prepareWrite } from "./prepare.js";
+import { checkValue } from "./limits.js";
 import { parseQuery, runQuery } from "./query.js";
 import type { PointView } from "./views.js";
 import { type CollectionMeta, CollectionStorage } from "./storage.js";
@@ -153,6 +155,7 @@ export class EmbeddedStore {
   async write(name: string, ops: Op[], wait: boolean): Promise<UpdateResult> {
     const e = this.entry(name);
     const opId = e.col.lastOp + 1;
+    prepareWrite(e.col, ops); // after this, apply cannot throw: nothing may fail between the append and the apply
     e.storage.append(opId, ops, e.col.dim);
     e.col.apply(ops, opId);
     const limit = Math.max(this.opts.compactBytes ?? 64 * 2 ** 20, e.storage.snapshotBytes);
@@ -195,6 +198,7 @@ export class EmbeddedStore {
    */
   query(name: string, body: Record<string, unknown>): PointView[] {
     const col = this.get(name);
+    checkValue(body, "query"); // the filter compiler recurses: bound the nesting first
     return runQuery(col, parseQuery(col, body, "query"));
   }
 

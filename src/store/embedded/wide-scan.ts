@@ -6,7 +6,8 @@
  * such point would fail every search of its collection from then on. So when
  * the kernels refuse, the same scores are computed here in f64, where
  * finite f32 inputs cannot overflow (at most 65,536 terms of (2·3.4e38)²).
- * The common case pays nothing: this runs only after the kernels have said no.
+ * The common case pays a check of the k scores: the scan here runs only
+ * when the kernels' answer holds a non-finite score.
  */
 
 import { InputError } from "../../errors.js";
@@ -30,7 +31,9 @@ function score(metric: Collection["metric"], q: Float32Array, m: Float32Array, a
 /** Nearest rows by the kernels, or in f64 when a score overflows f32. Same result shape: rows and scores, best first, ties to the lower row. */
 export function nearestSafe(col: Collection, query: Float32Array, k: number, rows: Int32Array | undefined): { indices: Int32Array; values: ArrayLike<number> } {
   try {
-    return col.kernels.nearest({ query, vectors: col.matrix(), dim: col.dim, k, metric: col.metric, rows }) as TopKResult;
+    const top: TopKResult = col.kernels.nearest({ query, vectors: col.matrix(), dim: col.dim, k, metric: col.metric, rows });
+    // an overflow the kernels let through shows in the top k (±Infinity sorts first or last): checking k values suffices
+    if (top.values.every(Number.isFinite)) return top;
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
   }
@@ -54,7 +57,8 @@ export function distancesSafe(col: Collection, examples: Float32Array[]): ArrayL
   const queries = new Float32Array(examples.length * dim);
   examples.forEach((v, i) => queries.set(v, i * dim));
   try {
-    return col.kernels.distances({ queries, vectors: col.matrix(), dim, metric: col.metric });
+    const d = col.kernels.distances({ queries, vectors: col.matrix(), dim, metric: col.metric });
+    if (d.every(Number.isFinite)) return d;
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
   }

@@ -4,7 +4,7 @@ import { request } from "node:http";
 
 /** One request with exactly these headers (Host included); the body as text. */
 export function rawHttp(
-  url: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+  url: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
 ): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const u = new URL(url);
   return new Promise((done, fail) => {

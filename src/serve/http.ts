@@ -8,6 +8,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname } from "node:path";
+import { readBody } from "../http/body.js";
 import { isJsonType } from "../http/guard.js";
 import { InputError, MarginError, ModelError, StoreError, type ErrorCode } from "../errors.js";
 
@@ -105,24 +106,8 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   if (!isJsonType(type)) {
     throw new ApiError(415, "E_INPUT", `${req.method} ${req.url}: send the body as JSON (Content-Type: application/json), got ${JSON.stringify(type)}`);
   }
-  const body = await new Promise<Buffer>((done, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) {
-        chunks.push(chunk);
-        return;
-      }
-      // stop reading; the answer closes the connection instead of draining the rest
-      req.off("data", onData);
-      req.pause();
-      fail(new ApiError(413, "E_INPUT", `${req.method} ${req.url}: the body is over ${maxBytes} bytes`));
-    };
-    req.on("data", onData);
-    req.once("end", () => done(Buffer.concat(chunks)));
-    req.once("error", fail);
-  });
+  const body = await readBody(req, maxBytes);
+  if (body === null) throw new ApiError(413, "E_INPUT", `${req.method} ${req.url}: the body is over ${maxBytes} bytes`);
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (e) {

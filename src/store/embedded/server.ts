@@ -10,6 +10,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";
+import { readBody } from "../../http/body.js";
 import { checkHost, checkOrigin, corsHeaders, type ExposureOptions, isJsonType, parseHostNames, parseOrigins } from "../../http/guard.js";
 import { HttpError } from "./errors.js";
 import { checkRawJson } from "./limits.js";
@@ -75,24 +76,6 @@ function keyMatches(req: IncomingMessage, key: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(key);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Read the body up to `limit` bytes; null when it was larger (the rest is drained). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      if (!over) chunks.push(c);
-      else if (size > 4 * limit) req.destroy(); // a client that keeps pushing: stop reading
-    });
-    req.on("end", () => resolve(over ? null : Buffer.concat(chunks)));
-    req.on("error", reject);
-    req.on("close", () => over && resolve(null));
-  });
 }
 
 /** An http.Server answering Qdrant's REST API from `store`. */

@@ -145,10 +145,6 @@ function generator(seed: number) {
     ["query-filter", "POST", "/collections/c/points/query", "noop", "vp", ([v, p]) => `{"query":${v},"filter":{"must":[{"key":"tag","match":${p}}]}}`],
     ["query-batch", "POST", "/collections/c/points/query/batch", "noop", "vx", ([v, , x]) => `{"searches":[{"query":${v}},{"query":${vec()},"limit":${x}}]}`],
     ["recommend-query", "POST", "/collections/c/points/query", "noop", "vx", ([v, , x]) => `{"query":{"recommend":{"positive":[${v}],"negative":[${x}],"strategy":"best_score"}}}`],
-    ["search", "POST", "/collections/c/points/search", "noop", "vx", ([v, , x]) => `{"vector":${v},"limit":10,"score_threshold":${x}}`],
-    ["search-batch", "POST", "/collections/c/points/search/batch", "noop", "v", ([v]) => `{"searches":[{"vector":${v},"limit":3}]}`],
-    ["recommend", "POST", "/collections/c/points/recommend", "noop", "vx", ([v, , x]) => `{"positive":[${x}],"negative":[${v}],"limit":3}`],
-    ["recommend-batch", "POST", "/collections/c/points/recommend/batch", "noop", "x", ([, , x]) => `{"searches":[{"positive":[${x}]}]}`],
     ["scroll", "POST", "/collections/c/points/scroll", "noop", "px", ([, p, x]) => `{"limit":5,"offset":${x},"with_payload":${p},"filter":${filter()}}`],
     ["count", "POST", "/collections/c/points/count", "noop", "p", ([, p]) => `{"filter":{"must":[{"key":"n","range":${p}}]}}`],
     ["retrieve", "POST", "/collections/c/points", "noop", "px", ([, p, x]) => `{"ids":[${x}],"with_payload":${p},"with_vector":true}`],
@@ -157,7 +153,7 @@ function generator(seed: number) {
   ];
   const DEFAULT_X = () => id();
   // where the store must refuse a hostile vector (slot v) or payload (slot p): a vector or payload it checks
-  const VECTOR_CHECKED = new Set(["upsert", "upsert-batch-form", "batch", "recommend-query", "search", "search-batch", "recommend"]);
+  const VECTOR_CHECKED = new Set(["upsert", "upsert-batch-form", "batch", "recommend-query"]);
   const PAYLOAD_CHECKED = new Set(["upsert", "upsert-batch-form", "set_payload", "overwrite_payload", "batch"]);
 
   return function next(): Case {

@@ -52,7 +52,7 @@ describe("vector values beyond f32", () => {
       await expectError(h.raw("PUT", "/collections/e/points?wait=true", body), 400, new RegExp(`body\\.points\\[1\\]\\.vector\\[1\\] ${message.source}`));
       await expectError(h.raw("PUT", "/collections/e/points?wait=true", `{"batch":{"ids":[9],"vectors":[[${text},0,0,0]]}}`), 400, /body\.batch\.vectors\[0\]\[0\] is .* outside the range/);
       await expectError(h.raw("POST", "/collections/e/points/query", `{"query":[0,0,${text},0]}`), 400, /body\.query\[2\] is .* outside the range/);
-      await expectError(h.raw("POST", "/collections/e/points/search", `{"vector":[0,0,0,${text}]}`), 400, /body\.vector\[3\] is .* outside the range/);
+      await expectError(h.raw("POST", "/collections/e/points/query/batch", `{"searches":[{"query":[0,0,0,${text}]}]}`), 400, /searches\[0\]\.query\[3\] is .* outside the range/);
       await expectError(
         h.raw("POST", "/collections/e/points/batch?wait=true", `{"operations":[{"delete":{"points":[1]}},{"upsert":{"points":[{"id":5,"vector":[${text},0,0,0]}]}}]}`),
         400, /operations\[1\]\.upsert\.points\[0\]\.vector\[0\] is .* outside/,

@@ -40,6 +40,7 @@ beforeAll(() => {
   // just what the store imports (src/index.ts would pull in onnxruntime)
   transpile(join(ROOT, "src/kernels"), join(out, "src/kernels"));
   transpile(join(ROOT, "src/store/embedded"), join(out, "src/store/embedded"));
+  transpile(join(ROOT, "src/http"), join(out, "src/http"));
   for (const f of ["errors", "store/embedded-store"]) {
     const js = ts.transpileModule(readFileSync(join(ROOT, `src/${f}.ts`), "utf8"), {
       compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },

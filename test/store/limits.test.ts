@@ -108,11 +108,11 @@ describe("vector values beyond f32", () => {
 });
 
 describe("nesting", () => {
-  it("a body nested deeper than 127 levels: 400 before parsing, whatever the depth, nothing applied", async () => {
+  it("a body nested deeper than 127 levels: 400 naming the place, whatever the depth, nothing applied", async () => {
     const before = await state("e");
     for (const levels of [127, 1000, 10_000, 200_000]) {
       await expectError(h.raw("PUT", "/collections/e/points?wait=true", `{"points":[{"id":1,"vector":[0,0,0,0],"payload":${nested(levels)}}]}`),
-        400, /Format error in JSON body: recursion limit exceeded at line 1 column \d+: the body nests arrays and objects deeper than 127 levels/);
+        400, /Format error in JSON body: recursion limit exceeded: the body nests arrays and objects deeper than 127 levels \(at body\.points\[0\]\.payload\.a\.a.*\)/);
       await expectError(h.raw("POST", "/collections/e/points/payload?wait=true", `{"points":[1],"payload":${nested(levels)}}`), 400, /recursion limit exceeded/);
       const filter = '{"must":['.repeat(levels) + "]}".repeat(levels);
       await expectError(h.raw("POST", "/collections/e/points/count", `{"filter":${filter}}`), 400, /recursion limit exceeded/);

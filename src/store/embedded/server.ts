@@ -2,8 +2,8 @@
  * The HTTP side: node:http, Qdrant's envelopes (`{ result, status: "ok",
  * time }`, errors `{ status: { error }, time }`), a body limit (413), an
  * optional API key (401), the exposure checks of src/http/guard.ts (Host,
- * Origin, JSON content type; 403 / 400), CORS for listed origins, body
- * limits.ts (UTF-8, nesting) and the route table of routes.ts.
+ * Origin, JSON content type; 403 / 400), CORS for listed origins, the body
+ * checks of limits.ts (UTF-8, nesting) and the route table of routes.ts.
  * Handlers run one at a time per event-loop turn, so a request validates
  * and applies without interleaving with another.
  */
@@ -13,7 +13,7 @@ import { timingSafeEqual } from "node:crypto";
 import { readBody } from "../../http/body.js";
 import { checkHost, checkOrigin, corsHeaders, type ExposureOptions, isJsonType, parseHostNames, parseOrigins } from "../../http/guard.js";
 import { HttpError } from "./errors.js";
-import { checkRawJson } from "./limits.js";
+import { checkBodyDepth, checkUtf8 } from "./limits.js";
 import { type Ctx, type Handler, QDRANT_VERSION, ROUTES } from "./routes.js";
 import type { EmbeddedStore } from "./store.js";
 
@@ -170,8 +170,9 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
     let body: unknown = {};
     if (raw.length > 0) {
       try {
-        checkRawJson(raw);
+        checkUtf8(raw);
         body = JSON.parse(raw.toString("utf8"));
+        checkBodyDepth(body);
       } catch (e) {
         if (e instanceof HttpError) fail(res, e.status, e.message, t0);
         else fail(res, 400, `Format error in JSON body: ${(e as Error).message}`, t0);

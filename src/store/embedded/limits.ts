@@ -42,9 +42,9 @@ export function checkUtf8(raw: Buffer): void {
 /**
  * Check a parsed body's nesting. V8's JSON.parse does not recurse (a body
  * 100,000 levels deep parses), but everything after it may, so the parsed
- * value is walked once, iteratively, before any of it is used. (Walking the
- * parsed value costs about a tenth of the parse; scanning the raw bytes
- * in JS cost about four tenths.)
+ * value is walked once, iteratively, before any of it is used. (Measured on
+ * 361 KiB upsert bodies of 256 points: parse and read the vectors 1.00, with
+ * this walk 1.13; a JS scan of the raw bytes before the parse was slower.)
  * @throws HttpError 400 "Format error in JSON body: recursion limit exceeded ..." naming the place.
  */
 export function checkBodyDepth(body: unknown): void {

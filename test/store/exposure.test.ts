@@ -9,7 +9,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import command from "../../src/cli/store.js";
 import { InputError } from "../../src/errors.js";
 import { startEmbeddedStore } from "../../src/store/embedded-store.js";
 import { CHROMIUM, CHROMIUM_ARGS, browserReady } from "../web/env.js";
@@ -121,6 +122,30 @@ describe("Origin", () => {
     expect((await h.client.query("c", { query: [1, 0], limit: 2 })).points.map((p) => p.id)).toEqual([4, 3]);
     await h.client.delete("c", { wait: true, points: [4] });
     expect(await ids()).toEqual([1, 2, 3]);
+  });
+});
+
+describe("margin store flags", () => {
+  it("--cors and --allow-host are repeatable and reach the server; a bad one is an InputError", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((m: string) => void lines.push(m));
+    try {
+      const done = command.run(["--path", tempDir("exposure-cli"), "--port", "0", "--json", "--cors", "http://a.example", "--cors", "http://b.example:8080", "--allow-host", "one.lan", "--allow-host", "two.lan"]);
+      await vi.waitFor(() => expect(lines.length).toBeGreaterThan(0), { timeout: 10_000 });
+      const { url } = JSON.parse(lines[0]!) as { url: string };
+      for (const origin of ["http://a.example", "http://b.example:8080"]) {
+        const r = await rawHttp(url, { path: "/collections", headers: { origin } });
+        expect([origin, r.status, r.headers["access-control-allow-origin"]]).toEqual([origin, 200, origin]);
+      }
+      expect((await rawHttp(url, { path: "/collections", headers: { origin: "http://c.example" } })).status).toBe(403);
+      for (const host of ["one.lan", "two.lan:9000"]) expect((await rawHttp(url, { path: "/collections", headers: { host } })).status).toBe(200);
+      expect((await rawHttp(url, { path: "/collections", headers: { host: "three.lan" } })).status).toBe(403);
+      process.emit("SIGTERM");
+      expect(await done).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    await expect(command.run(["--path", tempDir("exposure-cli"), "--port", "0", "--json", "--cors", "a.example"])).rejects.toThrow(InputError);
   });
 });
 

@@ -40,6 +40,8 @@ export interface EmbeddedStoreOptions {
   kernels?: Kernels;
   /** Warnings (a torn log tail dropped at recovery, a failed background flush). Default: ignored. */
   onWarning?: (message: string) => void;
+  /** Rewrite damaged logs before recovering, keeping every intact record and the originals (`margin store --repair`). */
+  repair?: boolean;
 }
 
 /** A running embedded store. */
@@ -74,7 +76,7 @@ export async function startEmbeddedStore(o: EmbeddedStoreOptions = {}): Promise<
   // checked before the folder is locked; createStoreServer parses them again
   parseOrigins(o.cors, "cors");
   parseHostNames(o.allowHosts, "allowHosts");
-  const store = await EmbeddedStore.open({ path, kernels: o.kernels, compactBytes: o.compactBytes, onWarning: o.onWarning });
+  const store = await EmbeddedStore.open({ path, kernels: o.kernels, compactBytes: o.compactBytes, onWarning: o.onWarning, repair: o.repair });
   const server = createStoreServer(store, {
     apiKey: o.apiKey, cors: o.cors, maxBodyBytes: o.maxBodyBytes, host, allowHosts: o.allowHosts,
     onError: (e) => o.onWarning?.(`request failed: ${(e as Error).stack ?? String(e)}`),

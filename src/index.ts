@@ -17,3 +17,4 @@ export * from "./train/index.js";
 export * from "./eval/evaluate.js";
 export * from "./eval/report.js";
 export { serve, type ServeOptions, type ServeHandle } from "./serve/index.js";
+export * from "./adapt/index.js";

@@ -1,0 +1,6 @@
+export * from "./types.js";
+export { identityAdapter, checkAdapter, applyAdapter, applyAdapterReference } from "./adapter.js";
+export { sessionTriplets, checkSessionSet, type SessionTriplets } from "./triplets.js";
+export { trainAdapter, marginFromSessions, TRAIN_DEFAULTS, type TrainedAdapter } from "./train.js";
+export { gateAdapter, sessionAucs, bootstrapMean, DEFAULT_MIN_GAIN } from "./gate.js";
+export { adapt, type AdaptOptions, type AdaptResult } from "./adapt.js";

@@ -22,9 +22,9 @@ function refTripletRows(x: ArrayLike<number>, dim: number, trip: Int32Array, mar
     active++;
     for (let j = 0; j < dim; j++) {
       const xa = x[a * dim + j]!, xp = x[p * dim + j]!, xn = x[n * dim + j]!;
-      g[a * dim + j] += 2 * scale * (xn - xp);
-      g[p * dim + j] -= 2 * scale * (xa - xp);
-      g[n * dim + j] += 2 * scale * (xa - xn);
+      g[a * dim + j]! += 2 * scale * (xn - xp);
+      g[p * dim + j]! -= 2 * scale * (xa - xp);
+      g[n * dim + j]! += 2 * scale * (xa - xn);
     }
   }
   return { loss: sum * scale, active, grad: g };

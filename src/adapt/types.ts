@@ -47,7 +47,7 @@ export interface TrainAdapterOptions {
   epochs?: number;
   /** Sessions per Adam step. Default 64. */
   batchSessions?: number;
-  /** Adam learning rate. Default 2e-3. */
+  /** Adam learning rate. Default 1e-2. */
   lr?: number;
   /**
    * Triplet margin in squared-distance units. Default: `marginScale` × the

@@ -174,7 +174,7 @@ async function main() {
           const f = (v) => (v >= 0 ? "+" : "") + v.toFixed(3);
           console.error(`${space} seed ${seed} ${count} sessions: ${res.kind}, ${res.gate.ship ? "shipped" : "refused"}, ` +
             `MAP@R ${row.mapr.before.toFixed(3)} -> ${row.mapr.after.toFixed(3)} (${f(row.mapr.gain)} [${f(row.mapr.interval[0])}, ${f(row.mapr.interval[1])}]), ` +
-            `P@10 ${f(row.p10.gain)}, P@1 ${f(row.p1.gain)}, train ${trainSeconds.toFixed(1)} s`);
+            `P@10 ${f(row.p10.gain)}, P@1 ${f(row.p1.gain)}, train ${trainSeconds.toFixed(1)} s; gate AUC ${f(res.gate.gain)} [${f(res.gate.interval[0])}, ${f(res.gate.interval[1])}]`);
         }
       }
     }

@@ -4,3 +4,4 @@ export { sessionTriplets, checkSessionSet, type SessionTriplets } from "./triple
 export { trainAdapter, marginFromSessions, TRAIN_DEFAULTS, type TrainedAdapter } from "./train.js";
 export { gateAdapter, sessionAucs, bootstrapMean, DEFAULT_MIN_GAIN } from "./gate.js";
 export { adapt, type AdaptOptions, type AdaptResult } from "./adapt.js";
+export { saveAdaptedModel, type AdapterRecord, type AdaptedModelCard } from "./save.js";

@@ -14,7 +14,7 @@ import type { AdaptProgress, Adapter, SessionSet, TrainAdapterOptions } from "./
 
 /** The defaults of {@link TrainAdapterOptions}, resolved. */
 export const TRAIN_DEFAULTS = {
-  kind: "linear", hidden: 64, epochs: 30, batchSessions: 64, lr: 1e-2, marginScale: 0.5, decay: 1e-4, seed: 1,
+  kind: "linear", hidden: 64, epochs: 30, batchSessions: 64, lr: 1e-2, marginScale: 0.5, decay: 5e-4, seed: 1,
 } as const;
 
 /** What one training run gives back. */

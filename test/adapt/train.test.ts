@@ -113,7 +113,7 @@ describe("adapter training", () => {
     expect(g.ship).toBe(false);
     expect(g.gain).toBeLessThan(0);
     expect(g.interval[1]).toBeLessThan(0);
-    expect(g.reason).toMatch(/^not shipped: held-out session AUC .* over 99 sessions \(gain -0\.\d{3}, 95% interval .*\) is below the required \+0\.010$/);
+    expect(g.reason).toMatch(/^not shipped: held-out session AUC .* over 99 sessions \(gain -0\.\d{3}, 95% interval .*\) is below the required \+0\.030$/);
   });
 
   it("the gate refuses an adapter trained on marks that are noise", () => {

@@ -5,3 +5,5 @@ export { trainAdapter, marginFromSessions, TRAIN_DEFAULTS, type TrainedAdapter }
 export { gateAdapter, sessionAucs, bootstrapMean, DEFAULT_MIN_GAIN } from "./gate.js";
 export { adapt, type AdaptOptions, type AdaptResult } from "./adapt.js";
 export { saveAdaptedModel, type AdapterRecord, type AdaptedModelCard } from "./save.js";
+export { recordMarks, listMarks, forgetPoints, sessionsFromMarks, marksCollection, type MarkRecord } from "./marks.js";
+export { reembed, type ReembedProgress } from "./reembed.js";

@@ -10,7 +10,7 @@ import { mulberry32, shuffleInPlace } from "../data/random.js";
 import { InputError } from "../errors.js";
 import { ADAPTER_KINDS, type AdapterKind, type Kernels } from "../kernels/index.js";
 import { adaptedRows, gateAdapter, sessionAucs, DEFAULT_MIN_GAIN } from "./gate.js";
-import { trainAdapter, TRAIN_DEFAULTS } from "./train.js";
+import { decayFor, trainAdapter, TRAIN_DEFAULTS } from "./train.js";
 import { checkSessionSet } from "./triplets.js";
 import type { AdaptProgress, Adapter, GateResult, MarkSession, SessionSet, TrainAdapterOptions } from "./types.js";
 
@@ -100,7 +100,7 @@ export function adapt(o: AdaptOptions): AdaptResult {
   return {
     adapter: final.adapter, kind, validation: validationAuc, gate,
     training: {
-      kind, hidden: kind === "mlp" ? d.hidden : 0, epochs: d.epochs, batchSessions: d.batchSessions, lr: d.lr, decay: d.decay, seed,
+      kind, hidden: kind === "mlp" ? d.hidden : 0, epochs: d.epochs, batchSessions: d.batchSessions, lr: d.lr, decay: decayFor(kind, o.decay), seed,
       margin: final.margin, marginScale: d.marginScale,
       sessions: { train: train.length, validation: validation.length, heldOut: heldOut.length, skipped },
       triplets: final.triplets, losses: final.losses, seconds,

@@ -57,7 +57,7 @@ export interface TrainAdapterOptions {
   margin?: number;
   /** Default 0.5 (used when `margin` is not given). */
   marginScale?: number;
-  /** Weight decay toward the identity: `decay · ‖θ‖²` in the objective. Default 5e-4. */
+  /** Weight decay toward the identity: `decay · ‖θ‖²` in the objective. Default 5e-4 (linear), 1e-3 (mlp). */
   decay?: number;
   /** Seed of the initialisation and the batch order. Default 1. */
   seed?: number;

@@ -194,14 +194,14 @@ async function main() {
     return;
   }
   console.log(`adapt-sim — ${out.machine} — ${out.date}`);
-  console.log("| space | sessions | P@1 | P@10 | R-precision | MAP@R | MAP@R gain per seed [95% interval] | shipped | kind | train s |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("| space | sessions | P@1 | P@10 | R-precision | MAP@R | MAP@R gain per seed [95% interval] | shipped | MAP@R as shipped | kind | train s |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const space of SPACES) {
     for (const count of SESSIONS) {
       const rs = results.filter((r) => r.space === space && r.sessions === count);
       const cell = (m) => `${mean(rs.map((r) => r[m].before)).toFixed(3)} → ${mean(rs.map((r) => r[m].after)).toFixed(3)} (${mean(rs.map((r) => r[m].gain)) >= 0 ? "+" : ""}${mean(rs.map((r) => r[m].gain)).toFixed(3)})`;
       const per = rs.map((r) => `${r.mapr.gain >= 0 ? "+" : ""}${r.mapr.gain.toFixed(3)} [${r.mapr.interval[0].toFixed(3)}, ${r.mapr.interval[1].toFixed(3)}]`).join("; ");
-      console.log(`| ${space} | ${count} | ${cell("p1")} | ${cell("p10")} | ${cell("rp")} | ${cell("mapr")} | ${per} | ${rs.filter((r) => r.ship).length}/${rs.length} | ${rs.map((r) => r.kind).join(",")} | ${median(rs.map((r) => r.trainSeconds)).toFixed(1)} |`);
+      console.log(`| ${space} | ${count} | ${cell("p1")} | ${cell("p10")} | ${cell("rp")} | ${cell("mapr")} | ${per} | ${rs.filter((r) => r.ship).length}/${rs.length} | ${rs.map((r) => (r.ship ? (r.mapr.gain >= 0 ? "+" : "") + r.mapr.gain.toFixed(3) : "0")).join("; ")} | ${rs.map((r) => r.kind).join(",")} | ${median(rs.map((r) => r.trainSeconds)).toFixed(1)} |`);
     }
   }
   console.log(`re-embedding 10,000 stored vectors through an MLP adapter: ${(reembed * 1000).toFixed(1)} ms (median of 5); last run's apply of ${last.queries}: ${(last.applySeconds * 1000).toFixed(1)} ms`);

@@ -26,6 +26,8 @@ export interface AdaptOptions extends Omit<TrainAdapterOptions, "kind"> {
   validationFraction?: number;
   /** Required mean held-out AUC gain. Default 0.03 (DEFAULT_MIN_GAIN). */
   minGain?: number;
+  /** Fewest held-out sessions the gate judges on. Default 100 (MIN_HELD_OUT). */
+  minHeldOut?: number;
   onProgress?: (e: AdaptProgress) => void;
 }
 
@@ -92,7 +94,7 @@ export function adapt(o: AdaptOptions): AdaptResult {
     }
   }
   const final = trainAdapter(o.kernels, sub([...train, ...validation]), { ...opts, kind }, o.onProgress);
-  const gate = gateAdapter(o.kernels, set, final.adapter, heldOut, { minGain: o.minGain ?? DEFAULT_MIN_GAIN, seed });
+  const gate = gateAdapter(o.kernels, set, final.adapter, heldOut, { minGain: o.minGain ?? DEFAULT_MIN_GAIN, minSessions: o.minHeldOut, seed });
   o.onProgress?.({ status: "gate", ship: gate.ship, reason: gate.reason });
   const seconds = (performance.now() - t0) / 1000;
   o.onProgress?.({ status: "done", seconds });

@@ -4,7 +4,7 @@
  * wrong) pairs whose right lies nearer the query, ties counting half), with
  * and without the adapter. The gate ships the adapter only when the mean
  * paired gain is at least `minGain` AND the lower end of its 95% bootstrap
- * interval is above 0.
+ * interval is above 0, judged on at least {@link MIN_HELD_OUT} sessions.
  */
 
 import { mulberry32 } from "../data/random.js";
@@ -14,6 +14,11 @@ import type { Adapter, GateResult, MarkSession, SessionSet } from "./types.js";
 
 /** The gain the gate asks for by default: +0.03 in mean held-out session AUC. */
 export const DEFAULT_MIN_GAIN = 0.03;
+/**
+ * The fewest held-out sessions the gate judges on: with fewer, a 95% interval
+ * of a mean AUC gain is too wide to tell a real gain from a lucky split.
+ */
+export const MIN_HELD_OUT = 100;
 /** Bootstrap resamples of the gate's interval. */
 const RESAMPLES = 1000;
 
@@ -75,9 +80,10 @@ export function bootstrapMean(diffs: readonly number[], seed = 1, resamples = RE
  */
 export function gateAdapter(
   kernels: Kernels, set: SessionSet, adapter: Adapter, heldOut: readonly MarkSession[],
-  o: { minGain?: number; seed?: number } = {},
+  o: { minGain?: number; minSessions?: number; seed?: number } = {},
 ): GateResult {
   const minGain = o.minGain ?? DEFAULT_MIN_GAIN;
+  const minSessions = o.minSessions ?? MIN_HELD_OUT;
   const before = sessionAucs(set.vectors, set.dim, heldOut);
   const after = sessionAucs(adaptedRows(kernels, adapter, set, heldOut), set.dim, heldOut);
   const n = before.length;
@@ -89,6 +95,7 @@ export function gateAdapter(
   let ship = false;
   let reason: string;
   if (n === 0) reason = "no held-out session has both a right and a wrong mark, so the adapter cannot be judged; record more marks";
+  else if (n < minSessions) reason = `not shipped: ${figures}: the gate needs at least ${minSessions} held-out sessions to judge; record more marks (about ${Math.ceil(minSessions / 0.2)} sessions in all)`;
   else if (gain < minGain) reason = `not shipped: ${figures} is below the required +${fmt(minGain)}`;
   else if (!(interval[0] > 0)) reason = `not shipped: ${figures}: the interval reaches 0, so the gain may be chance; record more marks`;
   else {

@@ -23,6 +23,7 @@ Usage: margin adapt --collection NAME [options]
   --seed N            seed of the split, the initialisation and the batch order (default 1)
   --epochs N          passes over the training sessions (default 30)
   --min-gain X        held-out session AUC gain the gate requires (default 0.03)
+  --min-held-out N    fewest held-out sessions the gate judges on (default 100: record 500+ sessions)
   --force             re-embed even when the gate refuses the adapter
   --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
   --json              print the report as JSON
@@ -40,6 +41,7 @@ const command: Command = {
     const { values: v, positionals } = parse("adapt", argv, {
       collection: { type: "string" }, into: { type: "string" }, model: { type: "string" }, "models-dir": { type: "string" },
       kinds: { type: "string" }, seed: { type: "string" }, epochs: { type: "string" }, "min-gain": { type: "string" },
+      "min-held-out": { type: "string" },
       force: { type: "boolean" }, store: { type: "string" },
     });
     if (positionals.length) throw new UsageError(`margin adapt: takes no positional arguments, got "${positionals[0]}"`);
@@ -53,6 +55,7 @@ const command: Command = {
     const seed = num("adapt", "seed", v.seed as string | undefined, 1, { integer: true, min: 0, max: 2 ** 31 - 1 });
     const epochs = num("adapt", "epochs", v.epochs as string | undefined, 30, { integer: true, min: 1, max: 10_000 });
     const minGain = num("adapt", "min-gain", v["min-gain"] as string | undefined, 0.03, { min: 0, max: 1 });
+    const minHeldOut = num("adapt", "min-held-out", v["min-held-out"] as string | undefined, 100, { integer: true, min: 1, max: 1_000_000 });
     const modelPath = (v.model as string | undefined) ?? DEFAULT_MODEL;
     const card = await loadModelCard(modelPath);
     const bar = progress(process.stderr, "adapt");
@@ -66,7 +69,7 @@ const command: Command = {
       const set = await sessionsFromMarks(opened.store, collection, records);
       const kernels = await Kernels.load();
       const result = adapt({
-        kernels, set, kinds, seed, epochs, minGain,
+        kernels, set, kinds, seed, epochs, minGain, minHeldOut,
         onProgress: (e) => {
           if (e.status === "epoch") bar.update(e.epoch, e.epochs, `epochs (${e.kind})`, `loss ${e.loss.toFixed(4)}`);
           else if (e.status === "validated") bar.line(`adapt: ${e.kind} validation AUC ${e.auc.toFixed(3)}`);

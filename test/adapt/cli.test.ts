@@ -73,9 +73,20 @@ describe("margin feedback and margin adapt", () => {
     expect(lines.map((l) => l.id)).toEqual(j.records.map((x: { id: string }) => x.id));
   });
 
+  it("adapt refuses to judge on fewer held-out sessions than the gate needs, and writes nothing", async () => {
+    const models = join(dir, "refused");
+    const r = await margin(["adapt", "--collection", "synthetic", "--store", storePath, "--models-dir", models]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/linear|mlp/);
+    expect(r.stdout).toMatch(/not shipped: .* the gate needs at least 100 held-out sessions to judge; record more marks/);
+    const f = await margin(["feedback", "--collection", "synthetic-adapted", "--store", storePath, "--json"]);
+    expect(JSON.parse(f.stdout).records).toEqual([]);
+    await expect(readFile(join(models, `${MODEL}.synthetic-adapted.json`))).rejects.toThrow(/ENOENT/);
+  }, 120_000);
+
   it("adapt trains, gates, writes encoder + adapter with its card and re-embeds into a new collection", async () => {
     const models = join(dir, "models");
-    const r = await margin(["adapt", "--collection", "synthetic", "--store", storePath, "--models-dir", models, "--json"]);
+    const r = await margin(["adapt", "--collection", "synthetic", "--store", storePath, "--models-dir", models, "--min-held-out", "40", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ collection: "synthetic", records: 300, shipped: true, into: "synthetic-adapted", points: N });

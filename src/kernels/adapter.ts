@@ -15,7 +15,8 @@
  * W2 transposed [dim, h]; params, grads, Adam m and v [P].
  */
 
-import { InputError } from "../errors.js";
+import { InputError, KernelError } from "../errors.js";
+import { coreOf, type KernelCore } from "./core.js";
 import type { Kernels } from "./kernels.js";
 import type { F32Input } from "./types.js";
 import { checkDim, checkMargin, checkOneOf, rowsOf } from "./validate.js";
@@ -62,7 +63,14 @@ interface AdapterExports {
   countNonFiniteF32(p: number, n: number): number;
 }
 
-const ex = (k: Kernels) => k.x as unknown as AdapterExports;
+/** The core's exports with the adapter kernel; a stale build without it fails here, not mid-call. */
+function ex(core: KernelCore): AdapterExports {
+  const x = core.x as unknown as AdapterExports;
+  if (typeof x.tripletRowsF32 !== "function") {
+    throw new KernelError("the kernels wasm lacks the export tripletRowsF32; rebuild it with `npm run build:wasm`");
+  }
+  return x;
+}
 
 /** Checks an Int32Array of (anchor, positive, negative) row triplets against `rows`. */
 function checkTriplets(triplets: unknown, rows: number, where: string): Int32Array {
@@ -95,14 +103,15 @@ export function tripletRowsLoss(
   const margin = checkMargin(o.margin, where);
   const t = trip.length / 3;
   const scale = o.scale ?? (t ? 1 / t : 0);
-  return k.call((c) => {
+  const core = coreOf(k);
+  return core.call((c) => {
     const x = c.in(o.embeddings);
-    k.checkFinite(x, n * dim, o.embeddings, dim, where);
+    core.checkFinite(x, n * dim, o.embeddings, dim, where);
     const g = c.tmp(n * dim * 4);
-    k.arena.f32().fill(0, g >> 2, (g >> 2) + n * dim);
+    core.arena.f32().fill(0, g >> 2, (g >> 2) + n * dim);
     const out = c.tmp(16);
-    ex(k).tripletRowsF32(x, dim, c.inI32(trip), t, margin, scale, g, out);
-    const f64 = k.arena.f64();
+    ex(core).tripletRowsF32(x, dim, c.inI32(trip), t, margin, scale, g, out);
+    const f64 = core.arena.f64();
     return { loss: f64[out >> 3]! * scale, active: f64[(out >> 3) + 1]!, grad: c.outF32(g, n * dim) };
   });
 }
@@ -130,7 +139,7 @@ export class WasmAdapter {
   readonly capacity: number;
   /** Adam steps taken. */
   step = 0;
-  private readonly k: Kernels;
+  private readonly k: KernelCore;
   private readonly blocks: number[] = [];
   private readonly p: number;
   private readonly g: number;
@@ -150,14 +159,15 @@ export class WasmAdapter {
     const dim = checkDim(shape.dim, where);
     const h = shape.kind === "mlp" ? checkDim(shape.hidden, `${where} hidden`) : 0;
     if (!Number.isInteger(capacity) || capacity < 1) throw new InputError(`${where}: capacity must be a positive integer, got ${capacity}`);
-    this.k = k;
+    this.k = coreOf(k);
     this.shape = { kind: shape.kind, dim, hidden: h };
     this.layout = adapterLayout(this.shape);
     this.capacity = capacity;
+    const arena = this.k.arena;
     const alloc = (floats: number) => {
-      const ptr = k.arena.alloc(Math.max(4, floats) * 4);
+      const ptr = arena.alloc(Math.max(4, floats) * 4);
       this.blocks.push(ptr);
-      k.arena.f32().fill(0, ptr >> 2, (ptr >> 2) + floats);
+      arena.f32().fill(0, ptr >> 2, (ptr >> 2) + floats);
       return ptr;
     };
     const P = this.layout.params;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Encoder, ModelError, applyAdapterReference, decodeFile, identityAdapter, loadModelCard, saveAdaptedModel, type Adapter,
 } from "../../src/index.js";
-import { appendAdapterToOnnx } from "../../src/model/onnx-adapter.js";
+import { appendAdapterToOnnx } from "../../src/nn/onnx-adapter.js";
 import { rng } from "../helpers/random.js";
 
 const BASE = "models/fashion-mnist-triplet-64.json";

@@ -14,10 +14,9 @@
 //                         [--limit N] [--data DIR] [--cache] [--train key=value,...] [--json]   (after npm run build)
 // node bench/adapt-sim.js --reembed    re-embedding 10,000 stored vectors through the embedded store, end to end
 import { createRequire } from "node:module";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rm } from "node:fs/promises";
 import {
   Encoder, Kernels, QdrantStore, adapt, applyAdapter, bootstrapMean, exactRankings, loadIdx, queryMetrics, rankingMetrics,
   reembed, startEmbeddedStore,

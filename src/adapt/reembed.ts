@@ -37,16 +37,31 @@ export async function reembed(o: {
   }
   await o.store.ensureCollection({ name: o.to, size: info.size, distance: info.distance as Distance });
   let done = 0;
-  for await (const page of o.store.scroll(o.from, { withVector: true, pageSize: 2000 })) {
-    if (page.length === 0) continue;
-    const flat = new Float32Array(page.length * info.size);
-    page.forEach((p, i) => flat.set(p.vector!, i * info.size));
-    const mapped = applyAdapter(o.kernels, adapter, flat);
-    await o.store.upsert(o.to, page.map((p, i) => ({
-      id: p.id, vector: mapped.subarray(i * info.size, (i + 1) * info.size), payload: { ...p.payload, model: o.model },
-    })));
-    done += page.length;
+  // one upsert in flight while the next page is read: the store works on both at once
+  let inFlight: Promise<number> | undefined;
+  const settle = async () => {
+    if (!inFlight) return;
+    done += await inFlight;
+    inFlight = undefined;
     o.onProgress?.({ status: "points", done, total: info.points });
+  };
+  try {
+    for await (const page of o.store.scroll(o.from, { withVector: true, pageSize: 2000 })) {
+      if (page.length === 0) continue;
+      const flat = new Float32Array(page.length * info.size);
+      page.forEach((p, i) => flat.set(p.vector!, i * info.size));
+      const mapped = applyAdapter(o.kernels, adapter, flat);
+      const points = page.map((p, i) => ({
+        id: p.id, vector: mapped.subarray(i * info.size, (i + 1) * info.size), payload: { ...p.payload, model: o.model },
+      }));
+      await settle();
+      inFlight = o.store.upsert(o.to, points).then(() => points.length);
+    }
+    await settle();
+  } catch (e) {
+    // the first failure is reported; a second one in flight must not go unhandled
+    await inFlight?.catch(() => {});
+    throw e;
   }
   return { points: done, seconds: (performance.now() - t0) / 1000 };
 }

@@ -25,3 +25,4 @@ export { loadImageFolder, type ImageFolderOptions, type SkippedImage } from "./d
 export * from "./eval/evaluate.js";
 export * from "./eval/report.js";
 export { serve, type ServeOptions, type ServeHandle } from "./serve/index.js";
+export * from "./adapt/index.js";

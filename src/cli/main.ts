@@ -23,6 +23,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   eval: async () => (await import("./eval.js")).default,
   ingest: async () => (await import("./ingest.js")).default,
   train: async () => (await import("./train.js")).default,
+  feedback: async () => (await import("./feedback.js")).default,
+  adapt: async () => (await import("./adapt.js")).default,
 };
 
 function usage(): string {

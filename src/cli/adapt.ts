@@ -6,10 +6,10 @@ import {
 } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
-import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
+import { DEFAULT_MODEL, modelCard, STORE_HELP } from "./defaults.js";
+import { openStore } from "./open-store.js";
 import { progress } from "./progress.js";
 
-const DEFAULT_MODEL = "models/fashion-mnist-triplet-64.json";
 
 const help = `margin adapt: learn from the marks recorded on a collection
 
@@ -17,7 +17,7 @@ Usage: margin adapt --collection NAME [options]
 
   --collection NAME   the collection whose marks train the adapter (required)
   --into NAME         the re-embedded collection (default NAME-adapted)
-  --model PATH        the frozen encoder's card (default ${DEFAULT_MODEL})
+  --model NAME|PATH   the frozen encoder: a model name or a card path (default ${DEFAULT_MODEL})
   --models-dir DIR    where encoder + adapter is written as one ONNX model with its card (default models)
   --kinds LIST        adapters to try: linear,mlp (default both; chosen on validation sessions)
   --seed N            seed of the split, the initialisation and the batch order (default 1)
@@ -25,7 +25,7 @@ Usage: margin adapt --collection NAME [options]
   --min-gain X        held-out session AUC gain the gate requires (default 0.03)
   --min-held-out N    fewest held-out sessions the gate judges on (default 100: record 500+ sessions)
   --force             re-embed even when the gate refuses the adapter
-  --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
+  --store PATH        embedded store folder when QDRANT_URL is unset (default ${STORE_HELP})
   --json              print the report as JSON
   --verbose           print error causes
 
@@ -56,10 +56,10 @@ const command: Command = {
     const epochs = num("adapt", "epochs", v.epochs as string | undefined, 30, { integer: true, min: 1, max: 10_000 });
     const minGain = num("adapt", "min-gain", v["min-gain"] as string | undefined, 0.03, { min: 0, max: 1 });
     const minHeldOut = num("adapt", "min-held-out", v["min-held-out"] as string | undefined, 100, { integer: true, min: 1, max: 1_000_000 });
-    const modelPath = (v.model as string | undefined) ?? DEFAULT_MODEL;
+    const modelPath = modelCard(v.model as string | undefined);
     const card = await loadModelCard(modelPath);
     const bar = progress(process.stderr, "adapt");
-    const opened = await openStore((v.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    const opened = await openStore(v.store as string | undefined);
     try {
       const { records, dropped } = await listMarks(opened.store, collection);
       const other = records.find((r) => r.model !== card.name);

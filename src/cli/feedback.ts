@@ -4,7 +4,8 @@ import { writeFile } from "node:fs/promises";
 import { listMarks, marksCollection, UsageError } from "../index.js";
 import type { Command } from "./main.js";
 import { parse } from "./args.js";
-import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
+import { STORE_HELP } from "./defaults.js";
+import { openStore } from "./open-store.js";
 
 const help = `margin feedback: the marks (right / wrong) recorded on a collection
 
@@ -12,7 +13,7 @@ Usage: margin feedback --collection NAME [options]
 
   --collection NAME   the collection whose marks to list (required)
   --out FILE          export every record as JSON lines (query vector included)
-  --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
+  --store PATH        embedded store folder when QDRANT_URL is unset (default ${STORE_HELP})
   --json              print the records as JSON
   --verbose           print error causes
 
@@ -30,7 +31,7 @@ const command: Command = {
     if (positionals.length) throw new UsageError(`margin feedback: takes no positional arguments, got "${positionals[0]}"`);
     const collection = values.collection as string | undefined;
     if (!collection) throw new UsageError("margin feedback: --collection NAME is required");
-    const opened = await openStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    const opened = await openStore(values.store as string | undefined);
     try {
       const { records, dropped } = await listMarks(opened.store, collection);
       const plain = records.map((r) => ({ ...r, queryVector: Array.from(r.queryVector) }));

@@ -8,11 +8,11 @@
 import type { AddressInfo } from "node:net";
 import { StoreError } from "../errors.js";
 import type { Kernels } from "../kernels/index.js";
-import { createStoreServer } from "./embedded/server.js";
-import { EmbeddedStore } from "./embedded/store.js";
+import { createStoreServer } from "./embedded/wire/server.js";
+import { EmbeddedStore } from "./embedded/engine/store.js";
 
-export { EmbeddedStore, type StoreOptions, type UpdateResult } from "./embedded/store.js";
-export { HttpError } from "./embedded/errors.js";
+export { EmbeddedStore, type StoreOptions, type UpdateResult } from "./embedded/engine/store.js";
+export { HttpError } from "./embedded/wire/errors.js";
 
 /** Options of {@link startEmbeddedStore}. */
 export interface EmbeddedStoreOptions {

@@ -9,12 +9,12 @@
  * sigmoid, or minus that of the best negative when a negative is closer.
  */
 
-import { isDistance } from "../../kernels/index.js";
-import type { Collection } from "./collection.js";
+import { isDistance } from "../../../kernels/index.js";
+import type { Collection } from "../state/collection.js";
 import { badRequest, notFound, show } from "./errors.js";
-import { compileFilter, type Predicate } from "./filter.js";
-import { type PointId, parseId } from "./ids.js";
-import { type PayloadSelector, parseWithPayload } from "./payload.js";
+import { compileFilter, type Predicate } from "../engine/filter.js";
+import { type PointId, parseId } from "../engine/ids.js";
+import { type PayloadSelector, parseWithPayload } from "../state/payload.js";
 import { type PointView, pointView } from "./views.js";
 
 /** A checked query, ready to run. */

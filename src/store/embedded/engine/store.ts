@@ -10,17 +10,17 @@
 
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { StoreError } from "../../errors.js";
-import { Kernels } from "../../kernels/index.js";
-import { type Collection, type Distance, type Op } from "./collection.js";
-import { badRequest, HttpError, noCollection } from "./errors.js";
-import { fsyncDir, writeFileDurably } from "./fsutil.js";
+import { StoreError } from "../../../errors.js";
+import { Kernels } from "../../../kernels/index.js";
+import { type Collection, type Distance, type Op } from "../state/collection.js";
+import { badRequest, HttpError, noCollection } from "../wire/errors.js";
+import { fsyncDir, writeFileDurably } from "../log/fsutil.js";
 import type { PointId } from "./ids.js";
-import { type FolderLock, lockFolder } from "./lock.js";
-import { vectorsOp } from "./ops.js";
-import { parseQuery, runQuery } from "./query.js";
-import type { PointView } from "./views.js";
-import { type CollectionMeta, CollectionStorage } from "./storage.js";
+import { type FolderLock, lockFolder } from "../log/lock.js";
+import { vectorsOp } from "../wire/ops.js";
+import { parseQuery, runQuery } from "../wire/query.js";
+import type { PointView } from "../wire/views.js";
+import { type CollectionMeta, CollectionStorage } from "../log/storage.js";
 
 /** Options of {@link EmbeddedStore.open}. */
 export interface StoreOptions {

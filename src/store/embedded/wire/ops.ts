@@ -4,11 +4,11 @@
  * a bad point anywhere in a request rejects the whole request.
  */
 
-import type { Collection, Op, Selector } from "./collection.js";
+import type { Collection, Op, Selector } from "../state/collection.js";
 import { badRequest, notFound, show } from "./errors.js";
-import { compileFilter } from "./filter.js";
-import { type PointId, parseId, parseIds } from "./ids.js";
-import { type Payload, parsePath, parsePayload } from "./payload.js";
+import { compileFilter } from "../engine/filter.js";
+import { type PointId, parseId, parseIds } from "../engine/ids.js";
+import { type Payload, parsePath, parsePayload } from "../state/payload.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

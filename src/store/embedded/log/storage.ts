@@ -19,14 +19,14 @@ import {
   closeSync, fdatasync, fsync, fsyncSync, rmSync, fstatSync, ftruncateSync, openSync, readdirSync, renameSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { StoreError } from "../../errors.js";
-import type { Kernels } from "../../kernels/index.js";
-import { Collection, type Distance, type FrozenCollection, type Op } from "./collection.js";
+import { StoreError } from "../../../errors.js";
+import type { Kernels } from "../../../kernels/index.js";
+import { Collection, type Distance, type FrozenCollection, type Op } from "../state/collection.js";
 import { decodeOps, encodeOps, snapshotFrames } from "./codec.js";
 import { scanFrames } from "./frames.js";
 import { fsyncDir, writeFileDurably } from "./fsutil.js";
-import type { PointId } from "./ids.js";
-import type { Payload } from "./payload.js";
+import type { PointId } from "../engine/ids.js";
+import type { Payload } from "../state/payload.js";
 
 /** The collection.json contents. */
 export interface CollectionMeta {

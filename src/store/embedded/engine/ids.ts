@@ -4,7 +4,7 @@
  * their canonical lowercase hyphenated form, whichever form they came in.
  */
 
-import { badRequest, show } from "./errors.js";
+import { badRequest, show } from "../wire/errors.js";
 
 /** A point id: a non-negative safe integer or a canonical UUID string. */
 export type PointId = number | string;

@@ -9,9 +9,9 @@
  *  - is_empty: missing, null or []; is_null: some value is exactly null.
  */
 
-import { badRequest, show } from "./errors.js";
+import { badRequest, show } from "../wire/errors.js";
 import { type PointId, parseIds } from "./ids.js";
-import { type Payload, parsePath, valuesAt } from "./payload.js";
+import { type Payload, parsePath, valuesAt } from "../state/payload.js";
 
 /** A compiled filter: does the point with this id and payload pass? */
 export type Predicate = (payload: Payload, id: PointId) => boolean;

@@ -1,8 +1,8 @@
 /** Points as the API returns them: Qdrant's Record and ScoredPoint shapes. */
 
-import type { Collection } from "./collection.js";
-import type { PointId } from "./ids.js";
-import type { Payload, PayloadSelector } from "./payload.js";
+import type { Collection } from "../state/collection.js";
+import type { PointId } from "../engine/ids.js";
+import type { Payload, PayloadSelector } from "../state/payload.js";
 
 /** A Record (`score` absent) or a ScoredPoint; `payload` and `vector` only when asked for, as Qdrant omits them. */
 export interface PointView {

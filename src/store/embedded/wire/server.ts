@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from "node:crypto";
 import { HttpError } from "./errors.js";
 import { type Ctx, type Handler, QDRANT_VERSION, ROUTES } from "./routes.js";
-import type { EmbeddedStore } from "./store.js";
+import type { EmbeddedStore } from "../engine/store.js";
 
 /** Options of {@link createStoreServer}. */
 export interface ServerOptions {

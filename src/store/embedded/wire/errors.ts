@@ -5,7 +5,7 @@
  * `{ status: { error }, time }`.
  */
 
-import { StoreError } from "../../errors.js";
+import { StoreError } from "../../../errors.js";
 
 /** A request the embedded store refuses, with the HTTP status to answer. */
 export class HttpError extends StoreError {

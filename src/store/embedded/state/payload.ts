@@ -4,7 +4,7 @@
  * selector (bool, list of keys, `{ include }`, `{ exclude }`).
  */
 
-import { badRequest, show } from "./errors.js";
+import { badRequest, show } from "../wire/errors.js";
 
 /** A point's payload: a JSON object. */
 export type Payload = Record<string, unknown>;

@@ -4,15 +4,15 @@
  * returns the `result` (the server wraps it as `{ result, status, time }`).
  */
 
-import type { Distance } from "./collection.js";
-import { DISTANCES } from "./collection.js";
+import type { Distance } from "../state/collection.js";
+import { DISTANCES } from "../state/collection.js";
 import { badRequest, notFound, show } from "./errors.js";
-import { compileFilter } from "./filter.js";
-import { compareIds, parseId, parseIds } from "./ids.js";
+import { compileFilter } from "../engine/filter.js";
+import { compareIds, parseId, parseIds } from "../engine/ids.js";
 import { checkPayloadTargets, parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
-import { parseWithPayload } from "./payload.js";
+import { parseWithPayload } from "../state/payload.js";
 import { parseQuery, parseRecommend, parseSearch, runQuery } from "./query.js";
-import type { EmbeddedStore } from "./store.js";
+import type { EmbeddedStore } from "../engine/store.js";
 import { pointView } from "./views.js";
 
 /** What a handler receives. */

@@ -9,10 +9,10 @@
  * the durable log (storage.ts) writes an operation first, then `apply` runs it.
  */
 
-import type { KernelF32, Kernels, Metric } from "../../kernels/index.js";
-import { type PointId, compareIds } from "./ids.js";
+import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
+import { type PointId, compareIds } from "../engine/ids.js";
 import { type Payload, deleteAt, mergeAt, parsePath } from "./payload.js";
-import { compileFilter, type Predicate } from "./filter.js";
+import { compileFilter, type Predicate } from "../engine/filter.js";
 
 /** Qdrant's distance names. */
 export const DISTANCES = ["Cosine", "Euclid", "Dot", "Manhattan"] as const;

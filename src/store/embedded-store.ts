@@ -9,9 +9,10 @@ import type { AddressInfo } from "node:net";
 import { StoreError } from "../errors.js";
 import type { Kernels } from "../kernels/index.js";
 import { createStoreServer } from "./embedded/wire/server.js";
-import { EmbeddedStore } from "./embedded/engine/store.js";
+import { EmbeddedStore } from "./embedded/wire/store.js";
 
-export { EmbeddedStore, type StoreOptions, type UpdateResult } from "./embedded/engine/store.js";
+export { EmbeddedStore } from "./embedded/wire/store.js";
+export type { StoreOptions, UpdateResult } from "./embedded/engine/store.js";
 export { HttpError } from "./embedded/wire/errors.js";
 
 /** Options of {@link startEmbeddedStore}. */

@@ -1,7 +1,7 @@
 /** Qdrant filter semantics, on the compiled predicates. */
 
 import { describe, expect, it } from "vitest";
-import { compileFilter } from "../../src/store/embedded/engine/filter.js";
+import { compileFilter } from "../../src/store/embedded/wire/filter.js";
 import { HttpError } from "../../src/store/embedded/wire/errors.js";
 
 const P = {

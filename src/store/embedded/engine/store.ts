@@ -1,28 +1,28 @@
 /**
  * The embedded store's engine: the data folder, its lock, and the
- * collections in it. Every write goes through {@link EmbeddedStore.write}:
+ * collections in it. Every write goes through {@link Engine.write}:
  * validated operations are appended to the collection's log, applied in
- * memory, and (with `wait`) fsynced before the promise resolves.
+ * memory, and (with `wait`) fsynced before the promise resolves. It knows
+ * no HTTP and no request bodies; it refuses with {@link EngineError}.
  *
- *   <path>/LOCK                      the owning process (lock.ts)
- *   <path>/collections/<name>/...    one folder per collection (storage.ts)
+ *   <path>/LOCK                      the owning process (log/lock.ts)
+ *   <path>/collections/<name>/...    one folder per collection (log/storage.ts)
  */
 
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../../../errors.js";
 import { Kernels } from "../../../kernels/index.js";
-import { type Collection, type Distance, type Op } from "../state/collection.js";
-import { badRequest, HttpError, noCollection } from "../wire/errors.js";
 import { fsyncDir, writeFileDurably } from "../log/fsutil.js";
-import type { PointId } from "./ids.js";
 import { type FolderLock, lockFolder } from "../log/lock.js";
-import { vectorsOp } from "../wire/ops.js";
-import { parseQuery, runQuery } from "../wire/query.js";
-import type { PointView } from "../wire/views.js";
+import type { Distance, Op, PointId } from "../log/records.js";
 import { type CollectionMeta, CollectionStorage } from "../log/storage.js";
+import { Collection } from "../state/collection.js";
+import { EngineError, noCollection, wrongInput } from "./errors.js";
+import { compileFilter } from "./filter.js";
+import { rowsOp } from "./points.js";
 
-/** Options of {@link EmbeddedStore.open}. */
+/** Options of {@link Engine.open}. */
 export interface StoreOptions {
   /** The data folder; created when missing. */
   path: string;
@@ -43,14 +43,26 @@ export interface UpdateResult {
 interface Entry {
   col: Collection;
   storage: CollectionStorage;
-  meta: CollectionMeta;
   flushTimer: NodeJS.Timeout | null;
+}
+
+/** collection.json of a collection: derived from it, so each fact has one home. */
+function metaOf(col: Collection): CollectionMeta {
+  return { format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes: col.indexes };
+}
+
+/** An empty collection as collection.json describes it, filters in the engine's language. */
+function emptyCollection(meta: CollectionMeta, kernels: Kernels): Collection {
+  return new Collection({
+    name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels,
+    compileFilter: (filter) => compileFilter(filter),
+  });
 }
 
 const BAD_NAME = /[/\\:*?"<>|\0]/;
 
-/** The embedded store: collections in memory, durable on disk. */
-export class EmbeddedStore {
+/** The engine: collections in memory, durable on disk. */
+export class Engine {
   readonly path: string;
   private readonly lock: FolderLock;
   private readonly entries = new Map<string, Entry>();
@@ -67,14 +79,14 @@ export class EmbeddedStore {
    * Open (or create) a data folder: take its lock, then recover every collection.
    * @throws StoreError when another process holds the folder, or a snapshot is damaged.
    */
-  static async open(opts: StoreOptions): Promise<EmbeddedStore> {
+  static async open(opts: StoreOptions): Promise<Engine> {
     const root = join(opts.path, "collections");
     try {
       mkdirSync(root, { recursive: true });
     } catch (cause) {
       throw new StoreError(`cannot create the store folder ${opts.path}: ${(cause as Error).message}; pass a writable --path`, { cause });
     }
-    const store = new EmbeddedStore(opts, lockFolder(opts.path));
+    const store = new Engine(opts, lockFolder(opts.path));
     try {
       for (const d of readdirSync(root)) {
         const dir = join(root, d);
@@ -84,8 +96,9 @@ export class EmbeddedStore {
         }
         const meta = JSON.parse(readFileSync(join(dir, "collection.json"), "utf8")) as CollectionMeta;
         const kernels = opts.kernels ?? (await Kernels.load());
-        const { storage, collection } = CollectionStorage.open(dir, meta, kernels, opts.onWarning ?? (() => {}));
-        store.entries.set(meta.name, { col: collection, storage, meta, flushTimer: null });
+        const col = emptyCollection(meta, kernels);
+        const storage = CollectionStorage.open(dir, meta, col, opts.onWarning ?? (() => {}));
+        store.entries.set(meta.name, { col, storage, flushTimer: null });
       }
     } catch (e) {
       store.close();
@@ -99,7 +112,7 @@ export class EmbeddedStore {
     return [...this.entries.keys()];
   }
 
-  /** A collection. @throws HttpError 404 when it does not exist. */
+  /** A collection. @throws EngineError (not found) when it does not exist. */
   get(name: string): Collection {
     return this.entry(name).col;
   }
@@ -110,24 +123,25 @@ export class EmbeddedStore {
 
   /**
    * Create a collection of `size`-dimensional vectors.
-   * @throws HttpError 400 for a bad name, 409 when it exists.
+   * @throws EngineError: wrong input for a bad name, exists when it exists.
    */
   async createCollection(name: string, size: number, distance: Distance): Promise<void> {
     checkName(name);
-    if (this.entries.has(name)) throw new HttpError(409, `Wrong input: Collection \`${name}\` already exists!`);
+    if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
     const root = join(this.path, "collections");
     const dir = join(root, encodeURIComponent(name));
     const tmp = join(root, `.tmp-${process.pid}-${Date.now()}`);
     const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {} };
     const kernels = this.opts.kernels ?? (await Kernels.load());
-    if (this.entries.has(name)) throw new HttpError(409, `Wrong input: Collection \`${name}\` already exists!`);
+    if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
     mkdirSync(tmp);
     writeFileDurably(join(tmp, "collection.json"), JSON.stringify(meta, null, 2));
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     fsyncDir(root);
-    const { storage, collection } = CollectionStorage.open(dir, meta, kernels, () => {});
-    this.entries.set(name, { col: collection, storage, meta, flushTimer: null });
+    const col = emptyCollection(meta, kernels);
+    const storage = CollectionStorage.open(dir, meta, col, () => {});
+    this.entries.set(name, { col, storage, flushTimer: null });
   }
 
   /** Delete a collection and its folder; false when there was none. */
@@ -179,23 +193,13 @@ export class EmbeddedStore {
   /**
    * Upsert points in-process (what PUT /points does, without HTTP): `vectors`
    * is row-major `[ids.length, size]`. Checked whole before anything is written.
-   * @throws HttpError 404 for an unknown collection, 400 for a bad id, size or value.
+   * @throws EngineError: not found for an unknown collection, wrong input for a bad id, size or value.
    */
   async upsertPoints(
     name: string, o: { ids: PointId[]; vectors: Float32Array; payloads?: (Record<string, unknown> | null)[]; wait?: boolean },
   ): Promise<UpdateResult> {
-    const op = vectorsOp(this.get(name), o.ids, o.vectors, o.payloads, "upsertPoints");
+    const op = rowsOp(this.get(name), o.ids, o.vectors, o.payloads, "upsertPoints");
     return this.write(name, [op], o.wait ?? true);
-  }
-
-  /**
-   * Run a Query API request in-process: `body` is what POST /points/query takes
-   * (`{ query, filter, limit, offset, score_threshold, with_payload, with_vector }`).
-   * @returns the scored points, best first.
-   */
-  query(name: string, body: Record<string, unknown>): PointView[] {
-    const col = this.get(name);
-    return runQuery(col, parseQuery(col, body, "query"));
   }
 
   /** Record a payload index (`schema` null to drop it); the exact scan does not need one. */
@@ -203,8 +207,7 @@ export class EmbeddedStore {
     const e = this.entry(name);
     if (schema === null) delete e.col.indexes[field];
     else e.col.indexes[field] = schema;
-    e.meta = { ...e.meta, indexes: e.col.indexes };
-    e.storage.writeMeta(e.meta);
+    e.storage.writeMeta(metaOf(e.col));
   }
 
   /** Snapshot a collection now and drop its log (normally automatic); resolves when the snapshot is on disk. */
@@ -239,6 +242,6 @@ export class EmbeddedStore {
 
 function checkName(name: string): void {
   if (name.length === 0 || name.length > 255 || BAD_NAME.test(name) || name === "." || name === ".." || name.startsWith(".")) {
-    throw badRequest(`collection name "${name}" is not allowed: use 1 to 255 characters, not starting with "." and without / \\ : * ? " < > |`);
+    throw wrongInput(`collection name "${name}" is not allowed: use 1 to 255 characters, not starting with "." and without / \\ : * ? " < > |`);
   }
 }

@@ -20,13 +20,10 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../../../errors.js";
-import type { Kernels } from "../../../kernels/index.js";
-import { Collection, type Distance, type FrozenCollection, type Op } from "../state/collection.js";
 import { decodeOps, encodeOps, snapshotFrames } from "./codec.js";
 import { scanFrames } from "./frames.js";
 import { fsyncDir, writeFileDurably } from "./fsutil.js";
-import type { PointId } from "../engine/ids.js";
-import type { Payload } from "../state/payload.js";
+import type { Distance, FrozenCollection, Op, Payload, PointId, Replica } from "./records.js";
 
 /** The collection.json contents. */
 export interface CollectionMeta {
@@ -72,9 +69,11 @@ export class CollectionStorage {
     this.snapshotBytes = snapshotBytes;
   }
 
-  /** Recover a collection from its folder. @throws StoreError for a damaged snapshot or a damaged log before the last. */
-  static open(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): { storage: CollectionStorage; collection: Collection } {
-    const col = new Collection({ name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels });
+  /**
+   * Recover a collection from its folder into `col` (empty, made from `meta`).
+   * @throws StoreError for a damaged snapshot or a damaged log before the last.
+   */
+  static open(dir: string, meta: CollectionMeta, col: Replica, warn: (m: string) => void): CollectionStorage {
     col.indexes = meta.indexes ?? {};
     const snaps = listSeqs(dir, "snapshot");
     const snapSeq = snaps.length ? snaps[snaps.length - 1]! : 0;
@@ -108,7 +107,7 @@ export class CollectionStorage {
       fsyncSync(fd);
     }
     fsyncDir(dir);
-    return { storage: new CollectionStorage(dir, seq, fd, valid, snapshotBytes), collection: col };
+    return new CollectionStorage(dir, seq, fd, valid, snapshotBytes);
   }
 
   /** A new, empty collection folder's first log (the folder and meta exist). */
@@ -157,7 +156,7 @@ export class CollectionStorage {
    * Resolves when the snapshot is in place (or rejects; the logs keep every
    * write either way). `close()` abandons a compaction in progress.
    */
-  compact(col: Collection): Promise<void> {
+  compact(col: Pick<Replica, "freeze">): Promise<void> {
     if (this.compacting) return this.compacting;
     const next = this.seq + 1;
     const newFd = openSync(join(this.dir, seqName("wal", next)), "a+");
@@ -229,7 +228,7 @@ export class CollectionStorage {
 }
 
 /** Load a snapshot into `col`; returns its size. @throws StoreError when it is damaged. */
-function loadSnapshot(file: string, col: Collection): number {
+function loadSnapshot(file: string, col: Replica): number {
   let header: Record<string, unknown> | null = null;
   let ended = false;
   const res = scanFrames(file, (rec) => {

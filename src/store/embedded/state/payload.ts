@@ -1,33 +1,30 @@
 /**
  * Payloads: key paths (`a.b`, `a[].b`, `a[0]`), reading values at a path the
- * way filters see them, setting / deleting keys, and the `with_payload`
- * selector (bool, list of keys, `{ include }`, `{ exclude }`).
+ * way filters see them, and setting / deleting keys. Paths that reach here
+ * were checked where they entered (engine/paths.ts says what is wrong).
  */
 
-import { badRequest, show } from "../wire/errors.js";
+import type { Payload } from "../log/records.js";
 
-/** A point's payload: a JSON object. */
-export type Payload = Record<string, unknown>;
+export type { Payload };
 
 /** One step of a key path: an object key, optionally followed by `[]` (every element) or `[n]`. */
-interface Step {
+export interface Step {
   key: string;
   index?: number | "all";
 }
 
 const pathCache = new Map<string, Step[]>();
 
-/** Parse `a.b[].c` / `a[2]` into steps. @throws HttpError 400 for an empty key or bad brackets. */
-export function parsePath(path: unknown, where: string): Step[] {
-  if (typeof path !== "string" || path.length === 0) {
-    throw badRequest(`${where}: a payload key must be a non-empty string like "color" or "country.cities[].name", got ${show(path)}`);
-  }
+/** Split `a.b[].c` / `a[2]` into steps; null when the path is empty or its brackets are malformed. */
+export function splitPath(path: string): Step[] | null {
   const hit = pathCache.get(path);
   if (hit) return hit;
+  if (path.length === 0) return null;
   const steps: Step[] = [];
   for (const part of path.split(".")) {
     const m = /^([^[\]]+)(?:\[(\d*)\])?$/.exec(part);
-    if (!m) throw badRequest(`${where}: payload key ${show(path)} is malformed at ${show(part)}; use "a.b", "a[].b" or "a[0]"`);
+    if (!m) return null;
     steps.push(m[2] === undefined ? { key: m[1]! } : { key: m[1]!, index: m[2] === "" ? "all" : Number(m[2]) });
   }
   if (pathCache.size > 10_000) pathCache.clear();
@@ -73,14 +70,14 @@ export function mergeAt(payload: Payload, steps: Step[] | null, value: Payload):
   let target: Record<string, unknown> = payload;
   for (const s of steps ?? []) {
     const next = Object.hasOwn(target, s.key) ? target[s.key] : undefined;
-    if (!isObject(next)) define(target, s.key, {});
+    if (!isObject(next)) setOwn(target, s.key, {});
     target = target[s.key] as Record<string, unknown>;
   }
-  for (const [k, v] of Object.entries(structuredClone(value))) define(target, k, v);
+  for (const [k, v] of Object.entries(structuredClone(value))) setOwn(target, k, v);
 }
 
 /** Set an own data property: a key such as "__proto__" stays a plain key, never a prototype. */
-function define(o: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
@@ -94,56 +91,3 @@ export function deleteAt(payload: Payload, steps: Step[]): void {
   }
 }
 
-/** A compiled `with_payload`: returns the payload to send, or null for none. */
-export type PayloadSelector = (p: Payload) => Payload | null;
-
-/** @throws HttpError 400 for a selector of unknown shape. */
-export function parseWithPayload(value: unknown, dflt: boolean, where: string): PayloadSelector {
-  if (value === undefined || value === null) value = dflt;
-  if (value === true) return (p) => p;
-  if (value === false) return () => null;
-  if (Array.isArray(value)) return include(value, where);
-  if (isObject(value)) {
-    if (Array.isArray(value.include)) return include(value.include, `${where}.include`);
-    if (Array.isArray(value.exclude)) {
-      const paths = value.exclude.map((k, i) => parsePath(k, `${where}.exclude[${i}]`));
-      return (p) => {
-        const copy = structuredClone(p);
-        for (const s of paths) deleteAt(copy, s);
-        return copy;
-      };
-    }
-  }
-  throw badRequest(`${where} must be true, false, a list of keys, {"include": [...]} or {"exclude": [...]}, got ${show(value)}`);
-}
-
-function include(keys: unknown[], where: string): PayloadSelector {
-  const paths = keys.map((k, i) => ({ key: k as string, steps: parsePath(k, `${where}[${i}]`) }));
-  return (p) => {
-    const out: Payload = {};
-    for (const { steps } of paths) copyPath(p, out, steps);
-    return out;
-  };
-}
-
-function copyPath(src: Record<string, unknown>, dst: Record<string, unknown>, steps: Step[]): void {
-  const [s, ...rest] = steps;
-  if (!s || !Object.hasOwn(src, s.key)) return;
-  const v = src[s.key];
-  if (rest.length === 0 || s.index !== undefined) {
-    define(dst, s.key, structuredClone(v));
-    return;
-  }
-  if (isObject(v)) {
-    const sub = Object.hasOwn(dst, s.key) && isObject(dst[s.key]) ? (dst[s.key] as Record<string, unknown>) : {};
-    define(dst, s.key, sub);
-    copyPath(v, sub, rest);
-  } else if (Array.isArray(v)) define(dst, s.key, structuredClone(v));
-}
-
-/** Check that a request's payload is a JSON object (or null for none). */
-export function parsePayload(value: unknown, where: string, allowNull = true): Payload | null {
-  if ((value === undefined || value === null) && allowNull) return null;
-  if (!isObject(value)) throw badRequest(`${where} must be a JSON object, got ${show(value)}`);
-  return value;
-}

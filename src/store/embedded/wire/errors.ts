@@ -1,11 +1,13 @@
 /**
- * The embedded store's request errors. Each carries the HTTP status and a
+ * The store's answers to refused requests. Each carries the HTTP status and a
  * message in Qdrant's words ("Wrong input: …", "Not found: …") that also
  * says how to fix the request; the server turns it into Qdrant's error body
- * `{ status: { error }, time }`.
+ * `{ status: { error }, time }`. Engine errors (engine/errors.ts) are mapped
+ * here to the status Qdrant answers for them.
  */
 
 import { StoreError } from "../../../errors.js";
+import { EngineError, type EngineErrorKind } from "../engine/errors.js";
 
 /** A request the embedded store refuses, with the HTTP status to answer. */
 export class HttpError extends StoreError {
@@ -28,18 +30,20 @@ export function notFound(message: string): HttpError {
   return new HttpError(404, `Not found: ${message}`);
 }
 
-/** 404 for a collection that does not exist, worded as Qdrant does. */
-export function noCollection(name: string): HttpError {
-  return notFound(`Collection \`${name}\` doesn't exist!`);
+/** The status Qdrant answers for each kind of engine refusal. */
+const STATUS: Record<EngineErrorKind, number> = { wrong_input: 400, not_found: 404, exists: 409 };
+
+/** An engine error as the HTTP error Qdrant would answer (same message); anything else unchanged. */
+export function toHttpError(e: unknown): unknown {
+  return e instanceof EngineError ? new HttpError(STATUS[e.kind], e.message, { cause: e }) : e;
 }
 
-/** A short, bounded rendering of a JSON value for error messages. */
-export function show(value: unknown): string {
-  let s: string;
+/** Run `f`, answering engine errors as HTTP errors (for the in-process API, which speaks as the server does). */
+export function answering<T>(f: () => T): T {
   try {
-    s = JSON.stringify(value) ?? String(value);
-  } catch {
-    s = String(value);
+    const r = f();
+    return r instanceof Promise ? (r.catch((e: unknown) => Promise.reject(toHttpError(e))) as T) : r;
+  } catch (e) {
+    throw toHttpError(e);
   }
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

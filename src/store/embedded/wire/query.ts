@@ -1,36 +1,21 @@
 /**
- * Search: the Query API's nearest / recommend (and the legacy search and
- * recommend endpoints) as one plan, executed on the collection's kernels.
- * Exact scan: `Kernels.nearest` over the collection's wasm block, a filter
- * pre-selecting rows. Scores as Qdrant gives them: Cosine = dot of
- * normalized vectors, Dot = dot (both descending); Euclid = distance,
- * Manhattan = L1 distance (both ascending). Recommend best_score uses
- * Qdrant's formula: similarity to the best positive through a scaled fast
- * sigmoid, or minus that of the best negative when a negative is closer.
+ * Search bodies: the Query API's nearest / recommend (and the legacy search
+ * and recommend endpoints) turned into one engine plan (engine/search.ts),
+ * plus what each answered point carries (payload, vector).
  */
 
-import { isDistance } from "../../../kernels/index.js";
-import type { Collection } from "../state/collection.js";
-import { badRequest, notFound, show } from "./errors.js";
-import { compileFilter, type Predicate } from "../engine/filter.js";
+import { show } from "../engine/errors.js";
 import { type PointId, parseId } from "../engine/ids.js";
-import { type PayloadSelector, parseWithPayload } from "../state/payload.js";
-import { type PointView, pointView } from "./views.js";
+import { readVector } from "../engine/points.js";
+import { type QueryPlan, search } from "../engine/search.js";
+import type { Collection } from "../state/collection.js";
+import { badRequest, notFound } from "./errors.js";
+import { compileFilter } from "./filter.js";
+import { type PointView, parseWithVector, pointView } from "./views.js";
+import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 
-/** A checked query, ready to run. */
-export interface QueryPlan {
-  kind: "nearest" | "average_vector" | "best_score" | "scroll";
-  /** The query vector (nearest, average_vector), normalized for Cosine. */
-  vector?: Float32Array;
-  /** best_score examples. */
-  positives?: Float32Array[];
-  negatives?: Float32Array[];
-  /** Points that never appear in the results (the examples given by id). */
-  exclude: Set<PointId>;
-  filter: Predicate | null;
-  limit: number;
-  offset: number;
-  threshold?: number;
+/** A plan and the shape of its answer. */
+export interface ParsedQuery extends QueryPlan {
   withPayload: PayloadSelector;
   withVector: boolean;
 }
@@ -54,21 +39,12 @@ function vectorInput(col: Collection, v: unknown, where: string, exclude: Set<Po
     exclude.add(id);
     return col.vectorAt(r);
   }
-  if (isObject(v) && "" in v && Object.keys(v).length === 1) v = v[""];
-  if (!Array.isArray(v)) throw badRequest(`${where} must be a vector of ${col.dim} numbers or a point id, got ${show(v)}`);
-  if (v.length !== col.dim) throw badRequest(`Vector dimension error: expected dim: ${col.dim}, got ${v.length} (at ${where})`);
   const out = new Float32Array(col.dim);
-  let norm = 0;
-  v.forEach((x, d) => {
-    if (typeof x !== "number" || !Number.isFinite(x)) throw badRequest(`${where}[${d}] must be a finite number, got ${show(x)}`);
-    out[d] = x;
-    norm += x * x;
-  });
-  if (col.distance === "Cosine" && norm > 0) for (let d = 0; d < out.length; d++) out[d] = out[d]! / Math.sqrt(norm);
+  readVector(col, v, where, out, 0);
   return out;
 }
 
-function recommend(col: Collection, r: Record<string, unknown>, where: string, plan: QueryPlan): void {
+function recommend(col: Collection, r: Record<string, unknown>, where: string, plan: ParsedQuery): void {
   const list = (k: string) => {
     const v = r[k];
     if (v === undefined || v === null) return [];
@@ -106,7 +82,7 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
 }
 
 /** The shared options of every search body. */
-function basePlan(col: Collection, body: Record<string, unknown>, where: string, filterKey: string, payloadDefault: boolean): QueryPlan {
+function basePlan(col: Collection, body: Record<string, unknown>, where: string, filterKey: string, payloadDefault: boolean): ParsedQuery {
   const using = body.using;
   if (using !== undefined && using !== null && using !== "") {
     throw badRequest(`Not existing vector name error: ${String(using)} (collection ${col.name} has only the unnamed vector; leave "using" out)`);
@@ -114,10 +90,6 @@ function basePlan(col: Collection, body: Record<string, unknown>, where: string,
   if (body.lookup_from !== undefined && body.lookup_from !== null) throw badRequest(`${where}.lookup_from is not supported by the embedded store`);
   const t = body.score_threshold;
   if (t !== undefined && t !== null && (typeof t !== "number" || !Number.isFinite(t))) throw badRequest(`${where}.score_threshold must be a number, got ${show(t)}`);
-  const wv = body.with_vector ?? body.with_vectors ?? false;
-  if (typeof wv !== "boolean" && !(Array.isArray(wv) && wv.every((x) => x === ""))) {
-    throw badRequest(`${where}.with_vector must be true or false (this collection has only the unnamed vector), got ${show(wv)}`);
-  }
   return {
     kind: "scroll",
     exclude: new Set(),
@@ -126,12 +98,12 @@ function basePlan(col: Collection, body: Record<string, unknown>, where: string,
     offset: int(body.offset, 0, 0, `${where}.offset`),
     threshold: typeof t === "number" ? t : undefined,
     withPayload: parseWithPayload(body.with_payload, payloadDefault, `${where}.with_payload`),
-    withVector: Array.isArray(wv) ? wv.length > 0 : wv,
+    withVector: parseWithVector(body, `${where}.with_vector`),
   };
 }
 
 /** A body of POST /points/query (or one of /points/query/batch's `searches`). */
-export function parseQuery(col: Collection, body: Record<string, unknown>, where: string): QueryPlan {
+export function parseQuery(col: Collection, body: Record<string, unknown>, where: string): ParsedQuery {
   if (Array.isArray(body.prefetch) ? body.prefetch.length > 0 : body.prefetch != null) {
     throw badRequest(`${where}.prefetch (hybrid, multi-stage queries) is not supported by the embedded store; use a Qdrant server (QDRANT_URL)`);
   }
@@ -157,7 +129,7 @@ export function parseQuery(col: Collection, body: Record<string, unknown>, where
 }
 
 /** A body of the legacy POST /points/search. */
-export function parseSearch(col: Collection, body: Record<string, unknown>, where: string): QueryPlan {
+export function parseSearch(col: Collection, body: Record<string, unknown>, where: string): ParsedQuery {
   const plan = basePlan(col, body, where, "filter", false);
   let v = body.vector;
   if (isObject(v) && "vector" in v) v = v.vector; // the named form {"name": "", "vector": [...]}
@@ -168,64 +140,13 @@ export function parseSearch(col: Collection, body: Record<string, unknown>, wher
 }
 
 /** A body of the legacy POST /points/recommend. */
-export function parseRecommend(col: Collection, body: Record<string, unknown>, where: string): QueryPlan {
+export function parseRecommend(col: Collection, body: Record<string, unknown>, where: string): ParsedQuery {
   const plan = basePlan(col, body, where, "filter", false);
   recommend(col, body, where, plan);
   return plan;
 }
 
-/** Run a plan: the scored points, best first. */
-export function runQuery(col: Collection, plan: QueryPlan): PointView[] {
-  const rows = plan.filter ? col.rowsWhere(plan.filter) : undefined;
-  const want = plan.offset + plan.limit;
-  let hits: { row: number; score: number }[] = [];
-  if (plan.kind === "scroll") {
-    const ok = rows ? new Set(Array.from(rows, (r) => col.idAt(r))) : null;
-    for (const id of col.sortedIds()) {
-      if (hits.length >= want) break;
-      if (!ok || ok.has(id)) hits.push({ row: col.row(id)!, score: 0 });
-    }
-  } else if (plan.kind === "best_score") {
-    hits = bestScore(col, plan, rows, want + plan.exclude.size);
-  } else {
-    const k = want + plan.exclude.size;
-    const top = col.kernels.nearest({ query: plan.vector!, vectors: col.matrix(), dim: col.dim, k, metric: col.metric, rows });
-    const sqrt = col.distance === "Euclid";
-    for (let i = 0; i < top.indices.length; i++) hits.push({ row: top.indices[i]!, score: sqrt ? Math.sqrt(top.values[i]!) : top.values[i]! });
-  }
-  const lowerIsBetter = plan.kind !== "best_score" && isDistance(col.metric);
-  const t = plan.threshold;
-  const kept = hits.filter((h) => {
-    if (plan.exclude.has(col.idAt(h.row))) return false;
-    if (t === undefined || plan.kind === "scroll") return true;
-    return lowerIsBetter ? h.score <= t : h.score >= t;
-  });
-  return kept.slice(plan.offset, want).map((h) => pointView(col, h.row, plan.withPayload, plan.withVector, h.score));
-}
-
-function sigmoid(x: number): number {
-  return 0.5 * (x / (1 + Math.abs(x)) + 1);
-}
-
-function bestScore(col: Collection, plan: QueryPlan, rows: Int32Array | undefined, k: number): { row: number; score: number }[] {
-  const pos = plan.positives!;
-  const neg = plan.negatives!;
-  const n = col.count;
-  const m = rows ? rows.length : n;
-  if (m === 0) return [];
-  const examples = new Float32Array((pos.length + neg.length) * col.dim);
-  [...pos, ...neg].forEach((v, i) => examples.set(v, i * col.dim));
-  const d = col.kernels.distances({ queries: examples, vectors: col.matrix(), dim: col.dim, metric: col.metric });
-  const sign = isDistance(col.metric) ? -1 : 1; // Qdrant's similarity: minus the distance
-  const scores = new Float32Array(m);
-  for (let j = 0; j < m; j++) {
-    const r = rows ? rows[j]! : j;
-    let bp = -Infinity;
-    let bn = -Infinity;
-    for (let i = 0; i < pos.length; i++) bp = Math.max(bp, sign * d[i * n + r]!);
-    for (let i = 0; i < neg.length; i++) bn = Math.max(bn, sign * d[(pos.length + i) * n + r]!);
-    scores[j] = bp > bn ? sigmoid(bp) : -sigmoid(bn);
-  }
-  const top = col.kernels.topK({ scores, k: Math.min(k, m), largest: true });
-  return Array.from(top.indices, (j, i) => ({ row: rows ? rows[j]! : j, score: top.values[i]! }));
+/** Run a parsed query: the scored points, best first, as Qdrant's ScoredPoint. */
+export function runQuery(col: Collection, q: ParsedQuery): PointView[] {
+  return search(col, q).map((h) => pointView(col, h.row, q.withPayload, q.withVector, h.score));
 }

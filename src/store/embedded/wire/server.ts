@@ -8,9 +8,9 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";
-import { HttpError } from "./errors.js";
+import { HttpError, toHttpError } from "./errors.js";
 import { type Ctx, type Handler, QDRANT_VERSION, ROUTES } from "./routes.js";
-import type { EmbeddedStore } from "../engine/store.js";
+import type { EmbeddedStore } from "./store.js";
 
 /** Options of {@link createStoreServer}. */
 export interface ServerOptions {
@@ -168,10 +168,11 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
     const params: Record<string, string> = {};
     try {
       route.names.forEach((n, i) => (params[n] = decodeURIComponent(match![i + 1]!)));
-      const ctx: Ctx = { store, params, query: url.searchParams, body: body as Record<string, unknown> };
+      const ctx: Ctx = { store: store.engine, params, query: url.searchParams, body: body as Record<string, unknown> };
       const result = await route.handler(ctx);
       send(res, 200, { result, status: "ok", time: seconds(t0) });
-    } catch (e) {
+    } catch (err) {
+      const e = toHttpError(err);
       if (e instanceof HttpError) fail(res, e.status, e.message, t0);
       else if (e instanceof URIError) fail(res, 400, `Wrong input: malformed percent-encoding in ${path}`, t0);
       else throw e;

@@ -48,7 +48,8 @@ export class Collection implements Replica {
   lastOp = 0;
   /** Compiles a logged filter (the engine's filter language) into a predicate. */
   private readonly compile: (filter: unknown) => Predicate | null;
-  private block: KernelF32 | null = null;
+  /** The vectors: `[capacity, dim]` f32 in the kernels' memory (empty until the first point). */
+  private block: KernelF32;
   private ids: PointId[] = [];
   private payloads: Payload[] = [];
   private versions: number[] = [];
@@ -62,6 +63,7 @@ export class Collection implements Replica {
     this.metric = METRIC_OF[o.distance];
     this.kernels = o.kernels;
     this.compile = o.compileFilter;
+    this.block = o.kernels.allocF32(0);
   }
 
   /** Number of points. */
@@ -71,7 +73,7 @@ export class Collection implements Replica {
 
   /** Rows the block holds room for. */
   private get capacity(): number {
-    return this.block ? this.block.length / this.dim : 0;
+    return this.block.length / this.dim;
   }
 
   /** Bytes of wasm memory held by this collection's kernels instance (all collections', when they share one). */
@@ -104,12 +106,12 @@ export class Collection implements Replica {
 
   /** A copy of the stored vector of `row` (normalized for Cosine). */
   vectorAt(row: number): Float32Array {
-    return this.block!.view().slice(row * this.dim, (row + 1) * this.dim);
+    return this.block.view().slice(row * this.dim, (row + 1) * this.dim);
   }
 
   /** The first `count` rows as a kernel input (a prefix view of the block: no copy). */
-  matrix(): KernelF32 | Float32Array {
-    return this.block ? this.kernels.prefixF32(this.block, this.count * this.dim) : new Float32Array(0);
+  matrix(): KernelF32 {
+    return this.kernels.prefixF32(this.block, this.count * this.dim);
   }
 
   /** Ids in Qdrant's scroll order (cached until the next insert or delete). */
@@ -124,7 +126,7 @@ export class Collection implements Replica {
       name: this.name, dim: this.dim, distance: this.distance, lastOp: this.lastOp, count: this.count,
       indexes: structuredClone(this.indexes),
       ids: this.ids.slice(), payloads: this.payloads.slice(), versions: this.versions.slice(),
-      vectors: this.block ? this.block.view().slice(0, this.count * this.dim) : new Float32Array(0),
+      vectors: this.block.view().slice(0, this.count * this.dim),
     };
   }
 
@@ -149,9 +151,7 @@ export class Collection implements Replica {
   reserve(rows: number): void {
     if (rows <= this.capacity) return;
     const cap = Math.max(rows, MIN_CAPACITY, Math.floor(this.capacity * GROWTH));
-    this.block = this.block
-      ? this.kernels.resizeF32(this.block, cap * this.dim, this.count * this.dim)
-      : this.kernels.allocF32(cap * this.dim);
+    this.block = this.kernels.resizeF32(this.block, cap * this.dim, this.count * this.dim);
   }
 
   /** Apply validated operations as operation number `opId`. Never throws on validated input. */
@@ -190,7 +190,7 @@ export class Collection implements Replica {
     let fresh = 0;
     for (const id of op.ids) if (!this.rowOf.has(id)) fresh++;
     this.reserve(this.count + fresh);
-    const f = this.block!.view();
+    const f = this.block.view();
     for (let i = 0; i < op.ids.length; i++) {
       const id = op.ids[i]!;
       let r = this.rowOf.get(id);
@@ -212,7 +212,7 @@ export class Collection implements Replica {
     const last = this.ids.length - 1;
     if (r !== last) {
       const dim = this.dim;
-      const rows = this.block!.view();
+      const rows = this.block.view();
       rows.set(rows.subarray(last * dim, (last + 1) * dim), r * dim);
       const moved = this.ids[last]!;
       this.ids[r] = moved;
@@ -229,7 +229,6 @@ export class Collection implements Replica {
 
   /** Give the wasm block back (the collection is unusable afterwards). */
   dispose(): void {
-    this.block?.free();
-    this.block = null;
+    this.block.free();
   }
 }

@@ -6,8 +6,8 @@
 
 import { StoreError } from "../../../errors.js";
 
-/** What kind of refusal: bad input, a missing collection or point, a name already taken. */
-export type EngineErrorKind = "wrong_input" | "not_found" | "exists";
+/** What kind of refusal: bad input, a missing collection or point, a name already taken, a disk or folder that fails. */
+export type EngineErrorKind = "wrong_input" | "not_found" | "exists" | "internal";
 
 /** An operation the engine refuses. */
 export class EngineError extends StoreError {

@@ -11,7 +11,8 @@ export type PointId = number | string;
 export type Payload = Record<string, unknown>;
 
 /** Qdrant's distance names, as collection.json and snapshots store them. */
-export type Distance = "Cosine" | "Euclid" | "Dot" | "Manhattan";
+export const DISTANCES = ["Cosine", "Euclid", "Dot", "Manhattan"] as const;
+export type Distance = (typeof DISTANCES)[number];
 
 /** Which points an operation touches: listed ids, or those a filter selects (raw JSON, logged as sent). */
 export type Selector = { ids: PointId[] } | { filter: unknown };
@@ -41,6 +42,7 @@ export interface FrozenCollection {
 
 /** What recovery rebuilds: a snapshot is loaded into it, then the logs are replayed onto it. */
 export interface Replica {
+  readonly name: string;
   readonly dim: number;
   readonly count: number;
   lastOp: number;

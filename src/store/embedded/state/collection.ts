@@ -11,13 +11,11 @@
  */
 
 import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
-import type { Distance, FrozenCollection, Op, Payload, PointId, Replica, Selector } from "../log/records.js";
+import { DISTANCES, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type Replica, type Selector } from "../log/records.js";
 import { deleteAt, mergeAt, splitPath } from "./payload.js";
 
+export { DISTANCES };
 export type { Distance, FrozenCollection, Op, Selector };
-
-/** Qdrant's distance names. */
-export const DISTANCES: readonly Distance[] = ["Cosine", "Euclid", "Dot", "Manhattan"];
 
 /** A compiled filter: does the point with this id and payload pass? */
 export type Predicate = (payload: Payload, id: PointId) => boolean;

@@ -8,6 +8,7 @@
 
 import { StoreError } from "../../../errors.js";
 import { EngineError, type EngineErrorKind } from "../engine/errors.js";
+import { LogError } from "../log/errors.js";
 
 /** A request the embedded store refuses, with the HTTP status to answer. */
 export class HttpError extends StoreError {
@@ -31,11 +32,13 @@ export function notFound(message: string): HttpError {
 }
 
 /** The status Qdrant answers for each kind of engine refusal. */
-const STATUS: Record<EngineErrorKind, number> = { wrong_input: 400, not_found: 404, exists: 409 };
+const STATUS: Record<EngineErrorKind, number> = { wrong_input: 400, not_found: 404, exists: 409, internal: 500 };
 
-/** An engine error as the HTTP error Qdrant would answer (same message); anything else unchanged. */
+/** An engine or log error as the HTTP error Qdrant would answer (same message); anything else unchanged. */
 export function toHttpError(e: unknown): unknown {
-  return e instanceof EngineError ? new HttpError(STATUS[e.kind], e.message, { cause: e }) : e;
+  if (e instanceof EngineError) return new HttpError(STATUS[e.kind], e.message, { cause: e });
+  if (e instanceof LogError) return new HttpError(500, e.message, { cause: e });
+  return e;
 }
 
 /** Run `f`, answering engine errors as HTTP errors (for the in-process API, which speaks as the server does). */

@@ -7,6 +7,7 @@
 import type { Distance, Op, PointId } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
 import { Engine, type StoreOptions, type UpdateResult } from "../engine/store.js";
+import type { RepairedLog } from "../log/repair.js";
 import { answering } from "./errors.js";
 import { parseQuery, runQuery } from "./query.js";
 import type { PointView } from "./views.js";
@@ -31,6 +32,16 @@ export class EmbeddedStore {
   /** The data folder. */
   get path(): string {
     return this.engine.path;
+  }
+
+  /** Logs `repair: true` rewrote at open (empty when none was damaged, or without `repair`). */
+  get repaired(): RepairedLog[] {
+    return this.engine.repaired;
+  }
+
+  /** Collections that opened read-only because a log record could not be replayed, and why. */
+  degraded(): { name: string; reason: string }[] {
+    return this.engine.degraded();
   }
 
   /** Names of the collections. */

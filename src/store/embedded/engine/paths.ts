@@ -3,6 +3,7 @@
 import type { Payload } from "../log/records.js";
 import { type Step, splitPath } from "../state/payload.js";
 import { show, wrongInput } from "./errors.js";
+import { checkValue, MAX_PATH_STEPS } from "./limits.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -18,6 +19,7 @@ export function parsePath(path: unknown, where: string): Step[] {
     const part = path.split(".").find((p) => !/^([^[\]]+)(?:\[(\d*)\])?$/.test(p)) ?? path;
     throw wrongInput(`${where}: payload key ${show(path)} is malformed at ${show(part)}; use "a.b", "a[].b" or "a[0]"`);
   }
+  if (steps.length > MAX_PATH_STEPS) throw wrongInput(`${where}: payload key ${show(path)} has ${steps.length} steps; at most ${MAX_PATH_STEPS} are allowed`);
   return steps;
 }
 
@@ -25,5 +27,6 @@ export function parsePath(path: unknown, where: string): Step[] {
 export function parsePayload(value: unknown, where: string, allowNull = true): Payload | null {
   if ((value === undefined || value === null) && allowNull) return null;
   if (!isObject(value)) throw wrongInput(`${where} must be a JSON object, got ${show(value)}`);
+  checkValue(value, where, { finite: true });
   return value;
 }

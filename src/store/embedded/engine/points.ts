@@ -1,14 +1,15 @@
 /**
  * Operations built and checked before anything is logged: the one vector
- * reader (size, finite values, Cosine rows normalized), upserts from typed
- * arrays, the per-collection size limit, and the points a payload
- * operation names. A bad point anywhere rejects the whole request.
+ * reader (size, f32 values, Cosine rows normalized), upserts from typed
+ * arrays, and the points a payload operation names (the size limit is the
+ * whole request's: prepare.ts). A bad point anywhere rejects the whole request.
  */
 
 import type { Op, Payload, PointId } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
 import { notFound, show, wrongInput } from "./errors.js";
 import { parseId } from "./ids.js";
+import { checkValue, f32 } from "./limits.js";
 import { parsePayload } from "./paths.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -31,11 +32,15 @@ export function readVector(col: VectorSpace, v: unknown, where: string, out: Flo
   }
   if (!Array.isArray(v) && !(v instanceof Float32Array)) throw wrongInput(`${where} must be an array of ${col.dim} numbers, got ${show(v)}`);
   const xs = v as ArrayLike<unknown>;
+  const typed = v instanceof Float32Array;
   if (xs.length !== col.dim) throw wrongInput(`Vector dimension error: expected dim: ${col.dim}, got ${xs.length} (at ${where})`);
   let norm = 0;
   for (let d = 0; d < xs.length; d++) {
-    const x = xs[d];
-    if (typeof x !== "number" || !Number.isFinite(x)) throw wrongInput(`${where}[${d}] must be a finite number, got ${show(x)}`);
+    const v = xs[d];
+    let x: number;
+    if (!typed) x = f32(v, `${where}[${d}]`); // a JSON number: it must round to a finite f32
+    else if (Number.isFinite(v)) x = v as number; // already an f32
+    else throw wrongInput(`${where}[${d}] must be a finite number, got ${show(v)}`);
     out[at + d] = x;
     norm += x * x;
   }
@@ -55,28 +60,10 @@ export function rowsOp(col: Collection, rawIds: unknown[], vectors: Float32Array
   if (rawPayloads && rawPayloads.length !== ids.length) throw wrongInput(`${where}: payloads must be one per id, got ${rawPayloads.length} for ${ids.length} ids`);
   const out = new Float32Array(vectors.length);
   for (let i = 0; i < ids.length; i++) readVector(col, vectors.subarray(i * dim, (i + 1) * dim), `${where}.vectors[${i}]`, out, i * dim);
+  // checked before the copy: structuredClone itself recurses
+  rawPayloads?.forEach((p, i) => checkValue(p, `${where}.payloads[${i}]`, { finite: true }));
   const payloads = ids.map((_, i) => parsePayload(rawPayloads ? structuredClone(rawPayloads[i]) : null, `${where}.payloads[${i}]`));
-  checkSize(col, ids.length);
   return { type: "upsert", ids, vectors: out, payloads };
-}
-
-/** An upsert of checked rows (ids, vectors already read, payloads checked). */
-export function upsertOp(col: Collection, ids: PointId[], vectors: Float32Array, payloads: (Payload | null)[]): Op {
-  checkSize(col, ids.length);
-  return { type: "upsert", ids, vectors, payloads };
-}
-
-/** Vector bytes one collection may hold: leaves room in 4 GiB of wasm memory to grow its block. */
-const MAX = 1.5 * 2 ** 30;
-
-function checkSize(col: Collection, adding: number): void {
-  const bytes = (col.count + adding) * col.dim * 4;
-  if (bytes > MAX) {
-    throw wrongInput(
-      `collection ${col.name} would hold ${bytes} bytes of vectors; the embedded store keeps at most ${MAX} per collection ` +
-        `(32-bit WebAssembly memory); use a Qdrant server (set QDRANT_URL)`,
-    );
-  }
 }
 
 /** Qdrant refuses a payload operation that names points that do not exist (upserts earlier in the same request count). */

@@ -13,6 +13,7 @@ import { isDistance } from "../../../kernels/index.js";
 import type { PointId } from "../log/records.js";
 import type { Collection, Predicate } from "../state/collection.js";
 import { scroll } from "./scroll.js";
+import { distancesSafe, nearestSafe } from "./wide-scan.js";
 
 /** A checked query, ready to run. */
 export interface QueryPlan {
@@ -49,7 +50,7 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
     hits = bestScore(col, plan, rows, want + plan.exclude.size);
   } else {
     const k = want + plan.exclude.size;
-    const top = col.kernels.nearest({ query: plan.vector!, vectors: col.matrix(), dim: col.dim, k, metric: col.metric, rows });
+    const top = nearestSafe(col, plan.vector!, k, rows);
     const sqrt = col.distance === "Euclid";
     for (let i = 0; i < top.indices.length; i++) hits.push({ row: top.indices[i]!, score: sqrt ? Math.sqrt(top.values[i]!) : top.values[i]! });
   }
@@ -73,9 +74,7 @@ function bestScore(col: Collection, plan: QueryPlan, rows: Int32Array | undefine
   const n = col.count;
   const m = rows ? rows.length : n;
   if (m === 0) return [];
-  const examples = new Float32Array((pos.length + neg.length) * col.dim);
-  [...pos, ...neg].forEach((v, i) => examples.set(v, i * col.dim));
-  const d = col.kernels.distances({ queries: examples, vectors: col.matrix(), dim: col.dim, metric: col.metric });
+  const d = distancesSafe(col, [...pos, ...neg]);
   const sign = isDistance(col.metric) ? -1 : 1; // Qdrant's similarity: minus the distance
   const scores = new Float32Array(m);
   for (let j = 0; j < m; j++) {

@@ -23,6 +23,7 @@ import { Collection } from "../state/collection.js";
 import { EngineError, noCollection, wrongInput } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { rowsOp } from "./points.js";
+import { prepareWrite } from "./prepare.js";
 
 /** Options of {@link Engine.open}. */
 export interface StoreOptions {
@@ -210,6 +211,7 @@ export class Engine {
       e = this.entry(name);
     }
     const opId = e.col.lastOp + 1;
+    prepareWrite(e.col, ops); // after this, apply cannot throw: nothing may fail between the append and the apply
     e.storage.append(opId, ops, e.col.dim); // on failure: cut back, a 500, nothing applied
     e.col.apply(ops, opId);
     const limit = Math.max(this.opts.compactBytes ?? 64 * 2 ** 20, e.storage.snapshotBytes);

@@ -7,11 +7,12 @@
 import { show } from "../engine/errors.js";
 import { parseId, parseIds } from "../engine/ids.js";
 import { parsePath, parsePayload } from "../engine/paths.js";
-import { readVector, upsertOp } from "../engine/points.js";
+import { readVector } from "../engine/points.js";
 import type { Op, Payload, PointId, Selector } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
 import { badRequest } from "./errors.js";
 import { compileFilter } from "./filter.js";
+import { depthOf, MAX_DEPTH } from "../engine/limits.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -34,7 +35,7 @@ export function parseUpsert(col: Collection, body: Record<string, unknown>, wher
       readVector(col, p.vector, `${w}.vector`, vectors, i * dim);
       payloads[i] = parsePayload(p.payload, `${w}.payload`);
     }
-    return upsertOp(col, ids, vectors, payloads);
+    return { type: "upsert", ids, vectors, payloads };
   }
   if (isObject(body.batch)) {
     const b = body.batch;
@@ -53,7 +54,7 @@ export function parseUpsert(col: Collection, body: Record<string, unknown>, wher
       }
       payloads = b.payloads.map((p, i) => parsePayload(p, `${where}.batch.payloads[${i}]`));
     }
-    return upsertOp(col, ids, vectors, payloads);
+    return { type: "upsert", ids, vectors, payloads };
   }
   throw badRequest(`${where} must hold "points": [{"id", "vector", "payload"}, ...] or "batch": {"ids", "vectors", "payloads"}`);
 }
@@ -85,7 +86,11 @@ export function parsePayloadOp(kind: Exclude<Op["type"], "upsert" | "delete">, b
   const payload = parsePayload(body.payload, `${where}.payload`, false)!;
   if (kind === "overwrite_payload") return { type: kind, sel, payload };
   if (body.key !== undefined && body.key !== null) {
-    parsePath(body.key, `${where}.key`);
+    const steps = parsePath(body.key, `${where}.key`).length;
+    // the payload set at a path ends up that many levels deeper in the point's payload
+    if (steps + depthOf(payload) > MAX_DEPTH) {
+      throw badRequest(`${where}: a payload ${depthOf(payload)} levels deep set at key ${show(body.key)} (${steps} steps) would nest deeper than ${MAX_DEPTH} levels; flatten it`);
+    }
     return { type: kind, sel, payload, key: body.key as string };
   }
   return { type: kind, sel, payload };

@@ -66,6 +66,10 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
       const n = avg(neg);
       for (let d = 0; d < q.length; d++) q[d] = 2 * q[d]! - n[d]!;
     }
+    // 2·avg(pos) − avg(neg) of finite f32 vectors can still leave the f32 range
+    q.forEach((x, d) => {
+      if (!Number.isFinite(x)) throw badRequest(`${where}: the recommend vector 2·mean(positive) − mean(negative) leaves the f32 range at [${d}]; scale the examples down`);
+    });
     let norm = 0;
     for (const x of q) norm += x * x;
     if (col.distance === "Cosine" && norm > 0) for (let d = 0; d < q.length; d++) q[d] = q[d]! / Math.sqrt(norm);

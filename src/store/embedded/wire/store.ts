@@ -6,6 +6,7 @@
 
 import type { Distance, Op, PointId } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
+import { checkValue } from "../engine/limits.js";
 import { Engine, type StoreOptions, type UpdateResult } from "../engine/store.js";
 import type { RepairedLog } from "../log/repair.js";
 import { answering } from "./errors.js";
@@ -91,6 +92,7 @@ export class EmbeddedStore {
   query(name: string, body: Record<string, unknown>): PointView[] {
     return answering(() => {
       const col = this.engine.get(name);
+      checkValue(body, "query"); // the filter compiler recurses: bound the nesting first
       return runQuery(col, parseQuery(col, body, "query"));
     });
   }

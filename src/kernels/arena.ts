@@ -9,6 +9,7 @@
  */
 
 import { KernelError } from "../errors.js";
+import type { KernelF32 } from "./types.js";
 
 const PAGE = 65536;
 const ALIGN = 16;
@@ -83,6 +84,45 @@ export class Arena {
     this.insertFree({ start: ptr, size });
   }
 
+  /**
+   * Resize a block to `bytes` (rounded up to 16), keeping its first
+   * `keepBytes`. It grows in place when the bytes after it are free, or are
+   * the end of memory (the memory grows under it: the usual case for a
+   * collection's one block); otherwise it moves with one memmove. Returns
+   * the (possibly new) address; the old one is no longer valid when it moved.
+   */
+  realloc(ptr: number, bytes: number, keepBytes = this.sizeOf(ptr)): number {
+    const old = this.sizeOf(ptr);
+    const size = Math.max(ALIGN, align(bytes));
+    if (size <= old) {
+      if (size < old) {
+        this.used.set(ptr, size);
+        this.insertFree({ start: ptr + size, size: old - size });
+      }
+      return ptr;
+    }
+    const end = ptr + old;
+    const extra = size - old;
+    let next = this.free_.find((b) => b.start === end);
+    if ((!next || next.size < extra) && (next ? next.start + next.size : end) === this.memory.buffer.byteLength) {
+      this.grow(extra);
+      next = this.free_.find((b) => b.start === end);
+    }
+    if (next && next.size >= extra) {
+      if (next.size === extra) this.free_.splice(this.free_.indexOf(next), 1);
+      else {
+        next.start += extra;
+        next.size -= extra;
+      }
+      this.used.set(ptr, size);
+      return ptr;
+    }
+    const fresh = this.alloc(size);
+    new Uint8Array(this.memory.buffer).copyWithin(fresh, ptr, ptr + Math.min(keepBytes, old));
+    this.free(ptr);
+    return fresh;
+  }
+
   /** Size in bytes of an allocated block. */
   sizeOf(ptr: number): number {
     const size = this.used.get(ptr);
@@ -151,6 +191,58 @@ export class Arena {
       this.f64_ = new Float64Array(buf);
     }
   }
+}
+
+/**
+ * A caller-owned block of f32 values (what {@link Kernels.allocF32} hands
+ * out). It can be resized ({@link F32Block.resize}) and viewed by prefix
+ * ({@link prefixF32}), so no code outside src/kernels computes addresses.
+ */
+export class F32Block implements KernelF32 {
+  private ptr_: number | null;
+
+  constructor(
+    private readonly arena: Arena,
+    ptr: number,
+    readonly length: number,
+  ) {
+    this.ptr_ = ptr;
+  }
+
+  get ptr(): number {
+    if (this.ptr_ === null) throw new KernelError("this KernelF32 block was freed or resized; use the handle resize returned");
+    return this.ptr_;
+  }
+
+  view(): Float32Array {
+    const p = this.ptr >> 2;
+    return this.arena.f32().subarray(p, p + this.length);
+  }
+
+  free(): void {
+    if (this.ptr_ !== null) this.arena.free(this.ptr_);
+    this.ptr_ = null;
+  }
+
+  /** This block at `length` values, its first `keep` kept; this handle is dead afterwards. */
+  resize(length: number, keep: number): F32Block {
+    const ptr = this.arena.realloc(this.ptr, length * 4, Math.min(keep, this.length) * 4);
+    this.ptr_ = null;
+    return new F32Block(this.arena, ptr, length);
+  }
+}
+
+/** The first `length` values of `block` as a kernel input: no copy, and freeing it frees nothing. */
+export function prefixF32(block: KernelF32, length: number): KernelF32 {
+  if (length > block.length) throw new KernelError(`a prefix of ${length} values of a block of ${block.length}`);
+  return {
+    get ptr() {
+      return block.ptr;
+    },
+    length,
+    view: () => block.view().subarray(0, length),
+    free() {},
+  };
 }
 
 function align(n: number): number {

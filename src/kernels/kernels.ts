@@ -8,6 +8,7 @@
  */
 
 import { InputError, KernelError } from "../errors.js";
+import { F32Block, prefixF32 } from "./arena.js";
 import { concat, view, type Call } from "./call.js";
 import { bindCore, KernelCore } from "./core.js";
 import { METRIC_CODE, RERANK_CODE } from "./exports.js";
@@ -102,24 +103,28 @@ export class Kernels {
     if (!Number.isInteger(length) || length < 0) {
       throw new InputError(`allocF32: length must be a non-negative integer, got ${length}`);
     }
-    const arena = this.#core.arena;
-    let ptr: number | null = arena.alloc(length * 4);
-    if (init) arena.f32().set(init, ptr >> 2);
-    return {
-      get ptr() {
-        if (ptr === null) throw new KernelError("this KernelF32 block was freed");
-        return ptr;
-      },
-      length,
-      view() {
-        if (ptr === null) throw new KernelError("this KernelF32 block was freed");
-        return arena.f32().subarray(ptr >> 2, (ptr >> 2) + length);
-      },
-      free() {
-        if (ptr !== null) arena.free(ptr);
-        ptr = null;
-      },
-    };
+    const block = new F32Block(this.#core.arena, this.#core.arena.alloc(length * 4), length);
+    if (init) block.view().set(init);
+    return block;
+  }
+
+  /**
+   * Resize a block from {@link allocF32} to `length` values, keeping its first
+   * `keep` (default: all that fit). Grows in place when it can (always, for
+   * the last block of memory); the old handle is dead afterwards.
+   */
+  resizeF32(block: KernelF32, length: number, keep = length): KernelF32 {
+    if (!(block instanceof F32Block)) throw new InputError("resizeF32: block must come from allocF32 on this Kernels instance");
+    if (!Number.isInteger(length) || length < 0) throw new InputError(`resizeF32: length must be a non-negative integer, got ${length}`);
+    return block.resize(length, keep);
+  }
+
+  /** The first `length` values of a block as a kernel input (no copy; its free() does nothing). */
+  prefixF32(block: KernelF32, length: number): KernelF32 {
+    if (!Number.isInteger(length) || length < 0 || length > block.length) {
+      throw new InputError(`prefixF32: length must be an integer in [0, ${block.length}], got ${length}`);
+    }
+    return prefixF32(block, length);
   }
 
   /**

@@ -9,11 +9,12 @@ import type { AddressInfo } from "node:net";
 import { StoreError } from "../errors.js";
 import { parseHostNames, parseOrigins } from "../http/guard.js";
 import type { Kernels } from "../kernels/index.js";
-import { createStoreServer } from "./embedded/server.js";
-import { EmbeddedStore } from "./embedded/store.js";
+import { createStoreServer } from "./embedded/wire/server.js";
+import { EmbeddedStore } from "./embedded/wire/store.js";
 
-export { EmbeddedStore, type StoreOptions, type UpdateResult } from "./embedded/store.js";
-export { HttpError } from "./embedded/errors.js";
+export { EmbeddedStore } from "./embedded/wire/store.js";
+export type { StoreOptions, UpdateResult } from "./embedded/engine/store.js";
+export { HttpError } from "./embedded/wire/errors.js";
 
 /** Options of {@link startEmbeddedStore}. */
 export interface EmbeddedStoreOptions {

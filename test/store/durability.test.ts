@@ -5,7 +5,7 @@ import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
-import { crc32 } from "../../src/store/embedded/crc32.js";
+import { crc32 } from "../../src/store/embedded/log/crc32.js";
 import { EmbeddedStore } from "../../src/store/embedded-store.js";
 import { harness, rand, tempDir, vectors } from "./helpers.js";
 
@@ -100,7 +100,7 @@ describe("durability", () => {
     const compaction = s.compact("c");
     // while it runs (not awaited: these apply before the snapshot's data is written):
     // new points, changed payloads (copy-on-write), deletes
-    const ops = await import("../../src/store/embedded/ops.js");
+    const ops = await import("../../src/store/embedded/wire/ops.js");
     const writes = [
       s.upsertPoints("c", { ids: ids.slice(300), vectors: Float32Array.from(xs.slice(300).flat()), payloads: ids.slice(300).map((i) => ({ i })), wait: false }),
       s.write("c", [ops.parsePayloadOp("set_payload", { payload: { late: true }, points: [5, 305] }, "t")], false),

@@ -1,8 +1,8 @@
 /** Qdrant filter semantics, on the compiled predicates. */
 
 import { describe, expect, it } from "vitest";
-import { compileFilter } from "../../src/store/embedded/filter.js";
-import { HttpError } from "../../src/store/embedded/errors.js";
+import { compileFilter } from "../../src/store/embedded/wire/filter.js";
+import { HttpError } from "../../src/store/embedded/wire/errors.js";
 
 const P = {
   price: 499.9, amount: 10, rating: [3, 7, 9, 9], color: "red", has_delivery: true,

@@ -1,5 +1,5 @@
 /**
- * What one request may hold (src/store/embedded/limits.ts, prepare.ts,
+ * What one request may hold (src/store/embedded/engine/limits.ts, prepare.ts,
  * wide-scan.ts), over real HTTP with the real client: vector values beyond
  * f32 refused before anything is applied, stored extremes never wedge a
  * search, nesting limited on parse (and what was accepted replays at

@@ -24,12 +24,11 @@ import {
   closeSync, fdatasync, fsync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { StoreError } from "../../errors.js";
-import type { Kernels } from "../../kernels/index.js";
-import type { Collection, Distance, FrozenCollection, Op } from "./collection.js";
+import { StoreError } from "../../../errors.js";
 import { encodeOps, snapshotFrames } from "./codec.js";
-import { HttpError } from "./errors.js";
+import { LogError } from "./errors.js";
 import { fsyncDir, writeFileDurably } from "./fsutil.js";
+import type { Distance, FrozenCollection, Op, Replica } from "./records.js";
 import { recoverCollection } from "./recovery.js";
 import { listSeqs, seqName } from "./segments.js";
 
@@ -76,20 +75,20 @@ export class CollectionStorage {
   }
 
   /**
-   * Recover a collection from its folder (recovery.ts) and open its newest log for appending.
+   * Recover a collection from its folder (recovery.ts) into `col` (empty, made
+   * from `meta`) and open its newest log for appending.
    * @throws StoreError for a damaged snapshot, damage in the middle of a log, or a missing file.
    */
-  static open(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): { storage: CollectionStorage; collection: Collection; degraded?: string } {
-    const r = recoverCollection(dir, meta, kernels, warn);
+  static open(dir: string, meta: CollectionMeta, col: Replica, warn: (m: string) => void): { storage: CollectionStorage; degraded?: string } {
+    const r = recoverCollection(dir, meta, col, warn);
     let fd: number;
     try {
       fd = openSync(join(dir, seqName("wal", r.seq)), "a+");
       fsyncDir(dir);
     } catch (cause) {
-      r.collection.dispose();
       throw new StoreError(`cannot open the log of collection \`${meta.name}\` in ${dir}: ${(cause as Error).message}; check that the folder is writable`, { cause });
     }
-    return { storage: new CollectionStorage(dir, meta.name, r.seq, fd, r.validBytes, r.snapshotBytes), collection: r.collection, degraded: r.degraded };
+    return { storage: new CollectionStorage(dir, meta.name, r.seq, fd, r.validBytes, r.snapshotBytes), degraded: r.degraded };
   }
 
   /** A new, empty collection folder's first log (the folder and meta exist). */
@@ -103,7 +102,7 @@ export class CollectionStorage {
    * Append operations as one record (not yet synced). A write that fails
    * (ENOSPC, EIO, EFBIG...) is cut back to the last whole frame before this
    * throws, so no partial frame stays for later frames to follow.
-   * @throws HttpError 500 when the log cannot take the record; nothing was written.
+   * @throws LogError when the log cannot take the record; nothing was written.
    */
   append(opId: number, ops: Op[], dim: number): void {
     if (this.unsynced) throw this.cannotPersist(this.unsynced, "an earlier flush failed");
@@ -138,7 +137,7 @@ export class CollectionStorage {
    * log: the kernel may have dropped the unflushed pages, so no later flush
    * can vouch for them; writes are refused until {@link checkpoint} has
    * rewritten the whole state.
-   * @throws HttpError 500 when the flush fails.
+   * @throws LogError when the flush fails.
    */
   async sync(): Promise<void> {
     const target = this.written;
@@ -168,9 +167,9 @@ export class CollectionStorage {
    * After a failed flush: write the in-memory state as a fresh snapshot (a
    * compaction), so disk and memory agree again, and take writes again.
    * Concurrent callers share one attempt.
-   * @throws HttpError 500 while the disk still refuses.
+   * @throws LogError while the disk still refuses.
    */
-  checkpoint(col: Collection): Promise<void> {
+  checkpoint(col: Pick<Replica, "freeze">): Promise<void> {
     if (!this.unsynced) return Promise.resolve();
     this.checkpointing ??= (async () => {
       try {
@@ -191,9 +190,8 @@ export class CollectionStorage {
     return this.walBytes >= limit && !this.compacting && Date.now() >= this.compactAfter;
   }
 
-  private cannotPersist(err: Error, what: string): HttpError {
-    return new HttpError(
-      500,
+  private cannotPersist(err: Error, what: string): LogError {
+    return new LogError(
       `Service internal error: cannot persist the log of collection \`${this.name}\` in ${this.dir}: ${err.message}; ${what}. ` +
         `The store keeps serving reads and refuses writes while the disk fails; it retries on every write and resumes by itself when there is space again`,
       { cause: err },
@@ -208,7 +206,7 @@ export class CollectionStorage {
    * Resolves when the snapshot is in place (or rejects; the logs keep every
    * write either way). `close()` abandons a compaction in progress.
    */
-  compact(col: Collection, force = false): Promise<void> {
+  compact(col: Pick<Replica, "freeze">, force = false): Promise<void> {
     if (this.compacting && !force) return this.compacting;
     const next = this.seq + 1;
     const nextFile = join(this.dir, seqName("wal", next));

@@ -17,19 +17,15 @@
 
 import { closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { StoreError } from "../../errors.js";
-import type { Kernels } from "../../kernels/index.js";
-import { Collection, DISTANCES, type Distance } from "./collection.js";
+import { StoreError } from "../../../errors.js";
 import { decodeOps } from "./codec.js";
 import { scanFrames, scanLog, type LogScan } from "./frames.js";
 import { fsyncDir } from "./fsutil.js";
-import type { PointId } from "./ids.js";
-import type { Payload } from "./payload.js";
+import { DISTANCES, type Distance, type Payload, type PointId, type Replica } from "./records.js";
 import { listSeqs, seqName } from "./segments.js";
 
 /** What recovery found and built. */
 export interface Recovered {
-  collection: Collection;
   /** The log new writes go to, and its size once a torn tail is dropped. */
   seq: number;
   validBytes: number;
@@ -69,18 +65,12 @@ export function middleDamage(dir: string, file: string, scan: LogScan, laterLogs
  * Recover the collection in `dir`.
  * @throws StoreError for a damaged snapshot, damage in the middle of a log, or a missing file.
  */
-export function recoverCollection(dir: string, meta: RecoveryMeta, kernels: Kernels, warn: (m: string) => void): Recovered {
-  const col = new Collection({ name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels });
+export function recoverCollection(dir: string, meta: RecoveryMeta, col: Replica, warn: (m: string) => void): Recovered {
   col.indexes = meta.indexes ?? {};
-  try {
-    return recoverInto(col, dir, warn);
-  } catch (e) {
-    col.dispose();
-    throw e;
-  }
+  return recoverInto(col, dir, warn);
 }
 
-function recoverInto(col: Collection, dir: string, warn: (m: string) => void): Recovered {
+function recoverInto(col: Replica, dir: string, warn: (m: string) => void): Recovered {
   const snaps = listSeqs(dir, "snapshot");
   const snapSeq = snaps.length ? snaps[snaps.length - 1]! : 0;
   const wals = listSeqs(dir, "wal").filter((s) => s >= snapSeq);
@@ -116,7 +106,7 @@ function recoverInto(col: Collection, dir: string, warn: (m: string) => void): R
   }
   if (degraded) warn(degraded);
   const seq = wals.length ? wals[wals.length - 1]! : Math.max(snapSeq, 1);
-  return { collection: col, seq, validBytes: valid, snapshotBytes, degraded };
+  return { seq, validBytes: valid, snapshotBytes, degraded };
 }
 
 /**
@@ -175,7 +165,7 @@ function dropTail(file: string, at: number, why: string, size: number, warn: (m:
 }
 
 /** Load a snapshot into `col`; returns its size. @throws StoreError when it is damaged. */
-function loadSnapshot(file: string, col: Collection): number {
+function loadSnapshot(file: string, col: Replica): number {
   let header: Record<string, unknown> | null = null;
   let ended = false;
   const res = scanFrames(file, (rec) => {

@@ -4,30 +4,30 @@
  * their canonical lowercase hyphenated form, whichever form they came in.
  */
 
-import { badRequest, show } from "./errors.js";
+import type { PointId } from "../log/records.js";
+import { show, wrongInput } from "./errors.js";
 
-/** A point id: a non-negative safe integer or a canonical UUID string. */
-export type PointId = number | string;
+export type { PointId };
 
 const HYPHENATED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SIMPLE = /^[0-9a-f]{32}$/;
 
 /**
  * Check and normalize one point id.
- * @throws HttpError 400 when `value` is neither an unsigned integer nor a UUID.
+ * @throws EngineError (wrong input) when `value` is neither an unsigned integer nor a UUID.
  */
 export function parseId(value: unknown, where: string): PointId {
   if (typeof value === "number") {
     if (Number.isSafeInteger(value) && value >= 0) return value;
     if (Number.isInteger(value) && value > 0) {
-      throw badRequest(`${where}: point id ${value} is above 2^53 - 1, the largest integer id the embedded store keeps; use a UUID id`);
+      throw wrongInput(`${where}: point id ${value} is above 2^53 - 1, the largest integer id the embedded store keeps; use a UUID id`);
     }
   } else if (typeof value === "string") {
     const s = value.toLowerCase();
     if (HYPHENATED.test(s)) return s;
     if (SIMPLE.test(s)) return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
   }
-  throw badRequest(
+  throw wrongInput(
     `${where}: point id ${show(value)} is neither an unsigned integer nor a UUID; ` +
       `use e.g. 42 or "5c56c793-69f3-4fbf-87e6-c4bf54c28c26"`,
   );
@@ -35,13 +35,6 @@ export function parseId(value: unknown, where: string): PointId {
 
 /** A list of point ids; rejects a non-array. */
 export function parseIds(value: unknown, where: string): PointId[] {
-  if (!Array.isArray(value)) throw badRequest(`${where} must be an array of point ids, got ${show(value)}`);
+  if (!Array.isArray(value)) throw wrongInput(`${where} must be an array of point ids, got ${show(value)}`);
   return value.map((v, i) => parseId(v, `${where}[${i}]`));
-}
-
-/** Qdrant's id order: integers ascending, then UUIDs in byte (= string) order. */
-export function compareIds(a: PointId, b: PointId): number {
-  if (typeof a === "number") return typeof b === "number" ? a - b : -1;
-  if (typeof b === "number") return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
 }

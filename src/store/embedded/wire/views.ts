@@ -1,8 +1,10 @@
-/** Points as the API returns them: Qdrant's Record and ScoredPoint shapes. */
+/** Points as the API returns them: Qdrant's Record and ScoredPoint shapes, and the one `with_vector` parser. */
 
-import type { Collection } from "./collection.js";
-import type { PointId } from "./ids.js";
-import type { Payload, PayloadSelector } from "./payload.js";
+import { show } from "../engine/errors.js";
+import type { Payload, PointId } from "../log/records.js";
+import type { Collection } from "../state/collection.js";
+import { badRequest } from "./errors.js";
+import type { PayloadSelector } from "./with-payload.js";
 
 /** A Record (`score` absent) or a ScoredPoint; `payload` and `vector` only when asked for, as Qdrant omits them. */
 export interface PointView {
@@ -15,7 +17,7 @@ export interface PointView {
 
 /**
  * The shortest decimal that reads back as the same f32, as Qdrant prints its f32 values.
- * A finite score beyond the f32 range (wide-scan.ts) stays the double it is: JSON would write Infinity as null.
+ * A finite score beyond the f32 range (engine/wide-scan.ts) stays the double it is: JSON would write Infinity as null.
  */
 export function f32(x: number): number {
   const f = Math.fround(x);
@@ -39,4 +41,16 @@ export function pointView(col: Collection, row: number, withPayload: PayloadSele
   if (payload) v.payload = payload;
   if (withVector) v.vector = Array.from(col.vectorAt(row), f32);
   return v;
+}
+
+/**
+ * A body's `with_vector` (or `with_vectors`): true, false, or a list of vector
+ * names, where this store's one vector is the unnamed `""`. Absent is false.
+ * @throws HttpError 400 for anything else.
+ */
+export function parseWithVector(body: Record<string, unknown>, where: string): boolean {
+  const wv = body.with_vector ?? body.with_vectors ?? false;
+  if (typeof wv === "boolean") return wv;
+  if (Array.isArray(wv) && wv.every((x) => x === "")) return wv.length > 0;
+  throw badRequest(`${where} must be true or false (this collection has only the unnamed vector), got ${show(wv)}`);
 }

@@ -13,7 +13,7 @@
 
 import { closeSync, fsyncSync, linkSync, openSync, readSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { StoreError } from "../../errors.js";
+import { StoreError } from "../../../errors.js";
 import { scanLog } from "./frames.js";
 import { fsyncDir } from "./fsutil.js";
 import { listSeqs, seqName } from "./segments.js";

@@ -8,10 +8,8 @@
  * without its end record a snapshot is not valid.
  */
 
-import type { FrozenCollection, Op } from "./collection.js";
 import { encodeFrame, type DecodedRecord } from "./frames.js";
-import type { PointId } from "./ids.js";
-import type { Payload } from "./payload.js";
+import type { FrozenCollection, Op, Payload, PointId } from "./records.js";
 
 /** Points per snapshot record. */
 export const SNAPSHOT_CHUNK = 65536;

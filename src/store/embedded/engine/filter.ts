@@ -1,6 +1,6 @@
 /**
  * Qdrant payload filters compiled into predicates. A filter is checked for
- * shape once, when the request arrives (an unknown shape is a 400 naming the
+ * shape once, when the request arrives (an unknown shape is refused, naming the
  * place), then evaluated per point. Semantics follow Qdrant:
  *  - must: all; should: at least one (an empty list: none passes); must_not: none;
  *    min_should: at least `min_count` of `conditions`;
@@ -9,12 +9,13 @@
  *  - is_empty: missing, null or []; is_null: some value is exactly null.
  */
 
-import { badRequest, show } from "./errors.js";
-import { type PointId, parseIds } from "./ids.js";
-import { type Payload, parsePath, valuesAt } from "./payload.js";
+import type { Predicate } from "../state/collection.js";
+import { valuesAt } from "../state/payload.js";
+import { show, wrongInput } from "./errors.js";
+import { parseIds } from "./ids.js";
+import { parsePath } from "./paths.js";
 
-/** A compiled filter: does the point with this id and payload pass? */
-export type Predicate = (payload: Payload, id: PointId) => boolean;
+export type { Predicate };
 
 type Check = (v: unknown) => boolean;
 const CLAUSES = ["must", "should", "must_not", "min_should"] as const;
@@ -25,14 +26,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Compile a filter object (or null/undefined for "everything").
- * @throws HttpError 400 for a filter or condition of unknown shape.
+ * @throws EngineError (wrong input) for a filter or condition of unknown shape.
  */
 export function compileFilter(filter: unknown, where = "filter", nested = false): Predicate | null {
   if (filter === undefined || filter === null) return null;
-  if (!isObject(filter)) throw badRequest(`${where} must be an object with must / should / must_not / min_should, got ${show(filter)}`);
+  if (!isObject(filter)) throw wrongInput(`${where} must be an object with must / should / must_not / min_should, got ${show(filter)}`);
   for (const k of Object.keys(filter)) {
     if (!(CLAUSES as readonly string[]).includes(k)) {
-      throw badRequest(`${where} has unknown clause "${k}"; a filter takes must, should, must_not and min_should`);
+      throw wrongInput(`${where} has unknown clause "${k}"; a filter takes must, should, must_not and min_should`);
     }
   }
   const list = (k: string): Predicate[] | null => {
@@ -48,7 +49,7 @@ export function compileFilter(filter: unknown, where = "filter", nested = false)
   const ms = filter.min_should;
   if (ms !== undefined && ms !== null) {
     if (!isObject(ms) || !Array.isArray(ms.conditions) || !Number.isInteger(ms.min_count) || (ms.min_count as number) < 0) {
-      throw badRequest(`${where}.min_should must be {"conditions": [...], "min_count": n} with n >= 0, got ${show(ms)}`);
+      throw wrongInput(`${where}.min_should must be {"conditions": [...], "min_count": n} with n >= 0, got ${show(ms)}`);
     }
     minShould = {
       conds: ms.conditions.map((c, i) => compileCondition(c, `${where}.min_should.conditions[${i}]`, nested)),
@@ -69,10 +70,10 @@ export function compileFilter(filter: unknown, where = "filter", nested = false)
 }
 
 function compileCondition(c: unknown, where: string, nested: boolean): Predicate {
-  if (!isObject(c)) throw badRequest(`${where}: a condition must be an object, got ${show(c)}`);
+  if (!isObject(c)) throw wrongInput(`${where}: a condition must be an object, got ${show(c)}`);
   if (CLAUSES.some((k) => k in c) && !("key" in c)) return compileFilter(c, where, nested) ?? (() => true);
   if ("has_id" in c) {
-    if (nested) throw badRequest(`${where}: has_id is not allowed inside a nested filter`);
+    if (nested) throw wrongInput(`${where}: has_id is not allowed inside a nested filter`);
     const ids = new Set(parseIds(c.has_id, `${where}.has_id`));
     return (_p, id) => ids.has(id);
   }
@@ -86,7 +87,7 @@ function compileCondition(c: unknown, where: string, nested: boolean): Predicate
   }
   if ("nested" in c) {
     const n = c.nested;
-    if (!isObject(n)) throw badRequest(`${where}.nested must be {"key": ..., "filter": {...}}, got ${show(n)}`);
+    if (!isObject(n)) throw wrongInput(`${where}.nested must be {"key": ..., "filter": {...}}, got ${show(n)}`);
     const steps = parsePath(n.key, `${where}.nested.key`);
     const inner = compileFilter(n.filter, `${where}.nested.filter`, true) ?? (() => true);
     return (p, id) => {
@@ -97,11 +98,11 @@ function compileCondition(c: unknown, where: string, nested: boolean): Predicate
     };
   }
   if ("has_vector" in c) {
-    if (c.has_vector !== "") throw badRequest(`${where}: has_vector names vector ${show(c.has_vector)}, but this collection has only the unnamed vector ""`);
+    if (c.has_vector !== "") throw wrongInput(`${where}: has_vector names vector ${show(c.has_vector)}, but this collection has only the unnamed vector ""`);
     return () => true;
   }
   if ("key" in c) return compileField(c, where);
-  throw badRequest(
+  throw wrongInput(
     `${where}: condition ${show(c)} has an unknown shape; expected {"key", "match" | "range" | "values_count"}, ` +
       `{"is_empty"}, {"is_null"}, {"has_id"}, {"nested"} or a nested filter`,
   );
@@ -111,9 +112,9 @@ function compileField(c: Record<string, unknown>, where: string): Predicate {
   const steps = parsePath(c.key, `${where}.key`);
   const kinds = ["match", "range", "values_count", "datetime_range"].filter((k) => c[k] !== undefined && c[k] !== null);
   const unsupported = ["geo_bounding_box", "geo_radius", "geo_polygon"].filter((k) => c[k] !== undefined && c[k] !== null);
-  if (unsupported.length) throw badRequest(`${where}: ${unsupported[0]} conditions are not supported by the embedded store; use a Qdrant server (QDRANT_URL)`);
+  if (unsupported.length) throw wrongInput(`${where}: ${unsupported[0]} conditions are not supported by the embedded store; use a Qdrant server (QDRANT_URL)`);
   if (kinds.length !== 1) {
-    throw badRequest(`${where}: a field condition on "${String(c.key)}" needs exactly one of match, range, values_count; got ${kinds.length ? kinds.join(", ") : "none"}`);
+    throw wrongInput(`${where}: a field condition on "${String(c.key)}" needs exactly one of match, range, values_count; got ${kinds.length ? kinds.join(", ") : "none"}`);
   }
   const kind = kinds[0]!;
   if (kind === "values_count") {
@@ -136,11 +137,11 @@ function compileField(c: Record<string, unknown>, where: string): Predicate {
 }
 
 function compileMatch(m: unknown, where: string): Check {
-  if (!isObject(m)) throw badRequest(`${where} must be an object like {"value": "red"}, got ${show(m)}`);
+  if (!isObject(m)) throw wrongInput(`${where} must be an object like {"value": "red"}, got ${show(m)}`);
   if ("value" in m) {
     const want = m.value;
     if (!["string", "number", "boolean"].includes(typeof want) || (typeof want === "number" && !Number.isInteger(want))) {
-      throw badRequest(`${where}.value must be a string, an integer or a boolean, got ${show(want)}`);
+      throw wrongInput(`${where}.value must be a string, an integer or a boolean, got ${show(want)}`);
     }
     return (v) => v === want;
   }
@@ -148,7 +149,7 @@ function compileMatch(m: unknown, where: string): Check {
     const except = !("any" in m);
     const list = except ? m.except : m.any;
     if (!Array.isArray(list) || !(list.every((x) => typeof x === "string") || list.every((x) => Number.isInteger(x)))) {
-      throw badRequest(`${where}.${except ? "except" : "any"} must be a list of strings or a list of integers, got ${show(list)}`);
+      throw wrongInput(`${where}.${except ? "except" : "any"} must be a list of strings or a list of integers, got ${show(list)}`);
     }
     const set = new Set<unknown>(list);
     if (!except) return (v) => set.has(v);
@@ -163,29 +164,29 @@ function compileMatch(m: unknown, where: string): Check {
   for (const k of ["text", "phrase", "text_any"]) {
     if (!(k in m)) continue;
     const t = m[k];
-    if (typeof t !== "string") throw badRequest(`${where}.${k} must be a string, got ${show(t)}`);
+    if (typeof t !== "string") throw wrongInput(`${where}.${k} must be a string, got ${show(t)}`);
     if (k === "text_any") {
       const words = t.split(/\s+/).filter(Boolean);
       return (v) => typeof v === "string" && words.some((w) => v.includes(w));
     }
     return (v) => typeof v === "string" && v.includes(t);
   }
-  throw badRequest(`${where} has an unknown shape ${show(m)}; expected {"value"}, {"any"}, {"except"} or {"text"}`);
+  throw wrongInput(`${where} has an unknown shape ${show(m)}; expected {"value"}, {"any"}, {"except"} or {"text"}`);
 }
 
 /** A range: gt / gte / lt / lte on numbers, or on RFC 3339 date-times. */
 function parseBounds(r: unknown, where: string, kind: "number" | "date" | "any"): Check {
-  if (!isObject(r)) throw badRequest(`${where} must be an object with gt / gte / lt / lte, got ${show(r)}`);
+  if (!isObject(r)) throw wrongInput(`${where} must be an object with gt / gte / lt / lte, got ${show(r)}`);
   const keys = ["gt", "gte", "lt", "lte"] as const;
   const bad = Object.keys(r).filter((k) => !(keys as readonly string[]).includes(k));
-  if (bad.length) throw badRequest(`${where} has unknown bound "${bad[0]}"; use gt, gte, lt, lte`);
+  if (bad.length) throw wrongInput(`${where} has unknown bound "${bad[0]}"; use gt, gte, lt, lte`);
   const dates = kind === "date" || (kind === "any" && keys.some((k) => typeof r[k] === "string"));
   const b: Partial<Record<(typeof keys)[number], number>> = {};
   for (const k of keys) {
     const v = r[k];
     if (v === undefined || v === null) continue;
     const n = dates && typeof v === "string" ? Date.parse(v) : typeof v === "number" ? v : NaN;
-    if (!Number.isFinite(n)) throw badRequest(`${where}.${k} must be ${dates ? "an RFC 3339 date-time" : "a finite number"}, got ${show(v)}`);
+    if (!Number.isFinite(n)) throw wrongInput(`${where}.${k} must be ${dates ? "an RFC 3339 date-time" : "a finite number"}, got ${show(v)}`);
     b[k] = n;
   }
   const { gt, gte, lt, lte } = b;

@@ -16,7 +16,7 @@
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { StoreError } from "../../errors.js";
+import { StoreError } from "../../../errors.js";
 
 /** A held lock; `release()` removes the file if it is still ours. */
 export interface FolderLock {

@@ -1,39 +1,21 @@
 /**
- * Request bodies of the write endpoints, checked whole and turned into
- * operations (collection.ts `Op`) before anything is logged or applied:
- * a bad point anywhere in a request rejects the whole request.
+ * Request bodies of the write endpoints, checked whole and turned into the
+ * engine's operations (`Op`) before anything is logged or applied: a bad
+ * point anywhere in a request rejects the whole request.
  */
 
-import type { Collection, Op, Selector } from "./collection.js";
-import { badRequest, notFound, show } from "./errors.js";
+import { show } from "../engine/errors.js";
+import { parseId, parseIds } from "../engine/ids.js";
+import { parsePath, parsePayload } from "../engine/paths.js";
+import { readVector } from "../engine/points.js";
+import type { Op, Payload, PointId, Selector } from "../log/records.js";
+import type { Collection } from "../state/collection.js";
+import { badRequest } from "./errors.js";
 import { compileFilter } from "./filter.js";
-import { type PointId, parseId, parseIds } from "./ids.js";
-import { checkValue, depthOf, f32, MAX_DEPTH } from "./limits.js";
-import { type Payload, parsePath, parsePayload } from "./payload.js";
+import { depthOf, MAX_DEPTH } from "../engine/limits.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** One vector, checked against the collection (finite, right size), normalized for Cosine, written into `out` at `at`. */
-export function readVector(col: Collection, v: unknown, where: string, out: Float32Array, at: number): void {
-  if (isObject(v) && Object.keys(v).length === 1 && "" in v) v = v[""];
-  if (isObject(v)) {
-    const names = Object.keys(v).map((k) => `"${k}"`).join(", ");
-    throw badRequest(`${where}: named vectors (${names}) are not supported by the embedded store; collection ${col.name} has one unnamed vector, so pass "vector": [ ... ]`);
-  }
-  if (!Array.isArray(v)) throw badRequest(`${where} must be an array of ${col.dim} numbers, got ${show(v)}`);
-  if (v.length !== col.dim) throw badRequest(`Vector dimension error: expected dim: ${col.dim}, got ${v.length} (at ${where})`);
-  let norm = 0;
-  for (let d = 0; d < v.length; d++) {
-    const x = f32(v[d], `${where}[${d}]`);
-    out[at + d] = x;
-    norm += x * x;
-  }
-  if (col.distance === "Cosine" && norm > 0) {
-    const s = 1 / Math.sqrt(norm);
-    for (let d = 0; d < v.length; d++) out[at + d] = out[at + d]! * s;
-  }
 }
 
 /** The body of PUT /points, or an upsert operation of /points/batch: `{ points: [...] }` or `{ batch: {...} }`. */
@@ -75,33 +57,6 @@ export function parseUpsert(col: Collection, body: Record<string, unknown>, wher
     return { type: "upsert", ids, vectors, payloads };
   }
   throw badRequest(`${where} must hold "points": [{"id", "vector", "payload"}, ...] or "batch": {"ids", "vectors", "payloads"}`);
-}
-
-/** An upsert from typed arrays (the in-process API): ids checked, values finite, Cosine rows normalized, on a copy. */
-export function vectorsOp(col: Collection, rawIds: unknown[], vectors: Float32Array, rawPayloads: unknown[] | undefined, where: string): Op {
-  const dim = col.dim;
-  const ids = rawIds.map((id, i) => parseId(id, `${where}.ids[${i}]`));
-  if (vectors.length !== ids.length * dim) {
-    throw badRequest(`${where}: ${ids.length} ids need ${ids.length * dim} vector values (size ${dim}), got ${vectors.length}`);
-  }
-  if (rawPayloads && rawPayloads.length !== ids.length) throw badRequest(`${where}: payloads must be one per id, got ${rawPayloads.length} for ${ids.length} ids`);
-  const out = Float32Array.from(vectors);
-  for (let i = 0; i < ids.length; i++) {
-    let norm = 0;
-    for (let d = i * dim; d < (i + 1) * dim; d++) {
-      const x = out[d]!;
-      if (!Number.isFinite(x)) throw badRequest(`${where}.vectors[${i}][${d - i * dim}] must be a finite number, got ${x}`);
-      norm += x * x;
-    }
-    if (col.distance === "Cosine" && norm > 0) {
-      const s = 1 / Math.sqrt(norm);
-      for (let d = i * dim; d < (i + 1) * dim; d++) out[d] = out[d]! * s;
-    }
-  }
-  // checked before the copy: structuredClone itself recurses
-  rawPayloads?.forEach((p, i) => checkValue(p, `${where}.payloads[${i}]`, { finite: true }));
-  const payloads = ids.map((_, i) => parsePayload(rawPayloads ? structuredClone(rawPayloads[i]) : null, `${where}.payloads[${i}]`));
-  return { type: "upsert", ids, vectors: out, payloads };
 }
 
 /** `{ points: [...] }` or `{ filter: {...} }` (points may also be the legacy `{ points: { filter } }`). */
@@ -161,16 +116,4 @@ export function parseBatch(col: Collection, body: Record<string, unknown>): Op[]
     if (kind === "delete") return { type: "delete", sel: parseSelector(inner, `${where}.delete`) };
     return parsePayloadOp(kind, inner, `${where}.${kind}`);
   });
-}
-
-/** Qdrant answers 404 when a payload operation names points that do not exist (upserts earlier in the same request count). */
-export function checkPayloadTargets(col: Collection, ops: Op[]): void {
-  const added = new Set<PointId>();
-  for (const op of ops) {
-    if (op.type === "upsert") for (const id of op.ids) added.add(id);
-    else if (op.type === "delete" && "ids" in op.sel) for (const id of op.sel.ids) added.delete(id);
-    else if (op.type !== "delete" && "ids" in op.sel) {
-      for (const id of op.sel.ids) if (!col.has(id) && !added.has(id)) throw notFound(`No point with id ${id} found`);
-    }
-  }
 }

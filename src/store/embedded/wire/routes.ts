@@ -4,20 +4,23 @@
  * returns the `result` (the server wraps it as `{ result, status, time }`).
  */
 
-import type { Distance } from "./collection.js";
-import { DISTANCES } from "./collection.js";
-import { badRequest, notFound, show } from "./errors.js";
+import { show } from "../engine/errors.js";
+import { parseId, parseIds } from "../engine/ids.js";
+import { checkPayloadTargets } from "../engine/points.js";
+import { scroll as scrollPage } from "../engine/scroll.js";
+import type { Engine } from "../engine/store.js";
+import type { Distance } from "../log/records.js";
+import { DISTANCES } from "../state/collection.js";
+import { badRequest, notFound } from "./errors.js";
 import { compileFilter } from "./filter.js";
-import { compareIds, parseId, parseIds } from "./ids.js";
-import { checkPayloadTargets, parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
-import { parseWithPayload } from "./payload.js";
+import { parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
 import { parseQuery, runQuery } from "./query.js";
-import type { EmbeddedStore } from "./store.js";
-import { pointView } from "./views.js";
+import { parseWithVector, pointView } from "./views.js";
+import { parseWithPayload } from "./with-payload.js";
 
 /** What a handler receives. */
 export interface Ctx {
-  store: EmbeddedStore;
+  store: Engine;
   params: Record<string, string>;
   query: URLSearchParams;
   body: Record<string, unknown>;
@@ -93,11 +96,11 @@ function retrieve(c: Ctx) {
   const col = c.store.get(c.params.name!);
   const ids = parseIds(c.body.ids, "ids");
   const sel = parseWithPayload(c.body.with_payload, true, "with_payload");
-  const wv = c.body.with_vector ?? c.body.with_vectors;
+  const wv = parseWithVector(c.body, "with_vector");
   const out = [];
   for (const id of ids) {
     const r = col.row(id);
-    if (r !== undefined) out.push(pointView(col, r, sel, wv === true || (Array.isArray(wv) && wv.length > 0)));
+    if (r !== undefined) out.push(pointView(col, r, sel, wv));
   }
   return out;
 }
@@ -110,30 +113,10 @@ function scroll(c: Ctx) {
   if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) throw badRequest(`limit must be an integer >= 1, got ${show(limit)}`);
   const pred = compileFilter(b.filter, "filter");
   const sel = parseWithPayload(b.with_payload, true, "with_payload");
-  const wv = b.with_vector ?? b.with_vectors;
-  const ids = col.sortedIds();
-  let i = 0;
-  if (b.offset !== undefined && b.offset !== null) {
-    const from = parseId(b.offset, "offset");
-    let lo = 0, hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareIds(ids[mid]!, from) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    i = lo;
-  }
-  const points = [];
-  let next = null;
-  for (; i < ids.length; i++) {
-    const r = col.row(ids[i]!)!;
-    if (pred && !pred(col.payloadAt(r), ids[i]!)) continue;
-    if (points.length === limit) {
-      next = ids[i]!;
-      break;
-    }
-    points.push(pointView(col, r, sel, wv === true || (Array.isArray(wv) && wv.length > 0)));
-  }
+  const wv = parseWithVector(b, "with_vector");
+  const from = b.offset !== undefined && b.offset !== null ? parseId(b.offset, "offset") : undefined;
+  const { rows, next } = scrollPage(col, { filter: pred, from, limit });
+  const points = rows.map((r) => pointView(col, r, sel, wv));
   return { points, next_page_offset: next };
 }
 

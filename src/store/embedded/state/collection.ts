@@ -1,57 +1,40 @@
 /**
  * One collection in memory: its vectors in ONE growable block of wasm memory
- * (row-major `[capacity, dim]` f32, owned by the collection's own Kernels
- * instance), and beside it, per row, the point id, payload and version.
- * Deleting swaps the last row into the hole, so rows stay dense and a scan
- * reads exactly `count · dim` floats.
+ * (row-major `[capacity, dim]` f32, a block of the collection's own Kernels
+ * instance, resized by the kernels), and beside it, per row, the point id,
+ * payload and version. Deleting swaps the last row into the hole, so rows
+ * stay dense and a scan reads exactly `count · dim` floats. The count is the
+ * number of ids; the capacity is the block's length: neither is kept apart.
  *
  * Everything here is in-memory and infallible once a request is validated:
- * the durable log (storage.ts) writes an operation first, then `apply` runs it.
+ * the durable log writes an operation first, then `apply` runs it.
  */
 
-import type { KernelF32, Kernels, Metric } from "../../kernels/index.js";
-import { type PointId, compareIds } from "./ids.js";
-import { type Payload, deleteAt, mergeAt, parsePath } from "./payload.js";
-import { compileFilter, type Predicate } from "./filter.js";
+import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
+import { DISTANCES, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type Replica, type Selector } from "../log/records.js";
+import { deleteAt, mergeAt, splitPath } from "./payload.js";
 
-/** Qdrant's distance names. */
-export const DISTANCES = ["Cosine", "Euclid", "Dot", "Manhattan"] as const;
-export type Distance = (typeof DISTANCES)[number];
+export { DISTANCES };
+export type { Distance, FrozenCollection, Op, Selector };
+
+/** A compiled filter: does the point with this id and payload pass? */
+export type Predicate = (payload: Payload, id: PointId) => boolean;
+
+/** Qdrant's id order: integers ascending, then UUIDs in byte (= string) order. */
+export function compareIds(a: PointId, b: PointId): number {
+  if (typeof a === "number") return typeof b === "number" ? a - b : -1;
+  if (typeof b === "number") return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** The kernel metric each distance scans with (Cosine vectors are normalized at insert). */
 export const METRIC_OF: Record<Distance, Metric> = { Cosine: "dot", Euclid: "sqL2", Dot: "dot", Manhattan: "l1" };
 
-/** Which points an operation touches: listed ids, or those a filter selects (raw JSON, compiled on use). */
-export type Selector = { ids: PointId[] } | { filter: unknown };
-
-/** A validated write; the unit of the log. */
-export type Op =
-  | { type: "upsert"; ids: PointId[]; vectors: Float32Array; payloads: (Payload | null)[] }
-  | { type: "delete"; sel: Selector }
-  | { type: "set_payload"; sel: Selector; payload: Payload; key?: string }
-  | { type: "overwrite_payload"; sel: Selector; payload: Payload }
-  | { type: "delete_payload"; sel: Selector; keys: string[] }
-  | { type: "clear_payload"; sel: Selector };
-
-/** A collection's state at one moment, for a snapshot. */
-export interface FrozenCollection {
-  name: string;
-  dim: number;
-  distance: Distance;
-  lastOp: number;
-  count: number;
-  indexes: Record<string, unknown>;
-  ids: PointId[];
-  payloads: Payload[];
-  versions: number[];
-  vectors: Float32Array;
-}
-
-/** The first row capacity, and the growth factor of the block (in place, usually: see reserve). */
+/** The first row capacity, and the growth factor of the block (in place, usually: the kernels grow the last block where it is). */
 const MIN_CAPACITY = 1024;
 const GROWTH = 1.25;
 
-export class Collection {
+export class Collection implements Replica {
   readonly name: string;
   readonly dim: number;
   readonly distance: Distance;
@@ -61,26 +44,34 @@ export class Collection {
   indexes: Record<string, unknown> = {};
   /** The last operation number applied. */
   lastOp = 0;
-  private block: KernelF32 | null = null;
-  private capacity = 0;
-  private count_ = 0;
+  /** Compiles a logged filter (the engine's filter language) into a predicate. */
+  private readonly compile: (filter: unknown) => Predicate | null;
+  /** The vectors: `[capacity, dim]` f32 in the kernels' memory (empty until the first point). */
+  private block: KernelF32;
   private ids: PointId[] = [];
   private payloads: Payload[] = [];
   private versions: number[] = [];
   private rowOf = new Map<PointId, number>();
   private sorted: PointId[] | null = null;
 
-  constructor(o: { name: string; dim: number; distance: Distance; kernels: Kernels }) {
+  constructor(o: { name: string; dim: number; distance: Distance; kernels: Kernels; compileFilter: (filter: unknown) => Predicate | null }) {
     this.name = o.name;
     this.dim = o.dim;
     this.distance = o.distance;
     this.metric = METRIC_OF[o.distance];
     this.kernels = o.kernels;
+    this.compile = o.compileFilter;
+    this.block = o.kernels.allocF32(0);
   }
 
   /** Number of points. */
   get count(): number {
-    return this.count_;
+    return this.ids.length;
+  }
+
+  /** Rows the block holds room for. */
+  private get capacity(): number {
+    return this.block.length / this.dim;
   }
 
   /** Bytes of wasm memory held by this collection's kernels instance (all collections', when they share one). */
@@ -113,76 +104,52 @@ export class Collection {
 
   /** A copy of the stored vector of `row` (normalized for Cosine). */
   vectorAt(row: number): Float32Array {
-    return this.block!.view().slice(row * this.dim, (row + 1) * this.dim);
+    return this.block.view().slice(row * this.dim, (row + 1) * this.dim);
   }
 
-  /** The first `count` rows as a kernel input (no copy). */
+  /** The first `count` rows as a kernel input (a prefix view of the block: no copy). */
   matrix(): KernelF32 {
-    const block = this.block;
-    const length = this.count_ * this.dim;
-    return {
-      get ptr() {
-        return block ? block.ptr : 0;
-      },
-      length,
-      view: () => (block ? block.view().subarray(0, length) : new Float32Array(0)),
-      free() {},
-    };
+    return this.kernels.prefixF32(this.block, this.count * this.dim);
   }
 
   /** Ids in Qdrant's scroll order (cached until the next insert or delete). */
   sortedIds(): PointId[] {
-    if (!this.sorted) this.sorted = this.ids.slice(0, this.count_).sort(compareIds);
+    if (!this.sorted) this.sorted = this.ids.slice().sort(compareIds);
     return this.sorted;
   }
 
   /** A copy of the state for a snapshot, taken in one go (payload objects are shared: they are never mutated). */
   freeze(): FrozenCollection {
     return {
-      name: this.name, dim: this.dim, distance: this.distance, lastOp: this.lastOp, count: this.count_,
+      name: this.name, dim: this.dim, distance: this.distance, lastOp: this.lastOp, count: this.count,
       indexes: structuredClone(this.indexes),
-      ids: this.ids.slice(0, this.count_), payloads: this.payloads.slice(0, this.count_), versions: this.versions.slice(0, this.count_),
-      vectors: this.matrix().view().slice(),
+      ids: this.ids.slice(), payloads: this.payloads.slice(), versions: this.versions.slice(),
+      vectors: this.block.view().slice(0, this.count * this.dim),
     };
   }
 
   /** Rows whose point passes `pred`, ascending. */
   rowsWhere(pred: Predicate): Int32Array {
-    const out = new Int32Array(this.count_);
+    const n = this.count;
+    const out = new Int32Array(n);
     let m = 0;
-    for (let r = 0; r < this.count_; r++) if (pred(this.payloads[r]!, this.ids[r]!)) out[m++] = r;
+    for (let r = 0; r < n; r++) if (pred(this.payloads[r]!, this.ids[r]!)) out[m++] = r;
     return out.subarray(0, m);
   }
 
   /** The ids a selector names that exist now (filters are evaluated now). */
   select(sel: Selector): PointId[] {
     if ("ids" in sel) return sel.ids.filter((id) => this.rowOf.has(id));
-    const pred = compileFilter(sel.filter);
-    if (!pred) return this.ids.slice(0, this.count_);
+    const pred = this.compile(sel.filter);
+    if (!pred) return this.ids.slice();
     return Array.from(this.rowsWhere(pred), (r) => this.ids[r]!);
   }
 
-  /**
-   * Make room for `rows` rows. The old block is freed before the new one is
-   * taken: the arena keeps its bookkeeping outside wasm memory and a fresh
-   * block is not written to, so the rows are still in place, and when the
-   * block ends the arena (the usual case: one block per kernels instance)
-   * the new block starts at the same address and nothing moves. Otherwise
-   * the rows are moved with one memmove (copyWithin handles overlap).
-   */
+  /** Make room for `rows` rows: the kernels resize the block, keeping the rows in use (in place when it ends their memory). */
   reserve(rows: number): void {
     if (rows <= this.capacity) return;
     const cap = Math.max(rows, MIN_CAPACITY, Math.floor(this.capacity * GROWTH));
-    const old = this.block;
-    const oldPtr = old ? old.ptr : 0;
-    old?.free();
-    const next = this.kernels.allocF32(cap * this.dim);
-    if (old && next.ptr !== oldPtr && this.count_ > 0) {
-      const memory = new Float32Array(next.view().buffer);
-      memory.copyWithin(next.ptr >> 2, oldPtr >> 2, (oldPtr >> 2) + this.count_ * this.dim);
-    }
-    this.block = next;
-    this.capacity = cap;
+    this.block = this.kernels.resizeF32(this.block, cap * this.dim, this.count * this.dim);
   }
 
   /** Apply validated operations as operation number `opId`. Never throws on validated input. */
@@ -199,8 +166,9 @@ export class Collection {
           else if (op.type === "clear_payload") this.payloads[r] = {};
           else {
             const p = structuredClone(this.payloads[r]!);
-            if (op.type === "set_payload") mergeAt(p, op.key ? parsePath(op.key, "key") : null, op.payload);
-            else for (const k of op.keys) deleteAt(p, parsePath(k, "keys"));
+            // keys were checked when the request came in (engine/paths.ts)
+            if (op.type === "set_payload") mergeAt(p, op.key ? splitPath(op.key)! : null, op.payload);
+            else for (const k of op.keys) deleteAt(p, splitPath(k)!);
             this.payloads[r] = p;
           }
         }
@@ -219,15 +187,15 @@ export class Collection {
     const dim = this.dim;
     let fresh = 0;
     for (const id of op.ids) if (!this.rowOf.has(id)) fresh++;
-    this.reserve(this.count_ + fresh);
-    const f = this.block!.view();
+    this.reserve(this.count + fresh);
+    const f = this.block.view();
     for (let i = 0; i < op.ids.length; i++) {
       const id = op.ids[i]!;
       let r = this.rowOf.get(id);
       if (r === undefined) {
-        r = this.count_++;
+        r = this.ids.length;
         this.rowOf.set(id, r);
-        this.ids[r] = id;
+        this.ids.push(id);
         this.sorted = null;
       }
       f.set(op.vectors.subarray(i * dim, (i + 1) * dim), r * dim);
@@ -239,10 +207,11 @@ export class Collection {
   private remove(id: PointId): void {
     const r = this.rowOf.get(id);
     if (r === undefined) return;
-    const last = --this.count_;
+    const last = this.ids.length - 1;
     if (r !== last) {
       const dim = this.dim;
-      this.block!.view().copyWithin(r * dim, last * dim, (last + 1) * dim);
+      const rows = this.block.view();
+      rows.set(rows.subarray(last * dim, (last + 1) * dim), r * dim);
       const moved = this.ids[last]!;
       this.ids[r] = moved;
       this.payloads[r] = this.payloads[last]!;
@@ -258,8 +227,6 @@ export class Collection {
 
   /** Give the wasm block back (the collection is unusable afterwards). */
   dispose(): void {
-    this.block?.free();
-    this.block = null;
-    this.capacity = 0;
+    this.block.free();
   }
 }

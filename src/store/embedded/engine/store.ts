@@ -1,32 +1,31 @@
 /**
  * The embedded store's engine: the data folder, its lock, and the
- * collections in it. Every write goes through {@link EmbeddedStore.write}:
+ * collections in it. Every write goes through {@link Engine.write}:
  * validated operations are appended to the collection's log, applied in
- * memory, and (with `wait`) fsynced before the promise resolves.
+ * memory, and (with `wait`) fsynced before the promise resolves. It knows
+ * no HTTP and no request bodies; it refuses with {@link EngineError}.
  *
- *   <path>/LOCK                      the owning process (lock.ts)
- *   <path>/collections/<name>/...    one folder per collection (storage.ts)
+ *   <path>/LOCK                      the owning process (log/lock.ts)
+ *   <path>/collections/<name>/...    one folder per collection (log/storage.ts)
  */
 
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { StoreError } from "../../errors.js";
-import { Kernels } from "../../kernels/index.js";
-import { type Collection, type Distance, type Op } from "./collection.js";
-import { badRequest, HttpError, noCollection } from "./errors.js";
-import { fsyncDir, writeFileDurably } from "./fsutil.js";
-import type { PointId } from "./ids.js";
-import { type FolderLock, lockFolder } from "./lock.js";
-import { readMeta } from "./recovery.js";
-import { type RepairedLog, repairStore } from "./repair.js";
-import { vectorsOp } from "./ops.js";
+import { StoreError } from "../../../errors.js";
+import { Kernels } from "../../../kernels/index.js";
+import { fsyncDir, writeFileDurably } from "../log/fsutil.js";
+import { type FolderLock, lockFolder } from "../log/lock.js";
+import type { Distance, Op, PointId } from "../log/records.js";
+import { readMeta } from "../log/recovery.js";
+import { type RepairedLog, repairStore } from "../log/repair.js";
+import { type CollectionMeta, CollectionStorage } from "../log/storage.js";
+import { Collection } from "../state/collection.js";
+import { EngineError, noCollection, wrongInput } from "./errors.js";
+import { compileFilter } from "./filter.js";
+import { rowsOp } from "./points.js";
 import { prepareWrite } from "./prepare.js";
-import { checkValue } from "./limits.js";
-import { parseQuery, runQuery } from "./query.js";
-import type { PointView } from "./views.js";
-import { type CollectionMeta, CollectionStorage } from "./storage.js";
 
-/** Options of {@link EmbeddedStore.open}. */
+/** Options of {@link Engine.open}. */
 export interface StoreOptions {
   /** The data folder; created when missing. */
   path: string;
@@ -49,16 +48,40 @@ export interface UpdateResult {
 interface Entry {
   col: Collection;
   storage: CollectionStorage;
-  meta: CollectionMeta;
   flushTimer: NodeJS.Timeout | null;
   /** Why the collection is read-only (a record that could not be replayed), when it is. */
   degraded?: string;
 }
 
+/** collection.json of a collection: derived from it, so each fact has one home. */
+function metaOf(col: Collection, indexes = col.indexes): CollectionMeta {
+  return { format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes };
+}
+
+/** A collection recovered from its folder into an empty one made from collection.json (filters in the engine's language). */
+function openCollection(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): Entry {
+  const col = new Collection({
+    name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels,
+    compileFilter: (filter) => compileFilter(filter),
+  });
+  try {
+    const { storage, degraded } = CollectionStorage.open(dir, meta, col, warn);
+    return { col, storage, flushTimer: null, degraded };
+  } catch (e) {
+    col.dispose();
+    throw e;
+  }
+}
+
+/** A refusal for a disk or folder problem (Qdrant's 500). */
+function internal(message: string, cause?: unknown): EngineError {
+  return new EngineError("internal", `Service internal error: ${message}`, { cause });
+}
+
 const BAD_NAME = /[/\\:*?"<>|\0]/;
 
-/** The embedded store: collections in memory, durable on disk. */
-export class EmbeddedStore {
+/** The engine: collections in memory, durable on disk. */
+export class Engine {
   readonly path: string;
   private readonly lock: FolderLock;
   private readonly entries = new Map<string, Entry>();
@@ -75,14 +98,14 @@ export class EmbeddedStore {
    * Open (or create) a data folder: take its lock, then recover every collection.
    * @throws StoreError when another process holds the folder, or a snapshot is damaged.
    */
-  static async open(opts: StoreOptions): Promise<EmbeddedStore> {
+  static async open(opts: StoreOptions): Promise<Engine> {
     const root = join(opts.path, "collections");
     try {
       mkdirSync(root, { recursive: true });
     } catch (cause) {
       throw new StoreError(`cannot create the store folder ${opts.path}: ${(cause as Error).message}; pass a writable --path`, { cause });
     }
-    const store = new EmbeddedStore(opts, lockFolder(opts.path));
+    const store = new Engine(opts, lockFolder(opts.path));
     const warn = opts.onWarning ?? (() => {});
     try {
       if (opts.repair) store.repaired = repairStore(opts.path);
@@ -98,8 +121,7 @@ export class EmbeddedStore {
           continue;
         }
         const kernels = opts.kernels ?? (await Kernels.load());
-        const { storage, collection, degraded } = CollectionStorage.open(dir, meta, kernels, warn);
-        store.entries.set(meta.name, { col: collection, storage, meta, flushTimer: null, degraded });
+        store.entries.set(meta.name, openCollection(dir, meta, kernels, warn));
       }
     } catch (e) {
       store.close();
@@ -121,7 +143,7 @@ export class EmbeddedStore {
     return [...this.entries.keys()];
   }
 
-  /** A collection. @throws HttpError 404 when it does not exist. */
+  /** A collection. @throws EngineError (not found) when it does not exist. */
   get(name: string): Collection {
     return this.entry(name).col;
   }
@@ -132,33 +154,32 @@ export class EmbeddedStore {
 
   /**
    * Create a collection of `size`-dimensional vectors.
-   * @throws HttpError 400 for a bad name, 409 when it exists.
+   * @throws EngineError: wrong input for a bad name, exists when it exists, internal when the disk refuses.
    */
   async createCollection(name: string, size: number, distance: Distance): Promise<void> {
     checkName(name);
-    if (this.entries.has(name)) throw new HttpError(409, `Wrong input: Collection \`${name}\` already exists!`);
+    if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
     const root = join(this.path, "collections");
     const dir = join(root, encodeURIComponent(name));
     const tmp = join(root, `.tmp-${process.pid}-${Date.now()}`);
     const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {} };
     const kernels = this.opts.kernels ?? (await Kernels.load());
-    if (this.entries.has(name)) throw new HttpError(409, `Wrong input: Collection \`${name}\` already exists!`);
+    if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
     try {
       mkdirSync(tmp);
       writeFileDurably(join(tmp, "collection.json"), JSON.stringify(meta, null, 2));
     } catch (cause) {
       rmSync(tmp, { recursive: true, force: true });
-      throw new HttpError(500, `Service internal error: cannot create collection \`${name}\` in ${root}: ${(cause as Error).message}; nothing was created. Free some space (or check the folder's permissions) and retry`, { cause });
+      throw internal(`cannot create collection \`${name}\` in ${root}: ${(cause as Error).message}; nothing was created. Free some space (or check the folder's permissions) and retry`, { cause });
     }
     if (existsSync(dir)) {
       rmSync(tmp, { recursive: true, force: true });
       // a folder the store skipped at start (no readable collection.json): the user's to look at, not ours to delete
-      throw new HttpError(500, `Service internal error: cannot create collection \`${name}\`: the folder ${dir} is in the way (it is not a collection the store could read); move it out of the store and retry`);
+      throw internal(`cannot create collection \`${name}\`: the folder ${dir} is in the way (it is not a collection the store could read); move it out of the store and retry`);
     }
     renameSync(tmp, dir);
     fsyncDir(root);
-    const { storage, collection } = CollectionStorage.open(dir, meta, kernels, () => {});
-    this.entries.set(name, { col: collection, storage, meta, flushTimer: null });
+    this.entries.set(name, openCollection(dir, meta, kernels, () => {}));
   }
 
   /** Delete a collection and its folder; false when there was none. */
@@ -183,7 +204,7 @@ export class EmbeddedStore {
    */
   async write(name: string, ops: Op[], wait: boolean): Promise<UpdateResult> {
     let e = this.entry(name);
-    if (e.degraded) throw new HttpError(500, `Service internal error: collection \`${name}\` is read-only: ${e.degraded}`);
+    if (e.degraded) throw internal(`collection \`${name}\` is read-only: ${e.degraded}`);
     if (e.storage.needsCheckpoint) {
       // a flush failed earlier: rewrite the state to disk before taking anything new (500 while the disk still fails)
       await e.storage.checkpoint(e.col);
@@ -218,24 +239,13 @@ export class EmbeddedStore {
   /**
    * Upsert points in-process (what PUT /points does, without HTTP): `vectors`
    * is row-major `[ids.length, size]`. Checked whole before anything is written.
-   * @throws HttpError 404 for an unknown collection, 400 for a bad id, size or value.
+   * @throws EngineError: not found for an unknown collection, wrong input for a bad id, size or value.
    */
   async upsertPoints(
     name: string, o: { ids: PointId[]; vectors: Float32Array; payloads?: (Record<string, unknown> | null)[]; wait?: boolean },
   ): Promise<UpdateResult> {
-    const op = vectorsOp(this.get(name), o.ids, o.vectors, o.payloads, "upsertPoints");
+    const op = rowsOp(this.get(name), o.ids, o.vectors, o.payloads, "upsertPoints");
     return this.write(name, [op], o.wait ?? true);
-  }
-
-  /**
-   * Run a Query API request in-process: `body` is what POST /points/query takes
-   * (`{ query, filter, limit, offset, score_threshold, with_payload, with_vector }`).
-   * @returns the scored points, best first.
-   */
-  query(name: string, body: Record<string, unknown>): PointView[] {
-    const col = this.get(name);
-    checkValue(body, "query"); // the filter compiler recurses: bound the nesting first
-    return runQuery(col, parseQuery(col, body, "query"));
   }
 
   /** Record a payload index (`schema` null to drop it); the exact scan does not need one. */
@@ -244,17 +254,15 @@ export class EmbeddedStore {
     const indexes = { ...e.col.indexes };
     if (schema === null) delete indexes[field];
     else indexes[field] = schema;
-    const meta = { ...e.meta, indexes };
-    e.storage.writeMeta(meta); // first: a disk that refuses leaves memory as it was
+    e.storage.writeMeta(metaOf(e.col, indexes)); // first: a disk that refuses leaves memory as it was
     e.col.indexes = indexes;
-    e.meta = meta;
   }
 
   /** Snapshot a collection now and drop its log (normally automatic); resolves when the snapshot is on disk. */
   compact(name: string): Promise<void> {
     const e = this.entry(name);
     // a snapshot of a degraded collection would replace the logs that hold the record it could not replay
-    if (e.degraded) return Promise.reject(new HttpError(500, `Service internal error: collection \`${name}\` is read-only: ${e.degraded}`));
+    if (e.degraded) return Promise.reject(internal(`collection \`${name}\` is read-only: ${e.degraded}`));
     return e.storage.compact(e.col);
   }
 
@@ -289,6 +297,6 @@ export class EmbeddedStore {
 
 function checkName(name: string): void {
   if (name.length === 0 || name.length > 255 || BAD_NAME.test(name) || name === "." || name === ".." || name.startsWith(".")) {
-    throw badRequest(`collection name "${name}" is not allowed: use 1 to 255 characters, not starting with "." and without / \\ : * ? " < > |`);
+    throw wrongInput(`collection name "${name}" is not allowed: use 1 to 255 characters, not starting with "." and without / \\ : * ? " < > |`);
   }
 }

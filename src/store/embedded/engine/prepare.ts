@@ -10,9 +10,9 @@
  * several upserts pass it together.
  */
 
-import type { Collection, Op } from "./collection.js";
-import { badRequest } from "./errors.js";
-import type { PointId } from "./ids.js";
+import type { Op, PointId } from "../log/records.js";
+import type { Collection } from "../state/collection.js";
+import { wrongInput } from "./errors.js";
 
 /** Vector bytes one collection may hold: leaves room in 4 GiB of wasm memory to grow its block. */
 export const MAX_VECTOR_BYTES = 1.5 * 2 ** 30;
@@ -20,7 +20,7 @@ export const MAX_VECTOR_BYTES = 1.5 * 2 ** 30;
 /**
  * Check the request as a whole against the collection and reserve the rows it may add.
  * Reserving only grows capacity, so a request refused later leaves no trace.
- * @throws HttpError 400 when the collection would pass its size limit.
+ * @throws EngineError (wrong input) when the collection would pass its size limit.
  */
 export function prepareWrite(col: Collection, ops: Op[]): void {
   const fresh = new Set<PointId>();
@@ -28,7 +28,7 @@ export function prepareWrite(col: Collection, ops: Op[]): void {
   const rows = col.count + fresh.size;
   const bytes = rows * col.dim * 4;
   if (bytes > MAX_VECTOR_BYTES) {
-    throw badRequest(
+    throw wrongInput(
       `collection ${col.name} would hold ${bytes} bytes of vectors; the embedded store keeps at most ${MAX_VECTOR_BYTES} per collection ` +
         `(32-bit WebAssembly memory); use a Qdrant server (set QDRANT_URL)`,
     );
@@ -36,6 +36,6 @@ export function prepareWrite(col: Collection, ops: Op[]): void {
   try {
     col.reserve(rows);
   } catch (cause) {
-    throw badRequest(`collection ${col.name} cannot grow to ${rows} points: ${(cause as Error).message}; use a Qdrant server (set QDRANT_URL)`);
+    throw wrongInput(`collection ${col.name} cannot grow to ${rows} points: ${(cause as Error).message}; use a Qdrant server (set QDRANT_URL)`);
   }
 }

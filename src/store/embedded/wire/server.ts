@@ -3,17 +3,17 @@
  * time }`, errors `{ status: { error }, time }`), a body limit (413), an
  * optional API key (401), the exposure checks of src/http/guard.ts (Host,
  * Origin, JSON content type; 403 / 400), CORS for listed origins, the body
- * checks of limits.ts (UTF-8, nesting) and the route table of routes.ts.
+ * checks of body-checks.ts (UTF-8, nesting) and the route table of routes.ts.
  * Handlers run one at a time per event-loop turn, so a request validates
  * and applies without interleaving with another.
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";
-import { readBody } from "../../http/body.js";
-import { checkHost, checkOrigin, corsHeaders, type ExposureOptions, isJsonType, parseHostNames, parseOrigins } from "../../http/guard.js";
-import { HttpError } from "./errors.js";
-import { checkBodyDepth, checkUtf8 } from "./limits.js";
+import { readBody } from "../../../http/body.js";
+import { checkHost, checkOrigin, corsHeaders, type ExposureOptions, isJsonType, parseHostNames, parseOrigins } from "../../../http/guard.js";
+import { checkBodyDepth, checkUtf8 } from "./body-checks.js";
+import { HttpError, toHttpError } from "./errors.js";
 import { type Ctx, type Handler, QDRANT_VERSION, ROUTES } from "./routes.js";
 import type { EmbeddedStore } from "./store.js";
 
@@ -186,10 +186,11 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
     const params: Record<string, string> = {};
     try {
       route.names.forEach((n, i) => (params[n] = decodeURIComponent(match![i + 1]!)));
-      const ctx: Ctx = { store, params, query: url.searchParams, body: body as Record<string, unknown> };
+      const ctx: Ctx = { store: store.engine, params, query: url.searchParams, body: body as Record<string, unknown> };
       const result = await route.handler(ctx);
       send(res, 200, { result, status: "ok", time: seconds(t0) });
-    } catch (e) {
+    } catch (err) {
+      const e = toHttpError(err);
       if (e instanceof HttpError) fail(res, e.status, e.message, t0);
       else if (e instanceof URIError) fail(res, 400, `Wrong input: malformed percent-encoding in ${path}`, t0);
       else throw e;

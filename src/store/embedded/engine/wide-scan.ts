@@ -10,9 +10,9 @@
  * when the kernels' answer holds a non-finite score.
  */
 
-import { InputError } from "../../errors.js";
-import type { TopKResult } from "../../kernels/index.js";
-import type { Collection } from "./collection.js";
+import { InputError } from "../../../errors.js";
+import type { TopKResult } from "../../../kernels/index.js";
+import type { Collection } from "../state/collection.js";
 
 /** The score of one row, in f64, as the kernels define it for the collection's metric (dot, squared L2 or L1). */
 function score(metric: Collection["metric"], q: Float32Array, m: Float32Array, at: number, dim: number): number {

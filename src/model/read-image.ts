@@ -99,15 +99,13 @@ async function withImageFile<T>(
   const maxBytes = o.maxBytes ?? defaultMaxBytes(100_000_000);
   const timeoutMs = o.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
   const end = performance.now() + timeoutMs;
-  let timer: NodeJS.Timeout | undefined;
   // every system call races the one deadline; a call that never returns is left to the thread pool
   const deadline = <R>(p: Promise<R>): Promise<R> => {
     const left = end - performance.now();
     if (left <= 0) return Promise.reject(timedOut(path, timeoutMs));
-    return new Promise<R>((resolve, reject) => {
-      timer = setTimeout(() => reject(timedOut(path, timeoutMs)), left);
-      p.then(resolve, reject).finally(() => clearTimeout(timer));
-    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(timedOut(path, timeoutMs)), left); });
+    return Promise.race([p, late]).finally(() => clearTimeout(timer));
   };
   let h: FileHandle | undefined;
   const opening = open(path, OPEN_FLAGS);
@@ -135,7 +133,6 @@ async function withImageFile<T>(
     }
     throw new ImageError(path, "unreadable", `cannot be read (${code}); check that it exists and its permissions`, { cause: e });
   } finally {
-    clearTimeout(timer);
     // an open that outlived the deadline still gets its descriptor closed when it returns
     if (h) void h.close().catch(() => {});
     else void opening.then((late) => late.close(), () => {}).catch(() => {});

@@ -1,0 +1,11 @@
+// One end-to-end ingest in its own process, so its peak RSS is the ingest's
+// alone (the embedded store runs in the parent). Prints one JSON line:
+// { ingested, seconds, maxRssMB }. argv[2]: JSON { dir, collection, url, model, batchSize, workers }.
+import { Encoder, ingest, QdrantStore } from "../dist/index.js";
+
+const o = JSON.parse(process.argv[2]);
+const encoder = await Encoder.load({ model: o.model, device: "cpu" });
+const store = await QdrantStore.connect({ url: o.url });
+const s = await ingest({ dir: o.dir, collection: o.collection, model: encoder, store, batchSize: o.batchSize, workers: o.workers });
+await encoder.close();
+console.log(JSON.stringify({ ingested: s.ingested, seconds: s.seconds, skipped: s.skipped, maxRssMB: process.resourceUsage().maxRSS / 1024 }));

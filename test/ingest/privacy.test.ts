@@ -46,8 +46,9 @@ async function inFreshHome(commands: string[][], extraEnv: Record<string, string
   for (const d of [home, cache, temp]) await mkdir(d, { recursive: true });
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    // the child decides for itself: nothing inherited from this process (which loaded the library too)
-    if (v !== undefined && !["ORT_DISABLE_TELEMETRY", "MARGIN_ORT_TELEMETRY", "QDRANT_URL", "QDRANT_API_KEY"].includes(k)) env[k] = v;
+    // the child decides for itself: nothing inherited from this process (which loaded the library too);
+    // and no CI variable: onnxruntime itself records nothing when CI is set, which would let both checks pass vacuously
+    if (v !== undefined && !["ORT_DISABLE_TELEMETRY", "MARGIN_ORT_TELEMETRY", "QDRANT_URL", "QDRANT_API_KEY", "CI"].includes(k)) env[k] = v;
   }
   Object.assign(env, { HOME: home, XDG_CACHE_HOME: cache, TMPDIR: temp, ...extraEnv });
   const store = join(root, "store");

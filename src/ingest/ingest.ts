@@ -15,7 +15,7 @@ import { Encoder } from "../model/encoder.js";
 import { walkImages, type WalkEntry } from "../data/walk.js";
 import type { StorePoint } from "../store/qdrant.js";
 import { DecodePool, DEFAULT_IN_FLIGHT_BYTES } from "./decode-pool.js";
-import { pointIdFromSha256, sha256Hex } from "./point-id.js";
+import { pointIdFromSha256 } from "./point-id.js";
 import { Limiter } from "./limiter.js";
 import type { IngestCounts, IngestOptions, IngestSummary, SkippedFile } from "./types.js";
 

@@ -4,9 +4,10 @@
  * them, HEIC / HEIF, into raw 8-bit pixels for {@link preprocess}. EXIF
  * orientation is applied, alpha is dropped, and a pixel limit guards against
  * decompression bombs. Given the model's input, a large image is decoded
- * straight to a smaller size (JPEG and WebP shrink while they load, so a
- * 12-megapixel photo never becomes a 36 MB buffer), never below twice what the
- * card's resize needs (see {@link decodeSize}). Every failure is an
+ * straight to a smaller size (a JPEG shrinks by up to 8 while it loads, so a
+ * 12-megapixel photo never becomes a 36 MB buffer; other formats are reduced
+ * as libvips streams them), never below twice what the card's resize needs
+ * (see {@link decodeSize}). Every failure is an
  * {@link ImageError} with a short machine-readable `reason`.
  */
 

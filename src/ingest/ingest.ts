@@ -11,7 +11,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DataError, InputError } from "../errors.js";
 import { DEFAULT_PIXEL_LIMIT, DEFAULT_READ_TIMEOUT_MS, defaultMaxBytes, hashImageFile, ImageError } from "../model/decode.js";
-import { Encoder } from "../model/encoder.js";
+import { NodeEncoder as Encoder } from "../model/session-node.js";
 import { walkImages, type WalkEntry } from "../data/walk.js";
 import type { StorePoint } from "../store/qdrant.js";
 import { DecodePool, DEFAULT_IN_FLIGHT_BYTES } from "./decode-pool.js";

@@ -13,6 +13,7 @@
 
 import type SharpT from "sharp";
 import type { ModelInput } from "./card.js";
+import { firstLine } from "./first-line.js";
 import { ImageError } from "./image-error.js";
 import { decodeSize, type Pixels } from "./preprocess.js";
 import { readImageFile, type ReadImageOptions } from "./read-image.js";
@@ -116,13 +117,13 @@ function classify(where: string, e: unknown, limit: number, bytes: Uint8Array): 
   const heif = heifBrand(bytes);
   if (heif) {
     return new ImageError(where, "unsupported",
-      `is a ${heif} photo that the installed libvips cannot decode (${firstLine(msg)}); sharp's prebuilt libvips decodes AVIF but not HEVC-coded HEIC: convert it to JPEG (e.g. \`heif-convert\`, or "Most Compatible" in the phone's camera settings), or install sharp against a system libvips built with libde265`, { cause: e });
+      `is a ${heif} photo that the installed libvips cannot decode (${firstLine(msg, 160)}); sharp's prebuilt libvips decodes AVIF but not HEVC-coded HEIC: convert it to JPEG (e.g. \`heif-convert\`, or "Most Compatible" in the phone's camera settings), or install sharp against a system libvips built with libde265`, { cause: e });
   }
   if (/unsupported image format|unknown format|not a known/i.test(msg)) {
     return new ImageError(where, "unsupported",
       "is not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, AVIF)", { cause: e });
   }
-  return new ImageError(where, "corrupt", `is corrupt or truncated (${firstLine(msg)})`, { cause: e });
+  return new ImageError(where, "corrupt", `is corrupt or truncated (${firstLine(msg, 160)})`, { cause: e });
 }
 
 /** "HEIC" / "HEIF" when the bytes are an ISO-BMFF file of a HEIF brand (ftyp box first), else undefined. */
@@ -132,9 +133,4 @@ function heifBrand(b: Uint8Array): string | undefined {
   if (["heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs"].includes(brand)) return "HEIC (HEVC-coded HEIF)";
   if (["mif1", "msf1", "heif"].includes(brand)) return "HEIF";
   return undefined;
-}
-
-function firstLine(s: string): string {
-  const line = s.split("\n").find((l) => l.trim()) ?? s;
-  return line.trim().slice(0, 160);
 }

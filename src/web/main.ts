@@ -8,7 +8,7 @@
 
 import { Kernels, type RerankMode } from "../kernels/index.js";
 import { parseModelCard, type ModelCard } from "../model/card.js";
-import { WebEncoder } from "../model/onnx-web.js";
+import { WebEncoder } from "../model/session-web.js";
 import type { Pixels } from "../model/preprocess.js";
 import type { CollectionInfo } from "../serve/api-types.js";
 import { getCollection, getModel, PageError, postSearch } from "./api.js";

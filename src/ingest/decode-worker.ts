@@ -2,13 +2,14 @@
  * A decode worker thread: a file (path and the identity its hash was taken
  * from; or, for a small file, its bytes, transferred) in; the model's input
  * tensor out (transferred), or the reason the image is bad. Large files are
- * read here, one open + fstat, so their bytes never cross threads, and decoded
- * straight to the small size the card needs.
+ * opened here, one open + fstat, and libvips reads them from that descriptor
+ * as it decodes straight to the small size the card needs, so their bytes are
+ * never all in memory and never cross threads.
  */
 
 import { parentPort, workerData } from "node:worker_threads";
 import sharp from "sharp";
-import { decodeImage, ImageError, readImageFile, type FileIdentity } from "../model/decode.js";
+import { decodeImage, decodeOpenFile, ImageError, type FileIdentity } from "../model/decode.js";
 import type { ModelInput } from "../model/card.js";
 import { preprocess } from "../model/preprocess.js";
 
@@ -40,9 +41,9 @@ sharp.concurrency(1);
 parentPort!.on("message", async (job: DecodeJob) => {
   let res: DecodeResult;
   try {
-    const bytes = job.bytes ? new Uint8Array(job.bytes)
-      : await readImageFile(job.path, { maxBytes, timeoutMs: readTimeoutMs, expect: job.identity });
-    const img = await decodeImage(bytes, { where: job.path, pixelLimit, input });
+    // a large file is decoded from its open descriptor: its bytes are never all in memory
+    const img = job.bytes ? await decodeImage(new Uint8Array(job.bytes), { where: job.path, pixelLimit, input })
+      : await decodeOpenFile(job.path, { maxBytes, timeoutMs: readTimeoutMs, expect: job.identity, pixelLimit, input });
     const tensor = preprocess(img, card);
     res = { id: job.id, ok: true, tensor, width: img.original.width, height: img.original.height };
     parentPort!.postMessage(res, [tensor.buffer as ArrayBuffer]);

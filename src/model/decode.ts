@@ -16,7 +16,7 @@ import type { ModelInput } from "./card.js";
 import { firstLine } from "./first-line.js";
 import { ImageError } from "./image-error.js";
 import { decodeSize, type Pixels } from "./preprocess.js";
-import { readImageFile, type ReadImageOptions } from "./read-image.js";
+import { readImageFile, withImageFile, type ReadImageOptions } from "./read-image.js";
 
 export { IMAGE_ERROR_REASONS, ImageError, type ImageErrorReason } from "./image-error.js";
 export { DEFAULT_READ_TIMEOUT_MS, defaultMaxBytes, hashImageFile, readImageFile,
@@ -56,12 +56,34 @@ export interface DecodeOptions {
  * const img = await decodeImage(await readFile("shoe.jpg"), { where: "shoe.jpg" });
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new ImageError(options.where ?? "<buffer>", "empty", "the file is empty (0 bytes); re-export or remove it");
+  return decodeSource(bytes, bytes, options);
+}
+
+/**
+ * Decode an image file without holding its bytes: on Linux libvips reads the
+ * checked, open descriptor itself (`/proc/self/fd/N`) as it decodes, so a
+ * 100 MB PNG costs its decoder's buffers, not 100 MB; elsewhere the file is
+ * read first. Opening, reading and decoding share one deadline.
+ * @throws ImageError as {@link readImageFile} and {@link decodeImage}.
+ */
+export async function decodeOpenFile(path: string, options: Omit<DecodeOptions, "where"> & ReadImageOptions = {}): Promise<DecodedImage> {
+  if (process.platform !== "linux") return decodeFile(path, options);
+  return (await withImageFile(path, options, async (h, st, deadline) => {
+    if (st.size === 0) throw new ImageError(path, "empty", "the file is empty (0 bytes); re-export or remove it");
+    const head = new Uint8Array(Math.min(16, st.size));
+    await deadline(h.read(head, 0, head.length, 0));
+    return deadline(decodeSource(`/proc/self/fd/${h.fd}`, head, { ...options, where: path }));
+  })).result;
+}
+
+/** Decode from bytes or a file name; `head` is the file's first bytes (to name a HEIF brand). */
+async function decodeSource(input: Uint8Array | string, head: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
   const where = options.where ?? "<buffer>";
   const limit = options.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
-  if (bytes.length === 0) throw new ImageError(where, "empty", "the file is empty (0 bytes); re-export or remove it");
   const sharp = await loadSharp();
   try {
-    const base = sharp(bytes, { limitInputPixels: limit, failOn: "error", pages: 1, sequentialRead: true });
+    const base = sharp(input, { limitInputPixels: limit, failOn: "error", pages: 1, sequentialRead: true });
     const meta = await base.metadata();
     const turned = (meta.orientation ?? 1) >= 5; // EXIF 5-8 swap width and height
     const w = (turned ? meta.height : meta.width) ?? 0, h = (turned ? meta.width : meta.height) ?? 0;
@@ -89,7 +111,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     };
   } catch (e) {
     if (e instanceof ImageError) throw e;
-    throw classify(where, e, limit, bytes);
+    throw classify(where, e, limit, head);
   }
 }
 

@@ -91,8 +91,16 @@ export async function hashImageFile(path: string, options: ReadImageOptions & { 
   return { ...result, identity };
 }
 
-/** Open without blocking, fstat the descriptor, check it, run `fn` under the deadline, close. */
-async function withImageFile<T>(
+/**
+ * Open an image file with the checks of {@link readImageFile} (regular file,
+ * size cap, identity), run `fn` on the open descriptor under the same
+ * deadline (`deadline(p)` rejects with reason "timeout" when time is up), then
+ * close it. For decoders that read the file themselves (through
+ * `/proc/self/fd/N`, which reopens exactly this file, not whatever the path
+ * names by then).
+ * @throws ImageError as {@link readImageFile}.
+ */
+export async function withImageFile<T>(
   path: string, o: ReadImageOptions,
   fn: (h: FileHandle, st: Stats, deadline: <R>(p: Promise<R>) => Promise<R>) => Promise<T>,
 ): Promise<{ result: T; identity: FileIdentity }> {

@@ -22,3 +22,6 @@ export { gemmF32, simdPeakF32 } from "./gemm";
 export { conv3x3F32, conv3x3GradWF32, flipConvF32, addBiasF32, colSumF32 } from "./conv";
 export { leakyReluF32, leakyReluBackF32, maxPool2F32, maxPool2BackF32, transposeF32 } from "./nn";
 export { adamF32 } from "./adam";
+
+// Adapter training on recorded marks (issue 15): explicit triplets of rows.
+export { tripletRowsF32 } from "./adapter";

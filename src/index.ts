@@ -1,6 +1,7 @@
 export * from "./errors.js";
 export * from "./kernels/index.js";
 export * from "./model/card.js";
+export * from "./model/resolve.js";
 export * from "./model/preprocess.js";
 export * from "./model/decode.js";
 export * from "./data/walk.js";
@@ -24,3 +25,4 @@ export { loadImageFolder, type ImageFolderOptions, type SkippedImage } from "./d
 export * from "./eval/evaluate.js";
 export * from "./eval/report.js";
 export { serve, type ServeOptions, type ServeHandle } from "./serve/index.js";
+export * from "./adapt/index.js";

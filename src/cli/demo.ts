@@ -9,21 +9,22 @@ import { Encoder, ingest, search, UsageError, type IngestEvent } from "../index.
 import type { Command } from "./main.js";
 import { parse } from "./args.js";
 import { progressPrinter } from "./ingest.js";
-import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
+import { openStore } from "./open-store.js";
+import { DEFAULT_COLLECTION, DEFAULT_MODEL, modelCard, SAMPLES_DIR, STORE_HELP } from "./defaults.js";
 
-const SAMPLES = "samples/fashion-mnist";
+/** The package's own samples, wherever margin is installed. */
+const SAMPLES = join(SAMPLES_DIR, DEFAULT_COLLECTION);
 const QUERY = "coat/t10k-00006.png";
-const MODEL = "models/fashion-mnist-triplet-64.json";
 
 const help = `margin demo: ingest the sample images and search for one of them
 
 Usage: margin demo [--store PATH] [--json]
 
-Ingests ${SAMPLES} (1,000 Fashion-MNIST test images in label folders) into the
-collection "fashion-mnist" with ${MODEL}, then prints the images most similar
+Ingests the package's samples/${DEFAULT_COLLECTION} (1,000 Fashion-MNIST test images in
+label folders) into the collection "${DEFAULT_COLLECTION}" with the model ${DEFAULT_MODEL}, then prints the images most similar
 to ${QUERY}, re-ranked exactly on the kernels. Rerunning is cheap: images
 already stored are skipped. Uses QDRANT_URL when set, else the embedded store
-in --store (default ${DEFAULT_STORE_PATH}).`;
+in --store (default ${STORE_HELP}).`;
 
 const command: Command = {
   summary: "ingest the samples and run a similarity search",
@@ -31,16 +32,16 @@ const command: Command = {
   async run(argv) {
     const { values, positionals } = parse("demo", argv, { store: { type: "string" } });
     if (positionals.length) throw new UsageError(`margin demo: unexpected argument "${positionals[0]}"; see margin demo --help`);
-    const encoder = await Encoder.load({ model: MODEL, logger: { warn: (m) => console.error(`warning: ${m}`) } });
-    const opened = await openStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    const encoder = await Encoder.load({ model: modelCard(undefined), logger: { warn: (m) => console.error(`warning: ${m}`) } });
+    const opened = await openStore(values.store as string | undefined);
     try {
       const bar = progressPrinter(process.stderr);
       const summary = await ingest({
-        dir: SAMPLES, collection: "fashion-mnist", model: encoder, store: opened.store,
+        dir: SAMPLES, collection: DEFAULT_COLLECTION, model: encoder, store: opened.store,
         onProgress: (e: IngestEvent) => bar(e),
       });
       const r = await search({
-        store: opened.store, collection: "fashion-mnist", encoder, query: { image: join(SAMPLES, QUERY) },
+        store: opened.store, collection: DEFAULT_COLLECTION, encoder, query: { image: join(SAMPLES, QUERY) },
         k: 8, rerank: "exact", oversample: 4,
       });
       if (values.json) {
@@ -48,7 +49,7 @@ const command: Command = {
         return 0;
       }
       console.log(`ingested ${summary.ingested} new image(s), ${summary.alreadyPresent} already stored, ` +
-        `${summary.skipped.length} skipped, into "fashion-mnist" in ${opened.where}`);
+        `${summary.skipped.length} skipped, into "${DEFAULT_COLLECTION}" in ${opened.where}`);
       console.log(`\nimages most similar to ${QUERY} (score = −d², re-ranked exactly from ${r.candidates} candidates):`);
       console.log(`${"rank".padStart(4)}  ${"score".padStart(8)}  ${"label".padEnd(12)}  path`);
       for (const h of r.hits) console.log(`${String(h.rank).padStart(4)}  ${h.score.toFixed(3).padStart(8)}  ${(h.label ?? "").padEnd(12)}  ${h.path ?? h.id}`);

@@ -3,14 +3,15 @@
 import { evaluate, RERANK, UsageError, writeReport, type EvalEvent, type Rerank } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
-import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
+import { openStore } from "./open-store.js";
 import { progress } from "./progress.js";
+import { DEFAULT_COLLECTION, DEFAULT_REPORT_DIR, STORE_HELP } from "./defaults.js";
 
 const help = `margin eval: how well a labeled collection retrieves itself, before and after re-ranking
 
 Usage: margin eval [options]
 
-  --collection NAME   collection with labeled points (default fashion-mnist)
+  --collection NAME   collection with labeled points (default ${DEFAULT_COLLECTION})
   --queries N|all     leave-one-out queries, sampled with a fixed seed (default 1000)
   -k LIST             cut-offs for hit@k, recall@k, nDCG@k (default 1,5,10,20)
   --rerank LIST       modes to compare: none,exact,triplet,contrastive (default none,exact)
@@ -19,9 +20,9 @@ Usage: margin eval [options]
   --steer N           steering experiment with N positive and N negative examples (default 3; 0 = off)
   --steer-queries N   queries in the steering experiment (default 200)
   --lossy-bits B      also measure a B-bit quantized first stage re-ranked exactly (default 0 = off)
-  --out DIR           write report.json, report.md, report.html there (default report/)
+  --out DIR           write report.json, report.md, report.html there (default ${DEFAULT_REPORT_DIR}/)
   --seed N            sampling seed (default 1)
-  --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
+  --store PATH        embedded store folder when QDRANT_URL is unset (default ${STORE_HELP})
   --json              print the report as JSON on stdout
   --verbose           print error causes
 
@@ -49,10 +50,10 @@ const command: Command = {
     const rerank = ((values.rerank as string | undefined) ?? "none,exact").split(",").map((s) => s.trim()) as Rerank[];
     for (const m of rerank) if (!RERANK.includes(m)) throw new UsageError(`margin eval: --rerank takes ${RERANK.join(", ")}; got "${m}"`);
     const bar = progress(process.stderr, "eval");
-    const opened = await openStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    const opened = await openStore(values.store as string | undefined);
     try {
       const report = await evaluate({
-        store: opened.store, collection: (values.collection as string | undefined) ?? "fashion-mnist",
+        store: opened.store, collection: (values.collection as string | undefined) ?? DEFAULT_COLLECTION,
         queries, ks, rerank,
         oversample: num("eval", "oversample", values.oversample as string | undefined, 4, { min: 1, max: 1000 }),
         margin: num("eval", "margin", values.margin as string | undefined, 0.5, { min: Number.MIN_VALUE }),
@@ -71,7 +72,7 @@ const command: Command = {
           else bar.end();
         },
       });
-      const paths = await writeReport(report, (values.out as string | undefined) ?? "report");
+      const paths = await writeReport(report, (values.out as string | undefined) ?? DEFAULT_REPORT_DIR);
       if (values.json) console.log(JSON.stringify(report));
       else {
         const e = report.embedding;

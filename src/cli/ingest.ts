@@ -6,17 +6,16 @@ import { DEVICES, ingest, IngestStrictError, pointIdFromSha256, sha256Hex, Usage
   type Device, type IngestEvent, type IngestSummary, type QdrantStore } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
-import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
+import { openStore } from "./open-store.js";
 import { progress } from "./progress.js";
-
-const DEFAULT_MODEL = "models/fashion-mnist-triplet-64.json";
+import { DEFAULT_MODEL, modelCard, STORE_HELP } from "./defaults.js";
 
 const help = `margin ingest: embed every image under DIR and store it in a Qdrant collection
 
 Usage: margin ingest DIR [options]
 
   --collection NAME   collection (default: DIR's folder name); created when missing
-  --model PATH        model card (default ${DEFAULT_MODEL})
+  --model NAME|PATH   a model name (shipped, or in $MARGIN_HOME/models) or a card NAME.json (default ${DEFAULT_MODEL})
   --device D          auto | cuda | cpu (default auto: CUDA when installed, else CPU)
   --force             re-embed images that are stored already
   --strict            exit 1 when any file was skipped (valid images are still stored)
@@ -31,7 +30,7 @@ Usage: margin ingest DIR [options]
   --max-bytes N       skip files larger than N bytes (suffix K, M or G for KiB, MiB, GiB) before reading them
                       (default: 3 bytes per pixel of the 100-megapixel limit + 1 MiB = 287 MiB)
   --read-timeout S    give up on a file that cannot be opened and read in S seconds (default 30)
-  --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
+  --store PATH        embedded store folder when QDRANT_URL is unset (default ${STORE_HELP})
   --json              print the summary as JSON
   --verbose           print error causes
 
@@ -60,16 +59,17 @@ const command: Command = {
     const collection = (values.collection as string | undefined) ?? (basename(resolve(dir)).replace(/[^A-Za-z0-9_.-]/g, "-") || "images");
     const opt = (flag: string, o: { min?: number; max?: number } = {}) =>
       values[flag] === undefined ? undefined : num("ingest", flag, values[flag] as string, 0, { integer: true, min: 1, ...o });
+    const model = modelCard(values.model as string | undefined);
     const json = Boolean(values.json);
     const bar = progressPrinter(process.stderr);
-    const opened = await openStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    const opened = await openStore(values.store as string | undefined);
     let summary: IngestSummary | undefined;
     let strictError: IngestStrictError | undefined;
     try {
       try {
         summary = await ingest({
           dir, collection, store: opened.store,
-          model: (values.model as string | undefined) ?? DEFAULT_MODEL,
+          model,
           device, force: Boolean(values.force), strict: Boolean(values.strict),
           batchSize: opt("batch-size", { max: 4096 }), workers: opt("workers", { max: 256 }), threads: opt("threads", { max: 1024 }),
           upsertStreams: opt("streams", { max: 64 }),

@@ -5,6 +5,7 @@
  */
 
 import { MarginError, setOnnxTelemetry, UsageError } from "../index.js";
+import { packageVersion } from "./defaults.js";
 
 /** A command module: `help` text and `run`, which returns the exit code. */
 export interface Command {
@@ -22,6 +23,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   eval: async () => (await import("./eval.js")).default,
   ingest: async () => (await import("./ingest.js")).default,
   train: async () => (await import("./train.js")).default,
+  feedback: async () => (await import("./feedback.js")).default,
+  adapt: async () => (await import("./adapt.js")).default,
 };
 
 function usage(): string {
@@ -29,12 +32,15 @@ function usage(): string {
     "margin: images into a vector database and back by similarity",
     "",
     "Usage: margin <command> [options]   (margin <command> --help for details)",
+    "       margin --version",
     "",
     "Commands:",
     ...Object.keys(COMMANDS).map((c) => `  ${c}`),
     "",
     "Environment: QDRANT_URL, QDRANT_API_KEY (without QDRANT_URL the embedded store is used);",
+    "  MARGIN_HOME (default ~/.margin): the embedded store (store/), your models (models/), checkpoints/;",
     "  MARGIN_ORT_TELEMETRY=1 lets onnxruntime record and send its usage telemetry (off by default).",
+    "Models: --model takes a name (the shipped fashion-mnist-triplet-64, or NAME in $MARGIN_HOME/models) or a path to NAME.json.",
   ].join("\n");
 }
 
@@ -44,6 +50,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
     return name ? 0 : 2;
+  }
+  if (name === "--version" || name === "-v") {
+    console.log(packageVersion());
+    return 0;
   }
   const load = COMMANDS[name];
   try {

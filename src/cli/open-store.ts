@@ -5,6 +5,7 @@
  */
 
 import { QdrantStore, startEmbeddedStore } from "../index.js";
+import { defaultStorePath } from "./defaults.js";
 
 export interface OpenedStore {
   store: QdrantStore;
@@ -13,15 +14,14 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-/** Default data folder of the embedded store. */
-export const DEFAULT_STORE_PATH = ".margin/store";
-
-export async function openStore(path: string = DEFAULT_STORE_PATH, env: NodeJS.ProcessEnv = process.env): Promise<OpenedStore> {
+/** Open QDRANT_URL, else the embedded store on `path` (default MARGIN_HOME/store). */
+export async function openStore(given?: string, env: NodeJS.ProcessEnv = process.env): Promise<OpenedStore> {
   const url = env.QDRANT_URL;
   if (url) {
     const store = await QdrantStore.connect({ url, apiKey: env.QDRANT_API_KEY || undefined });
     return { store, close: async () => {}, where: `Qdrant at ${url}` };
   }
+  const path = given ?? defaultStorePath(env);
   const embedded = await startEmbeddedStore({ path, port: 0 });
   try {
     const store = await QdrantStore.connect({ url: embedded.url });

@@ -5,9 +5,8 @@ import {
 } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
-import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
-
-const DEFAULT_MODEL = "models/fashion-mnist-triplet-64.json";
+import { openStore } from "./open-store.js";
+import { DEFAULT_COLLECTION, DEFAULT_MODEL, modelCard, STORE_HELP } from "./defaults.js";
 
 const help = `margin search: find the images most similar to a query
 
@@ -15,7 +14,7 @@ Usage: margin search IMAGE [options]
        margin search --id ID [options]
        margin search --vector '[0.1, ...]' [options]
 
-  --collection NAME   collection to search (default fashion-mnist)
+  --collection NAME   collection to search (default ${DEFAULT_COLLECTION})
   -k N                results (default 10)
   --positive REF      another example of what you want: an image path or a point id (repeatable)
   --negative REF      an example of what you do not want (repeatable)
@@ -23,9 +22,9 @@ Usage: margin search IMAGE [options]
   --oversample F      fetch F×k candidates with vectors and re-rank them on the kernels (default 4)
   --filter JSON       a Qdrant filter, e.g. '{"must":[{"key":"label","match":{"value":"coat"}}]}'
   --label L           shortcut for a filter on the payload's label
-  --model PATH        model card for image queries (default ${DEFAULT_MODEL})
+  --model NAME|PATH   model for image queries: a name or a card NAME.json (default ${DEFAULT_MODEL})
   --device D          auto | cuda | cpu (default auto)
-  --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
+  --store PATH        embedded store folder when QDRANT_URL is unset (default ${STORE_HELP})
   --json              print the result as JSON
   --verbose           print error causes
 
@@ -54,12 +53,12 @@ const command: Command = {
     const negatives = ((values.negative as string[] | undefined) ?? []).map(parseRef);
     const needsModel = [query, ...positives, ...negatives].some((q) => "image" in q);
     const encoder = needsModel || values.model
-      ? await Encoder.load({ model: (values.model as string | undefined) ?? DEFAULT_MODEL, device: (values.device ?? "auto") as "auto", logger: { warn: (m) => console.error(`warning: ${m}`) } })
+      ? await Encoder.load({ model: modelCard(values.model as string | undefined), device: (values.device ?? "auto") as "auto", logger: { warn: (m) => console.error(`warning: ${m}`) } })
       : undefined;
-    const opened = await openStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    const opened = await openStore(values.store as string | undefined);
     try {
       const r = await search({
-        store: opened.store, collection: (values.collection as string | undefined) ?? "fashion-mnist",
+        store: opened.store, collection: (values.collection as string | undefined) ?? DEFAULT_COLLECTION,
         query, positives, negatives, k, rerank, oversample, filter, encoder,
       });
       if (values.json) console.log(JSON.stringify({ ...r, rerank }));

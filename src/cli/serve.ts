@@ -5,21 +5,19 @@ import { join } from "node:path";
 import { serve, UsageError } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
-import { DEFAULT_STORE_PATH, openStore } from "./open-store.js";
-
-const DEFAULT_MODEL = "models/fashion-mnist-triplet-64.json";
-const DEFAULT_COLLECTION = "fashion-mnist";
+import { openStore } from "./open-store.js";
+import { DEFAULT_COLLECTION, DEFAULT_HOST, DEFAULT_MODEL, DEFAULT_SERVE_PORT, modelCard, SAMPLES_DIR, STORE_HELP } from "./defaults.js";
 
 const help = `margin serve: a search page that embeds images in the browser
 
 Usage: margin serve [options]
 
-  --port N            TCP port (default 8080; 0 picks a free one)
-  --host H            interface (default 127.0.0.1, this machine only)
+  --port N            TCP port (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)
+  --host H            interface (default ${DEFAULT_HOST}, this machine only)
   --collection NAME   collection to search (default ${DEFAULT_COLLECTION})
-  --model PATH        model card; the page runs its ONNX file (default ${DEFAULT_MODEL})
-  --images DIR        the folder that was ingested, for thumbnails (default samples/NAME when it exists)
-  --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
+  --model NAME|PATH   a model name or card NAME.json; the page runs its ONNX file (default ${DEFAULT_MODEL})
+  --images DIR        the folder that was ingested, for thumbnails (default: the package's samples/NAME when it exists)
+  --store PATH        embedded store folder when QDRANT_URL is unset (default ${STORE_HELP})
   --allow-host NAME   accept requests addressed to NAME (a proxy's or LAN name); repeatable
                       (default: only the --host name and localhost / 127.0.0.1 / [::1])
   --cors ORIGIN       let pages of ORIGIN (scheme://host:port) call the API; repeatable
@@ -44,16 +42,17 @@ const command: Command = {
     if (positionals.length) {
       throw new UsageError(`margin serve: takes no positional arguments, got "${positionals[0]}"; see margin serve --help`);
     }
-    const port = num("serve", "port", values.port as string | undefined, 8080, { integer: true, min: 0, max: 65535 });
+    const port = num("serve", "port", values.port as string | undefined, DEFAULT_SERVE_PORT, { integer: true, min: 0, max: 65535 });
     const collection = (values.collection as string | undefined) ?? DEFAULT_COLLECTION;
-    const fallbackImages = join("samples", collection);
+    const model = modelCard(values.model as string | undefined);
+    const fallbackImages = join(SAMPLES_DIR, collection);
     const imagesRoot = (values.images as string | undefined) ?? (existsSync(fallbackImages) ? fallbackImages : undefined);
-    const opened = await openStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+    const opened = await openStore(values.store as string | undefined);
     let handle;
     try {
       handle = await serve({
-        port, host: (values.host as string | undefined) ?? "127.0.0.1", collection, store: opened.store,
-        modelCard: (values.model as string | undefined) ?? DEFAULT_MODEL, imagesRoot,
+        port, host: (values.host as string | undefined) ?? DEFAULT_HOST, collection, store: opened.store,
+        modelCard: model, imagesRoot,
         allowHosts: values["allow-host"] as string[] | undefined, cors: values.cors as string[] | undefined,
       });
     } catch (e) {

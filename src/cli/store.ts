@@ -3,14 +3,15 @@
 import { startEmbeddedStore, UsageError } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
+import { DEFAULT_HOST, DEFAULT_STORE_PORT, defaultStorePath, STORE_HELP } from "./defaults.js";
 
 const help = `margin store: serve a data folder over Qdrant's REST API (the embedded store)
 
 Usage: margin store [options]
 
-  --path DIR        data folder (default .margin/store)
-  --port N          TCP port (default 6333, Qdrant's; 0 picks a free one)
-  --host H          interface to bind (default 127.0.0.1, this machine only)
+  --path DIR        data folder (default ${STORE_HELP})
+  --port N          TCP port (default ${DEFAULT_STORE_PORT}, Qdrant's; 0 picks a free one)
+  --host H          interface to bind (default ${DEFAULT_HOST}, this machine only)
   --api-key KEY     require this key in the api-key header of every request
                     (default: QDRANT_API_KEY when set, as Qdrant's clients send it)
   --cors ORIGIN     let pages of ORIGIN (scheme://host:port) call the store; repeatable
@@ -35,15 +36,15 @@ const command: Command = {
       repair: { type: "boolean" },
     });
     if (positionals.length) throw new UsageError(`margin store: takes no positional arguments, got "${positionals[0]}"; use --path DIR`);
-    const port = num("store", "port", values.port as string | undefined, 6333, { integer: true, min: 0, max: 65535 });
-    const path = (values.path as string | undefined) ?? ".margin/store";
+    const port = num("store", "port", values.port as string | undefined, DEFAULT_STORE_PORT, { integer: true, min: 0, max: 65535 });
+    const path = (values.path as string | undefined) ?? defaultStorePath();
     const flagKey = values["api-key"] as string | undefined;
     if (flagKey === "") throw new UsageError("margin store: --api-key must not be empty");
     const apiKey = flagKey ?? (process.env.QDRANT_API_KEY || undefined);
     const t0 = Date.now();
     if (!values.json) console.log(`margin store: opening ${path} (recovering its collections)...`);
     const running = await startEmbeddedStore({
-      path, port, host: values.host as string | undefined, apiKey,
+      path, port, host: (values.host as string | undefined) ?? DEFAULT_HOST, apiKey,
       cors: values.cors as string[] | undefined, allowHosts: values["allow-host"] as string[] | undefined,
       onWarning: (m) => console.error(`margin store: warning: ${m}`), repair: values.repair === true,
     });

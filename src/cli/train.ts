@@ -1,13 +1,13 @@
-/** `margin train`: flags → train() → models/NAME.onnx + NAME.json with the test metrics. */
+/** `margin train`: flags → train() → $MARGIN_HOME/models/NAME.onnx + NAME.json with the test metrics. */
 
 import {
-  train, loadIdx, loadImageFolder, saveModel, UsageError, RESIZE_RULES, FASHION_MNIST_CLASSES,
+  train, loadIdx, loadImageFolder, saveModel, UsageError, RESIZE_RULES, FASHION_MNIST_CLASSES, listModels, SHIPPED_MODELS_DIR,
   type LabeledImages, type ResizeRule, type TrainOptions, type TrainProgress,
 } from "../index.js";
+import { join, resolve } from "node:path";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
-
-const DEFAULT_DATA = "/usr/share/datasets/fashion-mnist";
+import { DEFAULT_MODEL, DEFAULT_TRAIN_DATA as DEFAULT_DATA, defaultCheckpointDir, defaultModelsDir } from "./defaults.js";
 
 const help = `margin train: train an image encoder with the triplet (or contrastive) loss on the wasm kernels
 
@@ -37,8 +37,10 @@ Optimization
 Network
   --conv 32,48  --dense 64  --dim 64  --leak 0.01
 Output
-  --out DIR (models)  --name NAME (fashion-mnist-triplet-64)
-  --checkpoint DIR        checkpoint folder (default .margin/checkpoints/NAME); --resume continues from it
+  --out DIR               where NAME.onnx and NAME.json go (default $MARGIN_HOME/models, ~/.margin/models,
+                          where --model NAME finds them after the shipped models)
+  --name NAME             model name (default ${DEFAULT_MODEL})
+  --checkpoint DIR        checkpoint folder (default $MARGIN_HOME/checkpoints/NAME); --resume continues from it
   --json                  print the result as JSON`;
 
 const list = (flag: string, v: string | undefined, dflt: number[]) => {
@@ -65,8 +67,8 @@ const command: Command = {
     }).values;
     if (v.squared !== undefined && v.squared !== "true" && v.squared !== "false") throw new UsageError(`margin train: --squared must be true or false, got "${v.squared}"`);
     const dir = v.data ?? DEFAULT_DATA;
-    const out = v.out ?? "models";
-    const name = v.name ?? "fashion-mnist-triplet-64";
+    const out = v.out ?? defaultModelsDir();
+    const name = v.name ?? DEFAULT_MODEL;
     const n = (flag: string, value: string | undefined, o: { integer?: boolean; min?: number; max?: number } = {}) =>
       value === undefined ? undefined : num("train", flag, value, 0, o);
     const resize = (v.resize ?? "fill") as ResizeRule;
@@ -102,7 +104,7 @@ const command: Command = {
       augment: v.augment as TrainOptions["augment"], shift: n("shift", v.shift, { integer: true, min: 0 }),
       validation: n("validation", v.validation), seed: n("seed", v.seed, { integer: true, min: 0 }),
       workers: n("workers", v.workers, { integer: true, min: 1 }) ?? 2,
-      checkpointDir: v.checkpoint ?? `.margin/checkpoints/${name}`, resume: v.resume,
+      checkpointDir: v.checkpoint ?? defaultCheckpointDir(name), resume: v.resume,
       logger: { warn: (m) => console.error(`warning: ${m}`) },
       onProgress: v.json ? undefined : progress,
     };
@@ -132,6 +134,10 @@ const command: Command = {
     if (v.json) console.log(JSON.stringify({ model: saved.onnx, card: saved.card, seconds, test: r.test, baseline: r.baseline, history: r.history }));
     else {
       console.log(`wrote ${saved.onnx} and ${saved.card} (${seconds} s)`);
+      // names resolve to the shipped models first: say so rather than let --model NAME pick the other one
+      if (listModels(SHIPPED_MODELS_DIR)?.includes(name) && resolve(saved.card) !== join(SHIPPED_MODELS_DIR, `${name}.json`)) {
+        console.error(`note: "${name}" is also a shipped model, which --model ${name} picks; use --model ${saved.card} for this one, or train with another --name`);
+      }
       if (r.test) console.log(`test: P@1 ${r.test.precisionAt1.toFixed(4)}  R-precision ${r.test.rPrecision!.toFixed(4)}  MAP@R ${r.test.mapAtR!.toFixed(4)}`);
     }
     return 0;

@@ -2,3 +2,4 @@ export { Kernels, isDistance, type LoadOptions, type RerankOptions } from "./ker
 export type { ContrastiveLossOptions, TripletLossOptions, TripletStatsOptions } from "./losses.js";
 export * from "./types.js";
 export type { WasmSource } from "./load.js";
+export * from "./adapter.js";

@@ -35,7 +35,7 @@ export interface EncoderOptions {
 }
 
 /** How to install the CUDA provider, for messages. */
-const CUDA_HINT = "install the CUDA provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs CUDA 12 and cuDNN 9)";
+const CUDA_HINT = "install the CUDA provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` (needs CUDA 12 and cuDNN 9)";
 
 /**
  * The {@link Encoder} with its Node loader (the public API exports it as `Encoder`).
@@ -111,7 +111,7 @@ export async function createNodeSession(path: string, o: NodeSessionOptions): Pr
 /**
  * What stops the CUDA provider from loading before trying it (onnxruntime
  * logs a loud native error otherwise): the provider libraries that
- * `npm rebuild` with ONNXRUNTIME_NODE_INSTALL=cuda12 downloads next to the binding.
+ * onnxruntime-node's install script, run with ONNXRUNTIME_NODE_INSTALL=cuda12, downloads next to the binding.
  * @returns why CUDA cannot be used, or undefined when its provider is installed.
  */
 export function missingCudaProvider(): string | undefined {

@@ -272,6 +272,12 @@ export class QdrantStore {
     return this.call("delete collection", collection, () => this.client.deleteCollection(collection));
   }
 
+  /** Delete points by id with `wait: true` (ids that are not stored are ignored). */
+  async deletePoints(collection: string, ids: readonly PointId[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.call("delete points", collection, () => this.client.delete(collection, { wait: true, points: [...ids] }));
+  }
+
   /** Exact number of points (optionally matching a filter). */
   async count(collection: string, filter?: StoreFilter): Promise<number> {
     const r = await this.call("count", collection, () => this.client.count(collection, { exact: true, filter }));

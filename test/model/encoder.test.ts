@@ -56,7 +56,7 @@ describe("Encoder", () => {
     expect(e.device).toBe("cpu");
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("libonnxruntime_providers_cuda.so is missing");
-    expect(warnings[0]).toContain("ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node");
+    expect(warnings[0]).toContain("ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js");
     await expect(Encoder.load({ model: MODEL, device: "cuda" })).rejects.toThrow(ModelError);
   });
 

@@ -1,0 +1,110 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QdrantStore, recordMarks, startEmbeddedStore } from "../../src/index.js";
+import { gaussian, rng } from "../helpers/random.js";
+
+const run = promisify(execFile);
+const DIM = 64;
+const N = 1500;
+const MODEL = "fashion-mnist-triplet-64";
+
+/** `margin ...` in a child; resolves with stdout, stderr and the exit code. */
+async function margin(args: string[]) {
+  try {
+    const r = await run(process.execPath, ["bin/margin.js", ...args], { env: { ...process.env, QDRANT_URL: "" }, maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+describe("margin feedback and margin adapt", () => {
+  let dir: string;
+  let storePath: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "margin-adapt-cli-"));
+    storePath = join(dir, "store");
+    // ten classes whose signal sits in 10 of 64 dimensions under noise in all 64:
+    // the stored space ranks poorly, a linear map that stretches those 10 ranks well
+    const noise = gaussian(N * DIM, 5, 0.3);
+    const r = rng(6);
+    const labels = Array.from({ length: N }, () => Math.floor(r() * 10));
+    const s = await startEmbeddedStore({ path: storePath, port: 0 });
+    try {
+      const store = await QdrantStore.connect({ url: s.url });
+      await store.ensureCollection({ name: "synthetic", size: DIM, distance: "Euclid" });
+      await store.upsert("synthetic", labels.map((c, i) => {
+        const v = noise.slice(i * DIM, (i + 1) * DIM);
+        v[c] = v[c]! + 0.5;
+        return { id: i + 1, vector: v, payload: { label: String(c), model: MODEL } };
+      }));
+      // simulated users: page 1 of the stored space, up to 3 right and 3 wrong marks
+      for (let q = 0; q < 300; q++) {
+        const id = 1 + Math.floor(r() * N);
+        const page = await store.nearest({ collection: "synthetic", id, limit: 10 });
+        const same = (h: { payload?: Record<string, unknown> }) => h.payload!.label === String(labels[id - 1]);
+        const right = page.filter(same).slice(0, 3).map((h) => h.id);
+        const wrong = page.filter((h) => !same(h)).slice(0, 3).map((h) => h.id);
+        if (right.length + wrong.length) await recordMarks(store, { collection: "synthetic", query: { id }, right, wrong, model: MODEL });
+      }
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("feedback lists and exports the recorded sessions", async () => {
+    const out = join(dir, "marks.jsonl");
+    const r = await margin(["feedback", "--collection", "synthetic", "--store", storePath, "--json", "--out", out]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ collection: "synthetic", marks: "synthetic__marks", dropped: 0 });
+    expect(j.records).toHaveLength(300);
+    expect(j.records[0]).toMatchObject({ model: MODEL });
+    expect(j.records[0].queryVector).toHaveLength(DIM);
+    const lines = (await readFile(out, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(j.records.map((x: { id: string }) => x.id));
+  });
+
+  it("adapt refuses to judge on fewer held-out sessions than the gate needs, and writes nothing", async () => {
+    const models = join(dir, "refused");
+    const r = await margin(["adapt", "--collection", "synthetic", "--store", storePath, "--models-dir", models]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/linear|mlp/);
+    expect(r.stdout).toMatch(/not shipped: .* the gate needs at least 100 held-out sessions to judge; record more marks/);
+    const f = await margin(["feedback", "--collection", "synthetic-adapted", "--store", storePath, "--json"]);
+    expect(JSON.parse(f.stdout).records).toEqual([]);
+    await expect(readFile(join(models, `${MODEL}.synthetic-adapted.json`))).rejects.toThrow(/ENOENT/);
+  }, 120_000);
+
+  it("adapt trains, gates, writes encoder + adapter with its card and re-embeds into a new collection", async () => {
+    const models = join(dir, "models");
+    const r = await margin(["adapt", "--collection", "synthetic", "--store", storePath, "--models-dir", models, "--min-held-out", "40", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ collection: "synthetic", records: 300, shipped: true, into: "synthetic-adapted", points: N });
+    expect(j.gate.reason).toMatch(/^shipped: /);
+    expect(r.stderr).toMatch(/adapt: \d+ training, \d+ validation, \d+ held-out sessions/);
+    const card = JSON.parse(await readFile(j.model, "utf8"));
+    expect(card).toMatchObject({ name: `${MODEL}.synthetic-adapted`, adapter: { kind: j.kind, dim: DIM, base: { name: MODEL }, gate: { ship: true } } });
+    expect(card.adapter.base.onnxSha256).toMatch(/^[0-9a-f]{64}$/);
+    const f = await margin(["feedback", "--collection", "synthetic-adapted", "--store", storePath, "--json"]);
+    expect(JSON.parse(f.stdout).records).toEqual([]);
+  }, 120_000);
+
+  it("refuses a missing collection flag and marks made on another model", async () => {
+    const a = await margin(["adapt", "--store", storePath]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain("margin adapt: --collection NAME is required");
+    const b = await margin(["adapt", "--collection", "synthetic", "--store", storePath, "--kinds", "deep"]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('--kinds takes linear, mlp, got "deep"');
+  });
+});

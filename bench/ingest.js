@@ -3,17 +3,27 @@
 // store) in images/s, against the CPU ceiling measured in the same run:
 // 1 / (1/decode-only + 1/inference-only), each stage alone on all cores with
 // the same model and batch size. Two sets of 2,000 real files: 28×28 PNG from
-// the Fashion-MNIST test set, and 640×480 JPEG (the same images upscaled).
+// the Fashion-MNIST test set, and 640×480 JPEG (the same images upscaled);
+// and PHOTOS 4000×3000 JPEG camera-size photos (bench/photos.js: seeded scenes
+// with noise), whose ceiling takes sharp's own shrink-on-load decode of the
+// same files as the decode stage. End to end runs in a child process
+// (bench/ingest-child.js) with 2 decode workers, which reports its peak RSS.
+// `-- --sets png,jpg,photo` picks sets.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import sharp from "sharp";
-import { Encoder, ingest, QdrantStore, sha256Hex, startEmbeddedStore, walkImages } from "../dist/index.js";
+import { defaultMaxBytes, Encoder, hashImageFile, QdrantStore, startEmbeddedStore, walkImages } from "../dist/index.js";
 import { DecodePool } from "../dist/ingest/decode-pool.js";
 import { median, now, report } from "./lib.js";
+import { makePhoto } from "./photos.js";
 
-const N = 2000, BATCH = 64, ROUNDS = 3;
+const N = 2000, PHOTOS = 48, BATCH = 64, ROUNDS = 3, WORKERS = 2;
+const argSets = process.argv.indexOf("--sets");
+const SETS = (argSets > 0 ? process.argv[argSets + 1] : "png,jpg,photo").split(",");
 const MODEL = "models/fashion-mnist-triplet-64.json";
 const DATA = process.env.FASHION_MNIST_DIR ?? "/usr/share/datasets/fashion-mnist";
 const CLASSES = ["t-shirt-top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"];
@@ -34,8 +44,40 @@ async function makeSets(root) {
     await writeFile(join(png, c, `${i}.png`), await img.clone().png().toBuffer());
     await writeFile(join(jpg, c, `${i}.jpg`), await img.clone().resize(640, 480, { kernel: "cubic" }).toColourspace("srgb").jpeg({ quality: 90 }).toBuffer());
   };
-  for (let i = 0; i < N; i += 16) await Promise.all(Array.from({ length: Math.min(16, N - i) }, (_, k) => one(i + k)));
-  return { png, jpg };
+  if (SETS.includes("png") || SETS.includes("jpg")) {
+    for (let i = 0; i < N; i += 16) await Promise.all(Array.from({ length: Math.min(16, N - i) }, (_, k) => one(i + k)));
+  }
+  const photo = join(root, "photo");
+  await mkdir(photo);
+  if (SETS.includes("photo")) {
+    for (let i = 0; i < PHOTOS; i += 2) {
+      await Promise.all([i, i + 1].map(async (k) => writeFile(join(photo, `${k}.jpg`), await makePhoto({ width: 4000, height: 3000, seed: k + 1 }))));
+    }
+  }
+  return { png, jpg, photo };
+}
+
+/** sharp alone: read + shrink-on-load decode to twice the model's input size, `cores` files at a time. */
+async function sharpDecode(paths, card) {
+  const cores = availableParallelism();
+  const t0 = now();
+  let next = 0;
+  await Promise.all(Array.from({ length: cores }, async () => {
+    while (next < paths.length) {
+      const p = paths[next++];
+      await sharp(await readFile(p)).resize(card.input.width * 2, card.input.height * 2, { fit: "fill" }).raw().toBuffer();
+    }
+  }));
+  return paths.length / ((now() - t0) / 1000);
+}
+
+/** End to end in a child process: images/s and its peak RSS. */
+async function endToEnd(dir, collection, url, expected) {
+  const arg = JSON.stringify({ dir, collection, url, model: MODEL, batchSize: BATCH, workers: WORKERS });
+  const { stdout } = await promisify(execFile)(process.execPath, [new URL("./ingest-child.js", import.meta.url).pathname, arg], { maxBuffer: 1 << 24 });
+  const r = JSON.parse(stdout.trim().split("\n").at(-1));
+  if (r.ingested !== expected) throw new Error(`ingested ${r.ingested} of ${expected}: ${JSON.stringify(r.skipped.slice(0, 3))}`);
+  return { rate: r.ingested / r.seconds, rss: r.maxRssMB };
 }
 
 async function files(dir) {
@@ -44,15 +86,14 @@ async function files(dir) {
   return out;
 }
 
-/** Decode-only: read, hash, decode + preprocess on `workers` threads; images/s and the tensors. */
+/** Decode-only: hash, then read + decode + preprocess on the workers, as ingest does; images/s and the tensors. */
 async function decodeOnly(paths, card) {
-  const pool = new DecodePool({ workers: Math.min(16, availableParallelism()), input: card.input, pixelLimit: 1e8 });
+  const pool = new DecodePool({ workers: WORKERS, input: card.input, pixelLimit: 1e8, maxBytes: defaultMaxBytes(1e8), readTimeoutMs: 30_000 });
   try {
     const t0 = now();
     const tensors = await Promise.all(paths.map(async (p) => {
-      const bytes = await readFile(p);
-      sha256Hex(bytes);
-      const r = await pool.decode(bytes, p);
+      const h = await hashImageFile(p, { keepBytes: 64 * 1024 });
+      const r = await pool.decode(p, h.identity, h.bytes);
       if (!r.ok) throw new Error(r.message);
       return r.tensor;
     }));
@@ -72,29 +113,33 @@ async function inferenceOnly(encoder, tensors) {
 const root = await mkdtemp(join(tmpdir(), "margin-bench-ingest-"));
 let server;
 try {
-  log(`writing ${N} PNG + ${N} JPEG files under ${root} ...`);
+  log(`writing the sets ${SETS.join(", ")} under ${root} ...`);
   const sets = await makeSets(root);
   const encoder = await Encoder.load({ model: MODEL, device: "cpu" });
   server = await startEmbeddedStore({ path: join(root, "store"), port: 0 });
   const store = await QdrantStore.connect({ url: server.url });
   const rows = [];
-  for (const [name, dir] of [["28×28 PNG", sets.png], ["640×480 JPEG", sets.jpg]]) {
+  const all = [["28×28 PNG", "png", sets.png, N], ["640×480 JPEG", "jpg", sets.jpg, N], ["4000×3000 JPEG", "photo", sets.photo, PHOTOS]];
+  for (const [name, key, dir, count] of all.filter((s) => SETS.includes(s[1]))) {
     const paths = await files(dir);
-    const dec = [], inf = [], e2e = [];
+    const dec = [], sdec = [], inf = [], e2e = [], rss = [];
     for (let r = 0; r < ROUNDS; r++) {
       const d = await decodeOnly(paths, encoder.card);
       dec.push(d.rate);
+      if (key === "photo") sdec.push(await sharpDecode(paths, encoder.card));
       inf.push(await inferenceOnly(encoder, d.tensors));
-      const s = await ingest({ dir, collection: `bench-${name.includes("PNG") ? "png" : "jpg"}-${r}`, model: encoder, store, batchSize: BATCH });
-      if (s.ingested !== N) throw new Error(`ingested ${s.ingested} of ${N}`);
-      e2e.push(s.ingested / s.seconds);
-      log(`${name} round ${r + 1}: decode ${d.rate.toFixed(0)}/s, inference ${inf.at(-1).toFixed(0)}/s, end-to-end ${e2e.at(-1).toFixed(0)}/s`);
+      const e = await endToEnd(dir, `bench-${key}-${r}`, server.url, count);
+      e2e.push(e.rate);
+      rss.push(e.rss);
+      log(`${name} round ${r + 1}: decode ${d.rate.toFixed(1)}/s${sdec.length ? `, sharp shrink-on-load ${sdec.at(-1).toFixed(1)}/s` : ""}, inference ${inf.at(-1).toFixed(0)}/s, end-to-end ${e.rate.toFixed(1)}/s, peak RSS ${e.rss.toFixed(0)} MB`);
     }
-    const decode = median(dec), inference = median(inf), value = median(e2e);
+    const decode = median(sdec.length ? sdec : dec), inference = median(inf), value = median(e2e);
     const ceiling = 1 / (1 / decode + 1 / inference);
-    rows.push({ case: `${name} decode-only (${availableParallelism()} workers)`, value: decode, baseline: ceiling, unit: "images/s", ratio: decode / ceiling });
+    rows.push({ case: `${name} decode-only, margin's workers (${WORKERS})`, value: median(dec), baseline: ceiling, unit: "images/s", ratio: median(dec) / ceiling });
+    if (sdec.length) rows.push({ case: `${name} sharp shrink-on-load decode (${availableParallelism()} at a time)`, value: decode, baseline: ceiling, unit: "images/s", ratio: decode / ceiling });
     rows.push({ case: `${name} inference-only (batch ${BATCH})`, value: inference, baseline: ceiling, unit: "images/s", ratio: inference / ceiling });
-    rows.push({ case: `${name} end-to-end vs ceiling`, value, baseline: ceiling, unit: "images/s", ratio: value / ceiling });
+    rows.push({ case: `${name} end-to-end vs ceiling (${WORKERS} workers)`, value, baseline: ceiling, unit: "images/s", ratio: value / ceiling });
+    rows.push({ case: `${name} end-to-end peak RSS (max of ${ROUNDS}; target 300 MB)`, value: Math.max(...rss), baseline: 300, unit: "MB", ratio: Math.max(...rss) / 300 });
   }
   await encoder.close();
   report("ingest", rows);

@@ -27,12 +27,17 @@ Usage: margin ingest DIR [options]
   --streams N         parallel upsert requests (default 2)
   --shards N          shards when creating the collection on a Qdrant cluster
   --replicas N        replicas when creating the collection on a Qdrant cluster
+  --max-bytes N       skip files larger than N bytes (suffix K, M or G for KiB, MiB, GiB) before reading them
+                      (default: 3 bytes per pixel of the 100-megapixel limit + 1 MiB = 287 MiB)
+  --read-timeout S    give up on a file that cannot be opened and read in S seconds (default 30)
   --store PATH        embedded store folder when QDRANT_URL is unset (default ${STORE_HELP})
   --json              print the summary as JSON
   --verbose           print error causes
 
 Store: QDRANT_URL (and QDRANT_API_KEY) select a Qdrant server; without QDRANT_URL
-the embedded store is started on --store. Bad files are skipped and listed.
+the embedded store is started on --store. Bad files are skipped and listed: only
+regular files are read (named pipes, devices, sockets and links to them are
+reported as not-a-file), each opened once, size-capped and time-bounded.
 
 Example: margin ingest samples/fashion-mnist --similar coat/t10k-00006.png`;
 
@@ -45,6 +50,7 @@ const command: Command = {
       force: { type: "boolean" }, strict: { type: "boolean" }, similar: { type: "string" }, limit: { type: "string" },
       "batch-size": { type: "string" }, workers: { type: "string" }, threads: { type: "string" }, streams: { type: "string" },
       shards: { type: "string" }, replicas: { type: "string" }, store: { type: "string" },
+      "max-bytes": { type: "string" }, "read-timeout": { type: "string" },
     });
     if (positionals.length !== 1) throw new UsageError("margin ingest: expected one DIR, e.g. `margin ingest samples/fashion-mnist`");
     const dir = positionals[0]!;
@@ -68,6 +74,9 @@ const command: Command = {
           batchSize: opt("batch-size", { max: 4096 }), workers: opt("workers", { max: 256 }), threads: opt("threads", { max: 1024 }),
           upsertStreams: opt("streams", { max: 64 }),
           shards: opt("shards"), replicas: opt("replicas"),
+          maxBytes: values["max-bytes"] === undefined ? undefined : bytesOf(values["max-bytes"] as string),
+          readTimeoutMs: values["read-timeout"] === undefined ? undefined
+            : Math.round(1000 * num("ingest", "read-timeout", values["read-timeout"] as string, 30, { min: 0.001, max: 86_400 })),
           logger: { warn: (m) => console.error(`warning: ${m}`) },
           onProgress: (e: IngestEvent) => bar(e),
         });
@@ -91,6 +100,16 @@ const command: Command = {
   },
 };
 export default command;
+
+/** "500M" → 524288000: an integer count of bytes, with an optional K / M / G (binary) suffix. */
+function bytesOf(v: string): number {
+  const m = /^(\d+)\s*([KMG])?(?:i?B)?$/i.exec(v.trim());
+  const n = m ? Number(m[1]) * 1024 ** (m[2] ? "KMG".indexOf(m[2].toUpperCase()) + 1 : 0) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`margin ingest: --max-bytes must be a positive number of bytes such as 300000000 or 500M, got "${v}"`);
+  }
+  return n;
+}
 
 interface Similar { query: string; label?: unknown; hits: { path: unknown; label: unknown; score: number }[] }
 

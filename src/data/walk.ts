@@ -4,7 +4,11 @@
  * current path (so link loops end), skipping hidden files and folders. A
  * folder reached by two links is walked twice; its images then have the same
  * bytes and ingestion counts the second sight as a duplicate. An image's label is the name of
- * the first sub-folder under the root.
+ * the first sub-folder under the root. Anything with an image extension that is
+ * not a folder is yielded, named pipes, devices and sockets (or links to them)
+ * included: the reader opens each once and refuses what is not a regular file,
+ * so it is reported rather than silently passed over (and no check here can
+ * race a swap of the file).
  */
 
 import { opendir, realpath, stat } from "node:fs/promises";
@@ -69,19 +73,17 @@ async function* visit(root: string, dir: string, exts: Set<string>, ancestors: S
   names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const { name, dirent } of names) {
     const path = join(dir, name);
-    let isDir = dirent.isDirectory(), isFile = dirent.isFile();
+    let isDir = dirent.isDirectory();
     if (dirent.isSymbolicLink()) {
       try {
-        const s = await stat(path);
-        isDir = s.isDirectory();
-        isFile = s.isFile();
+        isDir = (await stat(path)).isDirectory();
       } catch {
         continue; // dangling link
       }
     }
     if (isDir) {
       yield* visit(root, path, exts, chain);
-    } else if (isFile && exts.has(extname(name).toLowerCase())) {
+    } else if (exts.has(extname(name).toLowerCase())) {
       const rel = relative(root, path).split(sep).join("/");
       const slash = rel.indexOf("/");
       yield { path, relativePath: rel, label: slash > 0 ? rel.slice(0, slash) : undefined };

@@ -10,12 +10,12 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DataError, InputError } from "../errors.js";
-import { DEFAULT_PIXEL_LIMIT, ImageError, readImageFile } from "../model/decode.js";
+import { DEFAULT_PIXEL_LIMIT, DEFAULT_READ_TIMEOUT_MS, defaultMaxBytes, hashImageFile, ImageError } from "../model/decode.js";
 import { NodeEncoder as Encoder } from "../model/session-node.js";
 import { walkImages, type WalkEntry } from "../data/walk.js";
 import type { StorePoint } from "../store/qdrant.js";
-import { DecodePool } from "./decode-pool.js";
-import { pointIdFromSha256, sha256Hex } from "./point-id.js";
+import { DecodePool, DEFAULT_IN_FLIGHT_BYTES } from "./decode-pool.js";
+import { pointIdFromSha256 } from "./point-id.js";
 import { Limiter } from "./limiter.js";
 import type { IngestCounts, IngestOptions, IngestSummary, SkippedFile } from "./types.js";
 
@@ -31,6 +31,10 @@ export class IngestStrictError extends DataError {
 }
 
 const PROGRESS_EVERY_MS = 250;
+/** Files up to this size are read once, on the main thread, and their bytes sent to a worker. */
+const KEEP_BYTES = 64 * 1024;
+/** Files hashed at once per chunk (each holds a 256 KiB buffer at most). */
+const HASHING = 8;
 
 /**
  * Embed every image under `dir` and store it in `collection`.
@@ -46,7 +50,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const batchSize = int(options.batchSize, 64, "batchSize", 1, 4096);
   const workers = int(options.workers, Math.min(16, availableParallelism()), "workers", 1, 256);
   const streams = int(options.upsertStreams, 2, "upsertStreams", 1, 64);
-  const pixelLimit = options.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
+  const pixelLimit = int(options.pixelLimit, DEFAULT_PIXEL_LIMIT, "pixelLimit", 1, Number.MAX_SAFE_INTEGER);
+  const maxBytes = int(options.maxBytes, defaultMaxBytes(pixelLimit), "maxBytes", 1, Number.MAX_SAFE_INTEGER);
+  const readTimeoutMs = int(options.readTimeoutMs, DEFAULT_READ_TIMEOUT_MS, "readTimeoutMs", 1, 24 * 3600_000);
+  const inFlightBytes = int(options.inFlightBytes, DEFAULT_IN_FLIGHT_BYTES, "inFlightBytes", 1, Number.MAX_SAFE_INTEGER);
   if (typeof options.collection !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(options.collection)) {
     throw new InputError(`collection name ${JSON.stringify(options.collection)} must be 1-255 letters, digits, _ . -`);
   }
@@ -67,7 +74,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     const { created } = await store.ensureCollection({
       name: collection, size: card.output.dim, distance: card.distance, shards: options.shards, replicas: options.replicas,
     });
-    pool = new DecodePool({ workers, input: card.input, pixelLimit, depth: Math.ceil(batchSize / workers) + 2 });
+    pool = new DecodePool({ workers, input: card.input, pixelLimit, maxBytes, readTimeoutMs, inFlightBytes, depth: Math.ceil(batchSize / workers) + 2 });
     onProgress?.({ status: "start", collection, model: card.name, device: encoder.device, created, workers });
 
     const counts: IngestCounts = { found: 0, done: 0, ingested: 0, alreadyPresent: 0, duplicates: 0, skipped: 0 };
@@ -101,18 +108,19 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     const upserts = new Limiter(streams);
 
     const runChunk = async (entries: WalkEntry[]) => {
-      // 1. bytes and ids (reads run on libuv's pool; hashing is native and fast)
-      const read = await Promise.all(entries.map(async (e) => {
+      // 1. ids: each file opened once and fstat'ed (regular files only, size capped, under a deadline),
+      //    hashed in chunks; small files' bytes kept so they are read once
+      const hashing = new Limiter(HASHING);
+      const read = await Promise.all(entries.map((e) => hashing.run(async () => {
         try {
-          const bytes = await readImageFile(e.path);
-          if (bytes.length === 0) throw new ImageError(e.path, "empty", "the file is empty (0 bytes); re-export or remove it");
-          return { e, bytes, sha: sha256Hex(bytes) };
+          const h = await hashImageFile(e.path, { maxBytes, timeoutMs: readTimeoutMs, keepBytes: KEEP_BYTES });
+          return { e, bytes: h.bytes, identity: h.identity, sha: h.sha256 };
         } catch (err) {
           if (!(err instanceof ImageError)) throw err;
           skip(e, err.reason, err.message);
           return undefined;
         }
-      }));
+      })));
       const fresh = [];
       for (const r of read) {
         if (!r) continue;
@@ -128,7 +136,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       counts.done += fresh.length - todo.length;
       // 3. decode + preprocess on the workers
       const decoded = await Promise.all(todo.map(async (r) => {
-        const res = await pool!.decode(r.bytes, r.e.path);
+        const res = await pool!.decode(r.e.path, r.identity, r.bytes);
         if (!res.ok) { skip(r.e, res.reason, res.message); return undefined; }
         return { ...r, bytes: undefined, res };
       }));

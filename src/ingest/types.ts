@@ -32,6 +32,15 @@ export interface IngestOptions {
   threads?: number;
   /** Refuse images above this many pixels. Default 100,000,000. */
   pixelLimit?: number;
+  /**
+   * Refuse files larger than this many bytes before reading them (reason "too-large").
+   * Default: `pixelLimit` × 3 + 1 MiB (287 MiB for the default pixel limit), see `defaultMaxBytes`.
+   */
+  maxBytes?: number;
+  /** Give up on a file whose open + read takes longer than this (reason "timeout"). Default 30,000 ms. */
+  readTimeoutMs?: number;
+  /** Bytes of image files the decode workers hold at once, all together (one file always fits). Default 16 MiB. */
+  inFlightBytes?: number;
   /** Shards when the collection is created (Qdrant clusters). */
   shards?: number;
   /** Replicas when the collection is created (Qdrant clusters). */

@@ -1,33 +1,26 @@
 /**
  * Image decoding in Node with sharp: JPEG, PNG, WebP, GIF (first frame),
- * TIFF (first page) and AVIF into raw 8-bit pixels for {@link preprocess}.
- * EXIF orientation is applied, alpha is dropped, and a pixel limit guards
- * against decompression bombs. Every failure is an {@link ImageError} with a
- * short machine-readable `reason`.
+ * TIFF (first page), AVIF and, where the installed libvips has a decoder for
+ * them, HEIC / HEIF, into raw 8-bit pixels for {@link preprocess}. EXIF
+ * orientation is applied, alpha is dropped, and a pixel limit guards against
+ * decompression bombs. Given the model's input, a large image is decoded
+ * straight to a smaller size (a JPEG shrinks by up to 8 while it loads, so a
+ * 12-megapixel photo never becomes a 36 MB buffer; other formats are reduced
+ * as libvips streams them), never below twice what the card's resize needs
+ * (see {@link decodeSize}). Every failure is an
+ * {@link ImageError} with a short machine-readable `reason`.
  */
 
-import { readFile } from "node:fs/promises";
 import type SharpT from "sharp";
-import { DataError } from "../errors.js";
+import type { ModelInput } from "./card.js";
 import { firstLine } from "./first-line.js";
-import type { Pixels } from "./preprocess.js";
+import { ImageError } from "./image-error.js";
+import { decodeSize, type Pixels } from "./preprocess.js";
+import { readImageFile, withImageFile, type ReadImageOptions } from "./read-image.js";
 
-/** Why an image could not be used. */
-export const IMAGE_ERROR_REASONS = ["empty", "unreadable", "unsupported", "corrupt", "too-large"] as const;
-export type ImageErrorReason = (typeof IMAGE_ERROR_REASONS)[number];
-
-/** An image file that cannot be read or decoded; `reason` says which way. */
-export class ImageError extends DataError {
-  /** The file (or "<buffer>") that failed. */
-  readonly where: string;
-  readonly reason: ImageErrorReason;
-
-  constructor(where: string, reason: ImageErrorReason, message: string, options?: { cause?: unknown }) {
-    super(`image ${where}: ${message}`, options);
-    this.where = where;
-    this.reason = reason;
-  }
-}
+export { IMAGE_ERROR_REASONS, ImageError, type ImageErrorReason } from "./image-error.js";
+export { DEFAULT_READ_TIMEOUT_MS, defaultMaxBytes, hashImageFile, readImageFile,
+  type FileIdentity, type HashedImageFile, type ReadImageOptions } from "./read-image.js";
 
 /** Default pixel limit (width × height): 100 megapixels. */
 export const DEFAULT_PIXEL_LIMIT = 100_000_000;
@@ -38,6 +31,8 @@ export interface DecodedImage extends Pixels {
   channels: 1 | 3;
   /** sharp's name for the input format: jpeg, png, webp, gif, tiff, heif… */
   format: string;
+  /** The image's own size (after EXIF rotation), which `width` × `height` may be a shrunk copy of. */
+  original: { width: number; height: number };
 }
 
 export interface DecodeOptions {
@@ -45,6 +40,12 @@ export interface DecodeOptions {
   where?: string;
   /** Refuse images with more pixels than this. Default {@link DEFAULT_PIXEL_LIMIT}. */
   pixelLimit?: number;
+  /**
+   * The model input the pixels are for: a large image is then decoded to the
+   * smallest size that keeps at least twice the resolution the card's resize
+   * samples ({@link decodeSize}). Default: full size.
+   */
+  input?: ModelInput;
 }
 
 /**
@@ -55,14 +56,43 @@ export interface DecodeOptions {
  * const img = await decodeImage(await readFile("shoe.jpg"), { where: "shoe.jpg" });
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new ImageError(options.where ?? "<buffer>", "empty", "the file is empty (0 bytes); re-export or remove it");
+  return decodeSource(bytes, bytes, options);
+}
+
+/**
+ * Decode an image file without holding its bytes: on Linux libvips reads the
+ * checked, open descriptor itself (`/proc/self/fd/N`) as it decodes, so a
+ * 100 MB PNG costs its decoder's buffers, not 100 MB; elsewhere the file is
+ * read first. Opening, reading and decoding share one deadline.
+ * @throws ImageError as {@link readImageFile} and {@link decodeImage}.
+ */
+export async function decodeOpenFile(path: string, options: Omit<DecodeOptions, "where"> & ReadImageOptions = {}): Promise<DecodedImage> {
+  if (process.platform !== "linux") return decodeFile(path, options);
+  return (await withImageFile(path, options, async (h, st, deadline) => {
+    if (st.size === 0) throw new ImageError(path, "empty", "the file is empty (0 bytes); re-export or remove it");
+    const head = new Uint8Array(Math.min(16, st.size));
+    await deadline(h.read(head, 0, head.length, 0));
+    return deadline(decodeSource(`/proc/self/fd/${h.fd}`, head, { ...options, where: path }));
+  })).result;
+}
+
+/** Decode from bytes or a file name; `head` is the file's first bytes (to name a HEIF brand). */
+async function decodeSource(input: Uint8Array | string, head: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
   const where = options.where ?? "<buffer>";
   const limit = options.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
-  if (bytes.length === 0) throw new ImageError(where, "empty", "the file is empty (0 bytes); re-export or remove it");
   const sharp = await loadSharp();
   try {
-    const base = sharp(bytes, { limitInputPixels: limit, failOn: "error", pages: 1, sequentialRead: true });
+    const base = sharp(input, { limitInputPixels: limit, failOn: "error", pages: 1, sequentialRead: true });
     const meta = await base.metadata();
-    let pipe = base.rotate().removeAlpha();
+    const turned = (meta.orientation ?? 1) >= 5; // EXIF 5-8 swap width and height
+    const w = (turned ? meta.height : meta.width) ?? 0, h = (turned ? meta.width : meta.height) ?? 0;
+    let pipe = base.rotate();
+    const to = options.input && w > 0 && h > 0 ? decodeSize(w, h, options.input, meta.format ?? "") : undefined;
+    // JPEG shrinks by 2, 4 or 8 while it loads (to exactly this size: no filter after it);
+    // the rest is a reduction that libvips streams, so a huge PNG is never whole in memory
+    if (to) pipe = pipe.resize(to.width, to.height, { fit: "fill", kernel: "cubic", fastShrinkOnLoad: true });
+    pipe = pipe.removeAlpha();
     // CMYK, Lab, 16-bit and palette images are converted to plain 8-bit sRGB or gray.
     const gray = meta.space === "b-w" || meta.space === "grey16";
     pipe = pipe.toColourspace(gray ? "b-w" : "srgb");
@@ -77,32 +107,20 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
       height: info.height,
       channels,
       format: meta.format ?? "unknown",
+      original: to ? { width: w, height: h } : { width: info.width, height: info.height },
     };
   } catch (e) {
     if (e instanceof ImageError) throw e;
-    throw classify(where, e, limit);
+    throw classify(where, e, limit, head);
   }
 }
 
 /**
- * Read and decode an image file.
- * @throws ImageError with reason "unreadable" when the file cannot be read, or as {@link decodeImage}.
+ * Read and decode an image file (a regular file within the byte cap and the read deadline).
+ * @throws ImageError as {@link readImageFile} and {@link decodeImage}.
  */
-export async function decodeFile(path: string, options: Omit<DecodeOptions, "where"> = {}): Promise<DecodedImage> {
-  return decodeImage(await readImageFile(path), { ...options, where: path });
-}
-
-/**
- * Read an image file's bytes.
- * @throws ImageError with reason "unreadable" naming the system error (EACCES, ENOENT, EISDIR…).
- */
-export async function readImageFile(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "error";
-    throw new ImageError(path, "unreadable", `cannot be read (${code}); check that it exists and its permissions`, { cause: e });
-  }
+export async function decodeFile(path: string, options: Omit<DecodeOptions, "where"> & ReadImageOptions = {}): Promise<DecodedImage> {
+  return decodeImage(await readImageFile(path, options), { ...options, where: path });
 }
 
 let sharpModule: Promise<typeof SharpT> | undefined;
@@ -112,15 +130,29 @@ function loadSharp(): Promise<typeof SharpT> {
   return sharpModule;
 }
 
-function classify(where: string, e: unknown, limit: number): ImageError {
+function classify(where: string, e: unknown, limit: number, bytes: Uint8Array): ImageError {
   const msg = e instanceof Error ? e.message : String(e);
   if (/pixel limit/i.test(msg)) {
     return new ImageError(where, "too-large",
       `has more than ${limit.toLocaleString("en-US")} pixels (a decompression bomb or a huge image); raise the pixel limit if it is genuine`, { cause: e });
+  }
+  const heif = heifBrand(bytes);
+  if (heif) {
+    return new ImageError(where, "unsupported",
+      `is a ${heif} photo that the installed libvips cannot decode (${firstLine(msg, 160)}); sharp's prebuilt libvips decodes AVIF but not HEVC-coded HEIC: convert it to JPEG (e.g. \`heif-convert\`, or "Most Compatible" in the phone's camera settings), or install sharp against a system libvips built with libde265`, { cause: e });
   }
   if (/unsupported image format|unknown format|not a known/i.test(msg)) {
     return new ImageError(where, "unsupported",
       "is not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, AVIF)", { cause: e });
   }
   return new ImageError(where, "corrupt", `is corrupt or truncated (${firstLine(msg, 160)})`, { cause: e });
+}
+
+/** "HEIC" / "HEIF" when the bytes are an ISO-BMFF file of a HEIF brand (ftyp box first), else undefined. */
+function heifBrand(b: Uint8Array): string | undefined {
+  if (b.length < 12 || String.fromCharCode(b[4]!, b[5]!, b[6]!, b[7]!) !== "ftyp") return undefined;
+  const brand = String.fromCharCode(b[8]!, b[9]!, b[10]!, b[11]!);
+  if (["heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs"].includes(brand)) return "HEIC (HEVC-coded HEIF)";
+  if (["mif1", "msf1", "heif"].includes(brand)) return "HEIF";
+  return undefined;
 }

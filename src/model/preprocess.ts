@@ -173,3 +173,45 @@ function taps(s0: number, span: number, n: number, size: number): Taps {
   start[n] = index.length;
   return { index: Int32Array.from(index), weight: Float64Array.from(weight), start };
 }
+
+/** How much finer than the card's output a shrunk decode stays (per axis), at least. */
+export const DECODE_OVERSAMPLE = 2;
+
+/**
+ * The largest whole factor an image can be shrunk by so that
+ * {@link preprocess} still averages at least `oversample` source pixels per
+ * output pixel along each axis of the region it samples (the whole image for
+ * `fill` and `contain`, the centre crop for `cover`); 1 when it is not larger
+ * than that already.
+ */
+export function shrinkFactor(width: number, height: number, input: ModelInput, oversample = DECODE_OVERSAMPLE): number {
+  const W = input.width, H = input.height;
+  // the scale preprocess applies to the source: per axis for fill and cover (the finer one decides)
+  const scale = input.resize === "contain" ? Math.min(W / width, H / height) : Math.max(W / width, H / height);
+  return Math.max(1, Math.floor(1 / (oversample * scale)));
+}
+
+/**
+ * The size to decode a `width` × `height` image to before {@link preprocess}'s
+ * exact area resize, or undefined for full size. One uniform scale, so the
+ * aspect ratio and with it the resize geometry are kept.
+ * - JPEG: the decoder's own shrink by 2, 4 or 8 (the largest that keeps
+ *   {@link DECODE_OVERSAMPLE}× the card's resolution): libjpeg then averages
+ *   each block while it decodes, which is an area average, so the tensor
+ *   stays within about one gray level of a full decode.
+ * - anything else: shrunk by the whole factor that keeps 4× the card's
+ *   resolution (a filtered reduction, hence the finer margin), so a huge PNG
+ *   is never held whole.
+ * @param format sharp's format name ("jpeg", "png", …) or a MIME type.
+ * @example
+ * decodeSize(4000, 3000, card.input, "jpeg"); // { width: 500, height: 375 } for a 28 × 28 card
+ */
+export function decodeSize(width: number, height: number, input: ModelInput, format: string): { width: number; height: number } | undefined {
+  if (/jpe?g/i.test(format)) {
+    const k = shrinkFactor(width, height, input);
+    const s = k >= 8 ? 8 : k >= 4 ? 4 : k >= 2 ? 2 : 1;
+    return s === 1 ? undefined : { width: Math.ceil(width / s), height: Math.ceil(height / s) };
+  }
+  const k = shrinkFactor(width, height, input, 2 * DECODE_OVERSAMPLE);
+  return k === 1 ? undefined : { width: Math.max(1, Math.floor(width / k)), height: Math.max(1, Math.floor(height / k)) };
+}

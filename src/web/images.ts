@@ -1,10 +1,18 @@
 /**
  * Files chosen or dropped on the page, turned into decoded RGBA pixels (the
  * `Pixels` that the shared preprocess() takes), with clear errors for a
- * file that is not an image or is too large.
+ * file that is not an image or is too large. Given the model's input, a large
+ * image is handed on at the size Node decodes it to ({@link decodeSize}:
+ * an eighth for a camera JPEG), resized by the browser's own high-quality
+ * filter off the main thread (createImageBitmap), so a camera photo never
+ * becomes a 48 MB RGBA canvas read back into script. The filters differ from
+ * libvips', so a shrunk image's tensor matches Node's within a stated
+ * tolerance (test/web/jpeg-parity.test.ts), not bit for bit; images within twice the card's
+ * size are not resized and match exactly.
  */
 
-import type { Pixels } from "../model/preprocess.js";
+import type { ModelInput } from "../model/card.js";
+import { decodeSize, type Pixels } from "../model/preprocess.js";
 import { PageError } from "./api.js";
 
 /** Largest file accepted, in bytes. */
@@ -19,6 +27,8 @@ export interface DecodedImage {
   pixels: Pixels;
   /** An object URL for showing the file. */
   url: string;
+  /** The image's own size, which `pixels` may be a shrunk copy of. */
+  original: { width: number; height: number };
 }
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -26,9 +36,10 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 /**
  * Decode one file in the browser (createImageBitmap + a canvas, no colour
  * conversion, alpha not premultiplied).
+ * @param input the model's input: large images come back shrunk to {@link decodeSize}; default full size.
  * @throws PageError "image" for a non-image, an undecodable or a too-large file.
  */
-export async function decodeFile(file: File): Promise<DecodedImage> {
+export async function decodeFile(file: File, input?: ModelInput): Promise<DecodedImage> {
   const name = file.name || "(unnamed file)";
   if (file.type && !file.type.startsWith("image/")) {
     throw new PageError("image", `${name} is not an image (its type is ${file.type}); choose a PNG, JPEG, WebP, GIF or AVIF file`);
@@ -43,17 +54,24 @@ export async function decodeFile(file: File): Promise<DecodedImage> {
   } catch (e) {
     throw new PageError("image", `${name} is not an image this browser can decode (${((e as Error).message || "unknown format").replace(/\.$/, "")}); choose a PNG, JPEG, WebP, GIF or AVIF file`, { cause: e });
   }
+  const original = { width: bitmap.width, height: bitmap.height };
   try {
-    const { width, height } = bitmap;
-    if (width * height > MAX_PIXELS) {
-      throw new PageError("image", `${name} is too large (${width} × ${height} pixels); the page takes images up to ${MAX_SIDE} × ${MAX_SIDE} pixels (or as many in another shape); shrink it first`);
+    if (original.width * original.height > MAX_PIXELS) {
+      throw new PageError("image", `${name} is too large (${original.width} × ${original.height} pixels); the page takes images up to ${MAX_SIDE} × ${MAX_SIDE} pixels (or as many in another shape); shrink it first`);
     }
+    const to = input ? decodeSize(original.width, original.height, input, file.type || file.name) : undefined;
+    if (to) {
+      const small = await createImageBitmap(bitmap, { resizeWidth: to.width, resizeHeight: to.height, resizeQuality: "high", premultiplyAlpha: "none" });
+      bitmap.close();
+      bitmap = small;
+    }
+    const { width, height } = bitmap;
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext("2d", { willReadFrequently: true });
     if (!ctx) throw new PageError("image", `${name}: this browser gives no 2D canvas to read pixels from`);
     ctx.drawImage(bitmap, 0, 0);
     const data = ctx.getImageData(0, 0, width, height, { colorSpace: "srgb" }).data;
-    return { name, pixels: { data, width, height, channels: 4 }, url: URL.createObjectURL(file) };
+    return { name, pixels: { data, width, height, channels: 4 }, url: URL.createObjectURL(file), original };
   } finally {
     bitmap.close();
   }

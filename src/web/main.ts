@@ -116,7 +116,7 @@ async function addFiles(files: readonly File[]): Promise<void> {
   const decoded: Array<{ name: string; pixels: Pixels; url: string }> = [];
   for (const f of files) {
     try {
-      decoded.push(await decodeFile(f));
+      decoded.push(await decodeFile(f, state.card?.input));
     } catch (e) {
       say(errorText(e));
     }

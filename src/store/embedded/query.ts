@@ -4,9 +4,9 @@
  * Exact scan: `Kernels.nearest` over the collection's wasm block, a filter
  * pre-selecting rows. Scores as Qdrant gives them: Cosine = dot of
  * normalized vectors, Dot = dot (both descending); Euclid = distance,
- * Manhattan = L1 distance (both ascending). Recommend best_score uses
- * Qdrant's formula: similarity to the best positive through a scaled fast
- * sigmoid, or minus that of the best negative when a negative is closer.
+ * Manhattan = L1 distance (both ascending). The feedback queries
+ * (best_score, sum_scores, discover, context, relevance_feedback) are
+ * checked and scored in feedback-queries.ts.
  */
 
 import { isDistance } from "../../kernels/index.js";
@@ -16,15 +16,15 @@ import { compileFilter, type Predicate } from "./filter.js";
 import { type PointId, parseId } from "./ids.js";
 import { type PayloadSelector, parseWithPayload } from "./payload.js";
 import { type PointView, pointView } from "./views.js";
+import { type CustomQuery, parseContext, parseDiscover, parseRelevanceFeedback, recoQuery, runCustomQuery } from "./feedback-queries.js";
 
 /** A checked query, ready to run. */
 export interface QueryPlan {
-  kind: "nearest" | "average_vector" | "best_score" | "scroll";
+  kind: "nearest" | "average_vector" | "custom" | "scroll";
   /** The query vector (nearest, average_vector), normalized for Cosine. */
   vector?: Float32Array;
-  /** best_score examples. */
-  positives?: Float32Array[];
-  negatives?: Float32Array[];
+  /** A feedback query scored per point (best_score, sum_scores, discover, context, relevance_feedback). */
+  custom?: CustomQuery;
   /** Points that never appear in the results (the examples given by id). */
   exclude: Set<PointId>;
   filter: Predicate | null;
@@ -95,13 +95,11 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
     if (col.distance === "Cosine" && norm > 0) for (let d = 0; d < q.length; d++) q[d] = q[d]! / Math.sqrt(norm);
     plan.kind = "average_vector";
     plan.vector = q;
-  } else if (strategy === "best_score") {
-    if (pos.length + neg.length === 0) throw badRequest(`${where}: best_score needs at least one positive or negative example`);
-    plan.kind = "best_score";
-    plan.positives = pos;
-    plan.negatives = neg;
+  } else if (strategy === "best_score" || strategy === "sum_scores") {
+    plan.kind = "custom";
+    plan.custom = recoQuery(strategy, pos, neg, where);
   } else {
-    throw badRequest(`${where}.strategy ${show(strategy)} is not supported by the embedded store. Should be one of: "average_vector", "best_score"`);
+    throw badRequest(`${where}.strategy ${show(strategy)} is unknown. Should be one of: "average_vector", "best_score", "sum_scores"`);
   }
 }
 
@@ -146,11 +144,17 @@ export function parseQuery(col: Collection, body: Record<string, unknown>, where
     plan.vector = vectorInput(col, q.nearest, `${where}.query.nearest`, plan.exclude);
   } else if (isObject(q) && isObject(q.recommend)) {
     recommend(col, q.recommend, `${where}.query.recommend`, plan);
+  } else if (isObject(q) && ("discover" in q || "context" in q || "relevance_feedback" in q)) {
+    const read = (v: unknown, at: string) => vectorInput(col, v, at, plan.exclude);
+    plan.kind = "custom";
+    plan.custom = "discover" in q ? parseDiscover(q.discover, read, `${where}.query.discover`)
+      : "context" in q ? parseContext(q.context, read, `${where}.query.context`)
+      : parseRelevanceFeedback(q.relevance_feedback, read, `${where}.query.relevance_feedback`);
   } else {
     const kind = isObject(q) ? Object.keys(q)[0] : undefined;
     throw badRequest(
       `${where}.query ${kind ? `"${kind}" ` : ""}is not supported by the embedded store: it answers a vector, a point id, ` +
-        `{"nearest": ...} and {"recommend": ...}; use a Qdrant server (QDRANT_URL) for the rest`,
+        `{"nearest"}, {"recommend"}, {"discover"}, {"context"} and {"relevance_feedback"}; use a Qdrant server (QDRANT_URL) for the rest`,
     );
   }
   return plan;
@@ -185,15 +189,15 @@ export function runQuery(col: Collection, plan: QueryPlan): PointView[] {
       if (hits.length >= want) break;
       if (!ok || ok.has(id)) hits.push({ row: col.row(id)!, score: 0 });
     }
-  } else if (plan.kind === "best_score") {
-    hits = bestScore(col, plan, rows, want + plan.exclude.size);
+  } else if (plan.kind === "custom") {
+    hits = runCustomQuery(col.kernels, col.matrix(), col.count, col.dim, col.metric, plan.custom!, rows, want + plan.exclude.size);
   } else {
     const k = want + plan.exclude.size;
     const top = col.kernels.nearest({ query: plan.vector!, vectors: col.matrix(), dim: col.dim, k, metric: col.metric, rows });
     const sqrt = col.distance === "Euclid";
     for (let i = 0; i < top.indices.length; i++) hits.push({ row: top.indices[i]!, score: sqrt ? Math.sqrt(top.values[i]!) : top.values[i]! });
   }
-  const lowerIsBetter = plan.kind !== "best_score" && isDistance(col.metric);
+  const lowerIsBetter = plan.kind !== "custom" && isDistance(col.metric);
   const t = plan.threshold;
   const kept = hits.filter((h) => {
     if (plan.exclude.has(col.idAt(h.row))) return false;
@@ -201,31 +205,4 @@ export function runQuery(col: Collection, plan: QueryPlan): PointView[] {
     return lowerIsBetter ? h.score <= t : h.score >= t;
   });
   return kept.slice(plan.offset, want).map((h) => pointView(col, h.row, plan.withPayload, plan.withVector, h.score));
-}
-
-function sigmoid(x: number): number {
-  return 0.5 * (x / (1 + Math.abs(x)) + 1);
-}
-
-function bestScore(col: Collection, plan: QueryPlan, rows: Int32Array | undefined, k: number): { row: number; score: number }[] {
-  const pos = plan.positives!;
-  const neg = plan.negatives!;
-  const n = col.count;
-  const m = rows ? rows.length : n;
-  if (m === 0) return [];
-  const examples = new Float32Array((pos.length + neg.length) * col.dim);
-  [...pos, ...neg].forEach((v, i) => examples.set(v, i * col.dim));
-  const d = col.kernels.distances({ queries: examples, vectors: col.matrix(), dim: col.dim, metric: col.metric });
-  const sign = isDistance(col.metric) ? -1 : 1; // Qdrant's similarity: minus the distance
-  const scores = new Float32Array(m);
-  for (let j = 0; j < m; j++) {
-    const r = rows ? rows[j]! : j;
-    let bp = -Infinity;
-    let bn = -Infinity;
-    for (let i = 0; i < pos.length; i++) bp = Math.max(bp, sign * d[i * n + r]!);
-    for (let i = 0; i < neg.length; i++) bn = Math.max(bn, sign * d[(pos.length + i) * n + r]!);
-    scores[j] = bp > bn ? sigmoid(bp) : -sigmoid(bn);
-  }
-  const top = col.kernels.topK({ scores, k: Math.min(k, m), largest: true });
-  return Array.from(top.indices, (j, i) => ({ row: rows ? rows[j]! : j, score: top.values[i]! }));
 }

@@ -32,6 +32,10 @@ export interface Exports {
     mode: number, c: number, nc: number, p: number, np: number, ng: number, nn: number, dim: number,
     margin: number, out: number,
   ): void;
+  feedbackKdeF32(
+    c: number, nc: number, q: number, p: number, np: number, ng: number, nn: number, dim: number,
+    invScale: number, weight: number, invTau: number, out: number,
+  ): void;
 }
 
 export const METRIC_CODE: Record<Metric, number> = { sqL2: 0, dot: 1, cosine: 2, l1: 3 };

@@ -14,7 +14,7 @@ const arg = (name, dflt) => {
   return i > 0 ? process.argv[i + 1] : dflt;
 };
 const collection = arg("collection", "fashion-mnist-test");
-const count = Number(arg("queries", "1000"));
+const count = Number(arg("queries", "2000"));
 const opened = await openStore(arg("store", ".margin/store"));
 const store = opened.store;
 const kernels = await Kernels.load();
@@ -26,10 +26,10 @@ const K = 10;
 
 const grid = [];
 for (const beta of [0.4, 0.8, 1.2, 1.6]) for (const gamma of [0, 0.3, 0.6, 1]) grid.push(["rocchio", { beta, gamma }]);
-for (const beta of [0.4, 0.8, 1.2]) for (const gamma of [0, 0.3, 0.6]) for (const tau of [0.25, 0.5, 1, 2]) for (const weight of [0.25, 0.5, 1, 2, 4]) grid.push(["kde", { beta, gamma, tau, weight }]);
+for (const beta of [0.8, 1.2, 1.6, 2]) for (const gamma of [0, 0.3, 0.6, 1]) for (const tau of [0.5, 1, 2]) for (const weight of [1, 2, 4, 8]) grid.push(["kde", { beta, gamma, tau, weight }]);
 for (const m of [0.5, 1, 1.5, 2]) grid.push(["contrastive", { contrastiveMargin: m }]);
 grid.push(["triplet", {}]);
-const rf = [0.1, 0.2, 0.3, 0.5, 0.7, 1];
+const rf = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
 const sums = new Float64Array(grid.length);
 const rfSums = new Float64Array(rf.length);
 let steered = 0;

@@ -70,9 +70,9 @@ export interface SteeringOptions {
 /** Seed of the tuning split: the rows strategy parameters may be tuned on, never reported. */
 export const TUNING_SEED = 2026;
 
-/** The tuning split of n labeled rows: a tenth of them (at most 1,000), seeded. */
+/** The tuning split of n labeled rows: a fifth of them (at most 2,000), seeded. */
 export function tuningRows(n: number): Int32Array {
-  return sampleRows(n, Math.min(1000, Math.floor(n / 10)), TUNING_SEED);
+  return sampleRows(n, Math.min(2000, Math.floor(n / 5)), TUNING_SEED);
 }
 
 /** `count` steering queries (seeded) from the rows outside the tuning split, ascending; "all" takes every such row. */

@@ -25,13 +25,14 @@ const queries = tuningRows(set.labels.length).subarray(0, count);
 const K = 10;
 
 const grid = [];
-for (const beta of [0.4, 0.8, 1.2, 1.6]) for (const gamma of [0, 0.3, 0.6, 1]) grid.push(["rocchio", { beta, gamma }]);
-for (const beta of [0.8, 1.2, 1.6, 2]) for (const gamma of [0, 0.3, 0.6, 1]) for (const tau of [0.5, 1, 2]) for (const weight of [1, 2, 4, 8]) grid.push(["kde", { beta, gamma, tau, weight }]);
+for (const beta of [0.8, 1.2, 1.6, 2, 2.5, 3]) for (const gamma of [0.3, 0.6, 1, 1.5]) grid.push(["rocchio", { beta, gamma }]);
+for (const beta of [1.2, 1.6, 2, 2.5, 3]) for (const gamma of [0.3, 0.6, 1, 1.5]) for (const tau of [0.5, 1, 2]) for (const weight of [0.5, 1, 2, 4]) grid.push(["kde", { beta, gamma, tau, weight }]);
 for (const m of [0.5, 1, 1.5, 2]) grid.push(["contrastive", { contrastiveMargin: m }]);
 grid.push(["triplet", {}]);
-const rf = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+const rf = [0.2, 0.3, 0.4, 0.5];
+const builtIn = ["average-vector", "best-score", "sum-scores", "discover"];
 const sums = new Float64Array(grid.length);
-const rfSums = new Float64Array(rf.length);
+const rfSums = new Float64Array(rf.length + builtIn.length);
 let steered = 0;
 const t0 = performance.now();
 const rows = (hits) => hits.map((h) => rowOf.get(String(h.id))).filter((r) => r !== undefined);
@@ -61,6 +62,7 @@ for (const q of queries) {
     sums[gi] += Array.from(top.indices).filter((i) => set.labels[poolRows[i]] === label).length / K;
   });
   const bodies = rf.map((c) => qdrantQuery("relevance-feedback", set.ids[q], ids(pos), ids(neg), { ...DEFAULT_PARAMS, relevanceFeedback: { a: 1, b: 1, c } }));
+  for (const b of builtIn) bodies.push(qdrantQuery(b, set.ids[q], ids(pos), ids(neg), DEFAULT_PARAMS));
   const res = await store.feedbackQueryBatch({ collection, limit: K, withPayload: false, queries: bodies });
   res.forEach((hits, i) => (rfSums[i] += rows(hits).filter((r) => set.labels[r] === label).length / K));
 }
@@ -71,4 +73,5 @@ for (const s of ["rocchio", "kde", "contrastive", "triplet"]) {
   console.log(`${s}: best ${best[0][1]} ${best[0][2].toFixed(4)}; next ${best.slice(1, 4).map((r) => `${r[1]} ${r[2].toFixed(4)}`).join(", ")}`);
 }
 console.log(`relevance-feedback (a 1, b 1): ${rf.map((c, i) => `c ${c} ${(rfSums[i] / steered).toFixed(4)}`).join(", ")}`);
+console.log(`Qdrant's others: ${builtIn.map((b, i) => `${b} ${(rfSums[rf.length + i] / steered).toFixed(4)}`).join(", ")}`);
 await opened.close();

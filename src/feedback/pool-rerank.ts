@@ -38,13 +38,20 @@ function mean(rows: Float32Array, dim: number): Float32Array {
   return out;
 }
 
-/** Rocchio's moved query: q + beta·(p̄ − q) + gamma·(q − n̄); a missing side moves nothing. */
+/**
+ * Rocchio's moved query: q + beta·(p̄ − q) + gamma·(q − n̄). Without wrong
+ * marks there is no direction to move away from, and the page was right:
+ * q' is then the centroid of the query and the right marks (no
+ * extrapolation), which keeps already-right queries right.
+ */
 export function movedQuery(o: PoolInput, beta: number, gamma: number): Float32Array {
   const { dim, query } = o;
   const out = Float32Array.from(query);
   if (o.positives.length) {
     const p = mean(o.positives, dim);
-    for (let d = 0; d < dim; d++) out[d] = out[d]! + beta * (p[d]! - query[d]!);
+    const np = o.positives.length / dim;
+    const b = o.negatives.length ? beta : np / (np + 1);
+    for (let d = 0; d < dim; d++) out[d] = out[d]! + b * (p[d]! - query[d]!);
   }
   if (o.negatives.length) {
     const n = mean(o.negatives, dim);

@@ -31,7 +31,8 @@ export interface FeedbackParams {
   relevanceFeedback: { a: number; b: number; c: number };
   /**
    * The moved query of rocchio and kde: q' = q + beta·(p̄ − q) + gamma·(q − n̄),
-   * p̄ / n̄ the means of the right / wrong marks (the query itself not among them).
+   * p̄ / n̄ the means of the right / wrong marks (the query itself not among them);
+   * without wrong marks, q' is the centroid of the query and the right marks.
    */
   beta: number;
   gamma: number;
@@ -46,12 +47,12 @@ export interface FeedbackParams {
 /** Defaults (tuned, docs/feedback.md). */
 export const DEFAULT_PARAMS: Readonly<FeedbackParams> = Object.freeze({
   pool: 200,
-  relevanceFeedback: Object.freeze({ a: 1, b: 1, c: 0.5 }),
-  beta: 0.8,
-  gamma: 0.3,
+  relevanceFeedback: Object.freeze({ a: 1, b: 1, c: 0.4 }),
+  beta: 2.5,
+  gamma: 0.6,
   weight: 1,
-  tau: 0.5,
-  contrastiveMargin: 1,
+  tau: 1,
+  contrastiveMargin: 1.5,
 });
 
 /** Whether a strategy runs in the store. */

@@ -34,7 +34,7 @@ export interface Exports {
   ): void;
   feedbackKdeF32(
     c: number, nc: number, q: number, p: number, np: number, ng: number, nn: number, dim: number,
-    invScale: number, weight: number, invTau: number, out: number,
+    invScale: number, weight: number, invTau: number, out: number, tmp: number,
   ): void;
 }
 

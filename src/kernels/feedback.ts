@@ -56,7 +56,8 @@ function run(k: Kernels, o: FeedbackKdeOptions, where: string, top?: number): To
     const p = np ? c.in(o.positives) : 0;
     const ng = nn ? c.in(o.negatives) : 0;
     const out = c.tmp(nc * 4);
-    k.x.feedbackKdeF32(cand, nc, q, p, np, ng, nn, dim, 1 / scale, weight, 1 / tau, out);
+    const tmp = c.tmp(Math.max(1, np, nn) * 4);
+    k.x.feedbackKdeF32(cand, nc, q, p, np, ng, nn, dim, 1 / scale, weight, 1 / tau, out, tmp);
     if (k.x.countNonFiniteF32(out, nc)) {
       const bad = view(o.candidates).findIndex((v) => !Number.isFinite(v));
       throw new InputError(`${where}: candidate value ${bad} is ${view(o.candidates)[bad]}; every value must be finite`);

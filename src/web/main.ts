@@ -246,6 +246,7 @@ function mark(id: string | number, m: Mark): void {
   const it = state.results?.items.find((x) => x.id === id);
   if (!it) return;
   it.mark = m;
+  draw(); // the pressed state shows at once; the new ranking follows
   void applyFeedback();
 }
 

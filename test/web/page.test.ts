@@ -88,6 +88,7 @@ describe.skipIf(skip)("the search page in chromium", () => {
     const neg = [before[1]!];
     for (const id of pos) await page.click(`li[data-id="${id}"] button.mark.positive`);
     for (const id of neg) await page.click(`li[data-id="${id}"] button.mark.negative`);
+    await page.waitForFunction(() => (window as any).__margin.state().busy === 0);
     expect(await page.getAttribute(`li[data-id="${neg[0]}"] button.mark.negative`, "aria-pressed")).toBe("true");
     const marked = new Set([...pos, ...neg]);
     const options = await page.$$eval("#mode option", (os) => os.map((o) => (o as HTMLOptionElement).value));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  DEFAULT_STRATEGY, Encoder, evaluate, InputError, ingest, Kernels, QdrantStore, search, writeReport, type PointId,
+  DEFAULT_PARAMS, DEFAULT_STRATEGY, Encoder, evaluate, InputError, ingest, Kernels, QdrantStore, search, writeReport, type PointId,
 } from "../../src/index.js";
 import { refDistances, refRerank } from "../../src/kernels/reference.js";
 import { quantize } from "../../src/eval/lossy.js";
@@ -84,8 +84,9 @@ describe("search", () => {
     for (const mode of ["triplet", "contrastive"] as const) {
       const r = await search({ store, collection, query: { id: q.id }, positives: [{ id: pos.id }], negatives: [{ id: neg.id }], k: 5, strategy: mode });
       expect(r.strategy).toBe(mode);
-      // the contrastive margin is the pool's median distance to the query (contrastiveMargin 1)
-      const scores = refRerank(mode, Float32Array.from(q.vector), cand, q.vector.length, Float32Array.from(pos.vector), Float32Array.from(neg.vector), Math.sqrt(median));
+      // the contrastive margin: contrastiveMargin × the pool's median distance to the query
+      const m = DEFAULT_PARAMS.contrastiveMargin * Math.sqrt(median);
+      const scores = refRerank(mode, Float32Array.from(q.vector), cand, q.vector.length, Float32Array.from(pos.vector), Float32Array.from(neg.vector), m);
       const order = pool.map((h, i) => ({ id: h.id, s: scores[i]! })).sort((a, b) => b.s - a.s).slice(0, 5);
       expect(r.hits.map((h) => h.id)).toEqual(order.map((o) => o.id));
       r.hits.forEach((h, i) => expect(h.score).toBeCloseTo(order[i]!.s, 3));

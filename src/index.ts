@@ -6,6 +6,7 @@ export * from "./model/decode.js";
 export * from "./data/walk.js";
 export * from "./store/qdrant.js";
 export * from "./model/encoder.js";
+export { setOnnxTelemetry, onnxTelemetryEnabled } from "./model/ort-env.js";
 export * from "./ingest/index.js";
 export * from "./store/embedded-store.js";
 export * from "./feedback/index.js";

@@ -4,7 +4,7 @@
  * else is a bug and prints its stack).
  */
 
-import { MarginError, UsageError } from "../index.js";
+import { MarginError, setOnnxTelemetry, UsageError } from "../index.js";
 
 /** A command module: `help` text and `run`, which returns the exit code. */
 export interface Command {
@@ -33,7 +33,8 @@ function usage(): string {
     "Commands:",
     ...Object.keys(COMMANDS).map((c) => `  ${c}`),
     "",
-    "Environment: QDRANT_URL, QDRANT_API_KEY (without QDRANT_URL the embedded store is used).",
+    "Environment: QDRANT_URL, QDRANT_API_KEY (without QDRANT_URL the embedded store is used);",
+    "  MARGIN_ORT_TELEMETRY=1 lets onnxruntime record and send its usage telemetry (off by default).",
   ].join("\n");
 }
 
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   try {
+    telemetryFromEnv(process.env.MARGIN_ORT_TELEMETRY);
     if (!load) throw new UsageError(`unknown command "${name}". Should be one of: ${Object.keys(COMMANDS).join(", ")}`);
     const cmd = await load();
     if (rest.includes("--help") || rest.includes("-h")) {
@@ -56,6 +58,13 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return report(e, verbose);
   }
+}
+
+/** onnxruntime's telemetry stays off unless MARGIN_ORT_TELEMETRY=1 (read here: the library never reads the environment). */
+function telemetryFromEnv(v: string | undefined): void {
+  if (v === undefined || v === "" || v === "0") return;
+  if (v !== "1") throw new UsageError(`MARGIN_ORT_TELEMETRY must be 1 (allow onnxruntime's telemetry) or 0 (the default: off), got "${v}"`);
+  setOnnxTelemetry(true);
 }
 
 /** Print an error the way a user wants to read it; returns the exit code. */

@@ -14,6 +14,8 @@ Usage: margin store [options]
   --api-key KEY     require this key in the api-key header of every request
                     (default: QDRANT_API_KEY when set, as Qdrant's clients send it)
   --cors ORIGIN     allow browser requests from ORIGIN (default: no CORS)
+  --repair          before starting, rewrite damaged logs keeping every intact
+                    record; each original is kept as <log>.damaged-<time>
   --json            print the address as one JSON line
   --verbose         print error causes
 
@@ -26,7 +28,7 @@ const command: Command = {
   async run(argv) {
     const { values, positionals } = parse("store", argv, {
       path: { type: "string" }, port: { type: "string" }, host: { type: "string" },
-      "api-key": { type: "string" }, cors: { type: "string" },
+      "api-key": { type: "string" }, cors: { type: "string" }, repair: { type: "boolean" },
     });
     if (positionals.length) throw new UsageError(`margin store: takes no positional arguments, got "${positionals[0]}"; use --path DIR`);
     const port = num("store", "port", values.port as string | undefined, 6333, { integer: true, min: 0, max: 65535 });
@@ -38,8 +40,12 @@ const command: Command = {
     if (!values.json) console.log(`margin store: opening ${path} (recovering its collections)...`);
     const running = await startEmbeddedStore({
       path, port, host: values.host as string | undefined, apiKey, cors: values.cors as string | undefined,
-      onWarning: (m) => console.error(`margin store: warning: ${m}`),
+      onWarning: (m) => console.error(`margin store: warning: ${m}`), repair: values.repair === true,
     });
+    for (const r of running.store.repaired) {
+      console.error(`margin store: repaired ${r.file}: kept ${r.keptFrames} record(s) (${r.keptBytes} bytes), dropped ${r.droppedBytes} damaged byte(s) at ${r.stretches.join(", ")}; the original is ${r.original}`);
+    }
+    if (values.repair && !running.store.repaired.length) console.error(`margin store: --repair: no damaged log in ${path}`);
     const names = running.store.names();
     const points = names.reduce((s, n) => s + running.store.get(n).count, 0);
     if (values.json) console.log(JSON.stringify({ url: running.url, path, collections: names.length, points }));

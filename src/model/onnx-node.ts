@@ -5,6 +5,7 @@
  * that says what was missing.
  */
 
+import "./ort-env.js"; // first: telemetry off before onnxruntime can load
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";

@@ -34,6 +34,8 @@ export interface EmbeddedStoreOptions {
   kernels?: Kernels;
   /** Warnings (a torn log tail dropped at recovery, a failed background flush). Default: ignored. */
   onWarning?: (message: string) => void;
+  /** Rewrite damaged logs before recovering, keeping every intact record and the originals (`margin store --repair`). */
+  repair?: boolean;
 }
 
 /** A running embedded store. */
@@ -65,7 +67,7 @@ export async function startEmbeddedStore(o: EmbeddedStoreOptions = {}): Promise<
   const host = o.host ?? "127.0.0.1";
   const port = o.port ?? 6333;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StoreError(`port must be an integer in [0, 65535], got ${port}`);
-  const store = await EmbeddedStore.open({ path, kernels: o.kernels, compactBytes: o.compactBytes, onWarning: o.onWarning });
+  const store = await EmbeddedStore.open({ path, kernels: o.kernels, compactBytes: o.compactBytes, onWarning: o.onWarning, repair: o.repair });
   const server = createStoreServer(store, {
     apiKey: o.apiKey, cors: o.cors, maxBodyBytes: o.maxBodyBytes,
     onError: (e) => o.onWarning?.(`request failed: ${(e as Error).stack ?? String(e)}`),

@@ -44,7 +44,7 @@ describe("collections", () => {
   });
 
   it("answers GET / with a version the client accepts, and /healthz", async () => {
-    expect((await h.client.versionInfo()).version).toMatch(/^1\.18\./);
+    expect((await h.client.versionInfo()).version).toMatch(/^1\.19\./);
     const r = await h.raw("GET", "/healthz");
     expect(r.status).toBe(200);
   });
@@ -202,16 +202,19 @@ describe("points", () => {
     expect((await h.client.getCollection(name)).payload_schema).toEqual({});
   });
 
-  it("answers query/batch, the legacy search and recommend", async () => {
+  it("answers query/batch; the endpoints Qdrant 1.19 removed answer 404 naming the replacement", async () => {
     const q = xs[9]!;
     const batch = await h.client.queryBatch(name, { searches: [{ query: q, limit: 3 }, { query: 10, limit: 2, with_payload: true }] });
     expect(batch).toHaveLength(2);
     expect(batch[0]!.points[0]!.id).toBe(9);
     expect(batch[1]!.points).toHaveLength(2);
-    const s = await h.client.search(name, { vector: q, limit: 3 });
-    expect(s.map((p) => p.id)).toEqual(batch[0]!.points.map((p) => p.id));
-    const r = await h.client.recommend(name, { positive: [9], limit: 3 });
-    expect(r.map((p) => p.id)).not.toContain(9);
+    const r = await h.client.query(name, { query: { recommend: { positive: [9] } }, limit: 3 });
+    expect(r.points.map((p) => p.id)).not.toContain(9);
+    for (const old of ["search", "recommend", "search/batch", "recommend/batch"]) {
+      const gone = await h.raw("POST", `/collections/${name}/points/${old}`, { vector: q, limit: 3 });
+      expect(gone.status).toBe(404);
+      expect(gone.json.status.error).toMatch(new RegExp(`points/${old} was removed in Qdrant 1\\.19.*use POST /collections/\\{name\\}/points/query`));
+    }
     const uuids = "5c56c793-69f3-4fbf-87e6-c4bf54c28c26";
     await h.client.upsert(name, { points: [{ id: uuids.replaceAll("-", "").toUpperCase(), vector: q }] });
     const got = await h.client.retrieve(name, { ids: [uuids] });

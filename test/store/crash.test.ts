@@ -3,51 +3,25 @@
  * wait=true; it is killed with SIGKILL at seeded random moments. After every
  * restart, each acknowledged point is there with its payload, and the store
  * opens without manual repair. The child runs the store's sources compiled
- * to a temp folder (ts.transpileModule), so the test needs no build step.
+ * to a temp folder (transpile.ts), so the test needs no build step.
  */
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import ts from "typescript";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { rand, tempDir } from "./helpers.js";
+import { ROOT, transpileStore } from "./transpile.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const ROUNDS = 24;
 let out: string;
 let data: string;
 
-function transpile(src: string, dst: string): void {
-  for (const f of readdirSync(src)) {
-    const p = join(src, f);
-    if (statSync(p).isDirectory()) transpile(p, join(dst, f));
-    else if (f.endsWith(".ts") && !f.endsWith(".d.ts")) {
-      mkdirSync(dst, { recursive: true });
-      const js = ts.transpileModule(readFileSync(p, "utf8"), {
-        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-      }).outputText;
-      writeFileSync(join(dst, f.replace(/\.ts$/, ".js")), js);
-    }
-  }
-}
-
 beforeAll(() => {
   out = tempDir("crash-js");
   data = tempDir("crash-data");
-  // just what the store imports (src/index.ts would pull in onnxruntime)
-  transpile(join(ROOT, "src/kernels"), join(out, "src/kernels"));
-  transpile(join(ROOT, "src/store/embedded"), join(out, "src/store/embedded"));
-  for (const f of ["errors", "store/embedded-store"]) {
-    const js = ts.transpileModule(readFileSync(join(ROOT, `src/${f}.ts`), "utf8"), {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
-    writeFileSync(join(out, `src/${f}.js`), js);
-  }
-  mkdirSync(join(out, "build"), { recursive: true });
-  copyFileSync(join(ROOT, "build/margin.wasm"), join(out, "build/margin.wasm"));
+  transpileStore(out);
 });
 afterAll(() => {
   rmSync(out, { recursive: true, force: true });

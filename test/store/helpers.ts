@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { type EmbeddedStoreOptions, type RunningStore, startEmbeddedStore } from "../../src/store/embedded-store.js";
 import { mulberry32 } from "../../src/data/random.js";
+import { type Exchange, recordingProxy, responseValidator } from "../helpers/qdrant-openapi.js";
 
 export function tempDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `margin-store-${tag}-`));
@@ -15,15 +16,19 @@ export interface Harness {
   dir: string;
   running: RunningStore;
   client: QdrantClient;
-  /** Raw HTTP for what the client cannot express. */
+  /** Raw HTTP for what the client cannot express (straight to the store, not through the proxy). */
   raw(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; headers: Headers }>;
+  /** Stop the store; fails when any response seen (client or raw) does not match Qdrant's OpenAPI schema. */
   stop(): Promise<void>;
 }
 
 export async function harness(tag: string, o: EmbeddedStoreOptions = {}): Promise<Harness> {
   const dir = o.path ?? tempDir(tag);
   const running = await startEmbeddedStore({ ...o, path: dir, port: 0 });
-  const client = new QdrantClient({ url: running.url, checkCompatibility: false, ...(o.apiKey ? { apiKey: o.apiKey } : {}) });
+  // the client talks through a recording proxy, so every response it gets is checked against Qdrant's schema
+  const proxy = await recordingProxy(running.url);
+  const client = new QdrantClient({ url: proxy.url, checkCompatibility: false, ...(o.apiKey ? { apiKey: o.apiKey } : {}) });
+  const rawSeen: Exchange[] = [];
   return {
     dir,
     running,
@@ -35,6 +40,7 @@ export async function harness(tag: string, o: EmbeddedStoreOptions = {}): Promis
         body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
       });
       const text = await res.text();
+      rawSeen.push({ method, path: new URL(path, "http://x").pathname, status: res.status, contentType: res.headers.get("content-type") ?? "", body: text });
       let json: unknown = text;
       try {
         json = JSON.parse(text);
@@ -44,8 +50,20 @@ export async function harness(tag: string, o: EmbeddedStoreOptions = {}): Promis
       return { status: res.status, json, headers: res.headers };
     },
     async stop() {
+      await proxy.close();
       await running.close();
       if (!o.path) rmSync(dir, { recursive: true, force: true });
+      const v = responseValidator();
+      const bad = proxy.violations();
+      for (const x of rawSeen) {
+        if (!x.contentType.startsWith("application/json") || !v.templateOf(x.method, x.path)) continue;
+        const errors = v.check(x.method, x.path, x.status, JSON.parse(x.body));
+        if (errors.length) bad.push({ method: x.method, path: x.path, status: x.status, errors });
+      }
+      if (bad.length) {
+        throw new Error(`${bad.length} responses do not match Qdrant's OpenAPI schema:\n` +
+          bad.slice(0, 10).map((b) => `${b.method} ${b.path} -> ${b.status}: ${b.errors.join("; ")}`).join("\n"));
+      }
     },
   };
 }

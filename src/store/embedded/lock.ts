@@ -1,9 +1,16 @@
 /**
- * One process per data folder: `<folder>/LOCK` holds the owner's PID and
- * host. A second process gets a StoreError naming the folder and that PID;
- * a lock left by a process that no longer runs (a crash, kill -9) is taken
- * over. The lock file appears whole (written aside, then hard-linked into
- * place, which fails if one exists), so a reader never sees it half-written.
+ * One process per data folder: `<folder>/LOCK` holds the owner's PID, host,
+ * and where /proc exists, the kernel's boot id and the process's start time
+ * (field 22 of /proc/<pid>/stat, in clock ticks since boot). A second process
+ * gets a StoreError naming the folder and that PID; a lock left by a process
+ * that no longer runs (a crash, kill -9) is taken over. The start time is
+ * what makes that safe when PIDs repeat: a PID reused by another process, or
+ * PID 1 of a restarted container (`unshare --pid`, `docker restart`), shows
+ * a different start time than the one recorded, so the lock is stale; a
+ * different boot id means the machine restarted since. Without /proc the
+ * PID alone decides, as before. The lock file appears whole (written aside,
+ * then hard-linked into place, which fails if one exists), so a reader
+ * never sees it half-written.
  */
 
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
@@ -20,7 +27,45 @@ export interface FolderLock {
 interface Owner {
   pid?: number;
   host?: string;
+  boot?: string;
+  start?: string;
 }
+
+/** The kernel's boot id, or null without /proc. */
+function bootId(): string | null {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Start time of a process (field 22 of /proc/<pid>/stat), or null when there is no such process or no /proc. */
+function startTime(pid: number | "self"): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // the command name (field 2) may hold spaces and parentheses: count fields after its closing ")"
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Is the lock held by a live process? A lock this code cannot judge is held (the user is asked to check). */
+function held(owner: Owner): boolean {
+  const pid = owner.pid;
+  if (typeof pid !== "number") return false; // unreadable: stale
+  const otherHost = typeof owner.host === "string" && owner.host !== hostname();
+  const boot = bootId();
+  if (boot && typeof owner.boot === "string" && typeof owner.start === "string") {
+    // same kernel (a container's host name may change): the PID and its start time decide
+    if (owner.boot === boot) return startTime(pid) === owner.start;
+    return otherHost; // another boot of this machine is stale; another machine we cannot see
+  }
+  return otherHost || pid === process.pid || alive(pid);
+}
+
+const sameOwner = (a: Owner | null, b: Owner) => a !== null && a.pid === b.pid && a.start === b.start && a.boot === b.boot;
 
 function alive(pid: number): boolean {
   try {
@@ -45,8 +90,12 @@ function readOwner(file: string): Owner | null {
  */
 export function lockFolder(folder: string): FolderLock {
   const file = join(folder, "LOCK");
-  const mine = `${file}.${process.pid}.tmp`;
-  const me = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  const boot = bootId();
+  const start = startTime("self");
+  // PID and start time: two PID 1s of different containers sharing the folder do not share these names
+  const tag = `${process.pid}-${start ?? Date.now()}`;
+  const mine = `${file}.${tag}.tmp`;
+  const me: Owner & { started: string } = { pid: process.pid, host: hostname(), ...(boot && start ? { boot, start } : {}), started: new Date().toISOString() };
   try {
     writeFileSync(mine, JSON.stringify(me));
   } catch (cause) {
@@ -59,7 +108,7 @@ export function lockFolder(folder: string): FolderLock {
         return {
           file,
           release() {
-            if (readOwner(file)?.pid === process.pid) {
+            if (sameOwner(readOwner(file), me)) {
               try {
                 unlinkSync(file);
               } catch {
@@ -75,23 +124,23 @@ export function lockFolder(folder: string): FolderLock {
       }
       const owner = readOwner(file);
       if (!owner) continue; // released meanwhile
-      const pid = owner.pid;
-      const otherHost = typeof owner.host === "string" && owner.host !== hostname();
-      if (typeof pid === "number" && (otherHost || pid === process.pid || alive(pid))) {
+      if (held(owner)) {
+        const pid = owner.pid!;
+        const otherHost = typeof owner.host === "string" && owner.host !== hostname() && owner.boot !== boot;
         throw new StoreError(
-          `the store folder ${folder} is in use by process ${pid}${otherHost ? ` on host ${owner.host}` : ""}${pid === process.pid ? " (this process)" : ""}; ` +
+          `the store folder ${folder} is in use by process ${pid}${otherHost ? ` on host ${owner.host}` : ""}${sameOwner(owner, me) ? " (this process)" : ""}; ` +
             `stop that process, or use another --path. If no margin store runs there, delete ${file}`,
         );
       }
       // stale: move it aside, and put it back if what we moved was a fresh lock of someone faster
-      const aside = `${file}.stale-${process.pid}`;
+      const aside = `${file}.stale-${tag}`;
       try {
         renameSync(file, aside);
       } catch {
         continue; // someone else moved it first
       }
       const moved = readOwner(aside);
-      if (moved && moved.pid !== pid) {
+      if (moved && !sameOwner(moved, owner)) {
         try {
           linkSync(aside, file);
         } catch {

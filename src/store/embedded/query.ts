@@ -120,7 +120,7 @@ function basePlan(col: Collection, body: Record<string, unknown>, where: string,
     kind: "scroll",
     exclude: new Set(),
     filter: compileFilter(body[filterKey], `${where}.${filterKey}`),
-    limit: int(body.limit ?? body.top, 10, 1, `${where}.limit`),
+    limit: int(body.limit, 10, 1, `${where}.limit`),
     offset: int(body.offset, 0, 0, `${where}.offset`),
     threshold: typeof t === "number" ? t : undefined,
     withPayload: parseWithPayload(body.with_payload, payloadDefault, `${where}.with_payload`),
@@ -157,24 +157,6 @@ export function parseQuery(col: Collection, body: Record<string, unknown>, where
         `{"nearest"}, {"recommend"}, {"discover"}, {"context"} and {"relevance_feedback"}; use a Qdrant server (QDRANT_URL) for the rest`,
     );
   }
-  return plan;
-}
-
-/** A body of the legacy POST /points/search. */
-export function parseSearch(col: Collection, body: Record<string, unknown>, where: string): QueryPlan {
-  const plan = basePlan(col, body, where, "filter", false);
-  let v = body.vector;
-  if (isObject(v) && "vector" in v) v = v.vector; // the named form {"name": "", "vector": [...]}
-  if (v === undefined) throw badRequest(`${where}.vector is required: the query vector of ${col.dim} numbers`);
-  plan.kind = "nearest";
-  plan.vector = vectorInput(col, Array.isArray(v) ? v : v, `${where}.vector`, plan.exclude);
-  return plan;
-}
-
-/** A body of the legacy POST /points/recommend. */
-export function parseRecommend(col: Collection, body: Record<string, unknown>, where: string): QueryPlan {
-  const plan = basePlan(col, body, where, "filter", false);
-  recommend(col, body, where, plan);
   return plan;
 }
 

@@ -11,7 +11,7 @@ import { compileFilter } from "./filter.js";
 import { compareIds, parseId, parseIds } from "./ids.js";
 import { checkPayloadTargets, parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
 import { parseWithPayload } from "./payload.js";
-import { parseQuery, parseRecommend, parseSearch, runQuery } from "./query.js";
+import { parseQuery, runQuery } from "./query.js";
 import type { EmbeddedStore } from "./store.js";
 import { pointView } from "./views.js";
 
@@ -25,7 +25,7 @@ export interface Ctx {
 export type Handler = (c: Ctx) => unknown;
 
 /** Qdrant's server version this store answers with: the client checks major.minor against its own. */
-export const QDRANT_VERSION = "1.18.0";
+export const QDRANT_VERSION = "1.19.0";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -194,16 +194,12 @@ export const ROUTES: [string, string, Handler][] = [
     const plans = searches(c).map((s, i) => parseQuery(fc, s, `searches[${i}]`));
     return plans.map((p) => ({ points: runQuery(fc, p) }));
   }],
-  ["POST", "/collections/:name/points/search", (c) => runQuery(col(c), parseSearch(col(c), c.body, "body"))],
-  ["POST", "/collections/:name/points/search/batch", (c) => {
-    const fc = col(c);
-    return searches(c).map((s, i) => parseSearch(fc, s, `searches[${i}]`)).map((p) => runQuery(fc, p));
-  }],
-  ["POST", "/collections/:name/points/recommend", (c) => runQuery(col(c), parseRecommend(col(c), c.body, "body"))],
-  ["POST", "/collections/:name/points/recommend/batch", (c) => {
-    const fc = col(c);
-    return searches(c).map((s, i) => parseRecommend(fc, s, `searches[${i}]`)).map((p) => runQuery(fc, p));
-  }],
+  // Qdrant 1.19 removed the pre-Query-API endpoints; say so rather than answer a generic 404
+  ...["search", "search/batch", "recommend", "recommend/batch", "discover", "discover/batch", "search/groups", "recommend/groups"].map(
+    (old): [string, string, Handler] => ["POST", `/collections/:name/points/${old}`, () => {
+      throw notFound(`POST /collections/{name}/points/${old} was removed in Qdrant 1.19, which the embedded store follows; use POST /collections/{name}/points/query${old.endsWith("batch") ? "/batch" : old.endsWith("groups") ? "/groups" : ""}`);
+    }],
+  ),
   ["GET", "/collections/:name/points/:id", (c) => {
     const fc = col(c);
     const raw = c.params.id!;

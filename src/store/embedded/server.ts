@@ -119,7 +119,7 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
     }
     if (method === "GET" && path === "/") {
       req.resume();
-      send(res, 200, { title: "qdrant - vector search engine", version: QDRANT_VERSION, commit: null, margin: "embedded store" });
+      send(res, 200, { title: "qdrant - vector search engine", version: QDRANT_VERSION, commit: null });
       return;
     }
     const declared = Number(req.headers["content-length"] ?? 0);

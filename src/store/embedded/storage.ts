@@ -10,23 +10,28 @@
  * only after that. Compaction opens wal-(N+1) and freezes the state, then
  * (in the background) writes snapshot-(N+1) to a .tmp file, fsyncs and
  * renames it, and deletes the older logs and snapshots; a crash at any point
- * leaves a consistent set. Recovery loads
- * the newest snapshot, replays the logs from its number on, and truncates a
- * torn tail of the last log.
+ * leaves a consistent set. Recovery (recovery.ts) loads the newest snapshot,
+ * replays the logs from its number on, and drops a torn tail of the last log.
+ *
+ * When the disk fails: an append that fails is cut back to the last whole
+ * frame (nothing applied, a 500); a flush that fails answers 500 to every
+ * waiter and refuses writes until `checkpoint()` has written the in-memory
+ * state as a new snapshot, since the kernel may have dropped the unflushed
+ * pages and a later flush would report success for data it no longer has.
  */
 
 import {
-  closeSync, fdatasync, fsync, fsyncSync, rmSync, fstatSync, ftruncateSync, openSync, readdirSync, renameSync, unlinkSync, writeSync,
+  closeSync, fdatasync, fsync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../../errors.js";
 import type { Kernels } from "../../kernels/index.js";
-import { Collection, type Distance, type FrozenCollection, type Op } from "./collection.js";
-import { decodeOps, encodeOps, snapshotFrames } from "./codec.js";
-import { scanFrames } from "./frames.js";
+import type { Collection, Distance, FrozenCollection, Op } from "./collection.js";
+import { encodeOps, snapshotFrames } from "./codec.js";
+import { HttpError } from "./errors.js";
 import { fsyncDir, writeFileDurably } from "./fsutil.js";
-import type { PointId } from "./ids.js";
-import type { Payload } from "./payload.js";
+import { recoverCollection } from "./recovery.js";
+import { listSeqs, seqName } from "./segments.js";
 
 /** The collection.json contents. */
 export interface CollectionMeta {
@@ -36,22 +41,13 @@ export interface CollectionMeta {
   indexes?: Record<string, unknown>;
 }
 
-const seqName = (kind: "wal" | "snapshot", seq: number) =>
-  `${kind}-${String(seq).padStart(6, "0")}.${kind === "wal" ? "log" : "bin"}`;
-
-function listSeqs(dir: string, kind: "wal" | "snapshot"): number[] {
-  const re = kind === "wal" ? /^wal-(\d+)\.log$/ : /^snapshot-(\d+)\.bin$/;
-  const out: number[] = [];
-  for (const f of readdirSync(dir)) {
-    const m = re.exec(f);
-    if (m) out.push(Number(m[1]));
-    else if (f.endsWith(".tmp")) unlinkSync(join(dir, f)); // an unfinished snapshot or meta file
-  }
-  return out.sort((a, b) => a - b);
-}
+/** How long a failed compaction waits before the next write may start another. */
+const COMPACT_BACKOFF_MS = 1000;
 
 export class CollectionStorage {
   readonly dir: string;
+  /** The collection's name, for messages. */
+  readonly name: string;
   private seq: number;
   private fd: number;
   private written = 0;
@@ -59,86 +55,105 @@ export class CollectionStorage {
   private syncing: Promise<void> | null = null;
   private compacting: Promise<void> | null = null;
   private closed = false;
-  /** Bytes in the current log. */
+  /** Set when a flush failed: what is on disk is unknown until a checkpoint rewrites the state. */
+  private unsynced: Error | null = null;
+  /** Set when a failed append could not be cut back: the log must be truncated to walBytes before the next append. */
+  private dirty = false;
+  private checkpointing: Promise<void> | null = null;
+  private compactAfter = 0;
+  /** Bytes in the current log (the end of its last whole frame). */
   walBytes: number;
   /** Bytes of the last snapshot written or read. */
   snapshotBytes: number;
 
-  private constructor(dir: string, seq: number, fd: number, walBytes: number, snapshotBytes: number) {
+  private constructor(dir: string, name: string, seq: number, fd: number, walBytes: number, snapshotBytes: number) {
     this.dir = dir;
+    this.name = name;
     this.seq = seq;
     this.fd = fd;
     this.walBytes = walBytes;
     this.snapshotBytes = snapshotBytes;
   }
 
-  /** Recover a collection from its folder. @throws StoreError for a damaged snapshot or a damaged log before the last. */
-  static open(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): { storage: CollectionStorage; collection: Collection } {
-    const col = new Collection({ name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels });
-    col.indexes = meta.indexes ?? {};
-    const snaps = listSeqs(dir, "snapshot");
-    const snapSeq = snaps.length ? snaps[snaps.length - 1]! : 0;
-    let snapshotBytes = 0;
-    if (snapSeq) snapshotBytes = loadSnapshot(join(dir, seqName("snapshot", snapSeq)), col);
-    const wals = listSeqs(dir, "wal").filter((s) => s >= snapSeq);
-    let valid = 0;
-    for (let i = 0; i < wals.length; i++) {
-      const file = join(dir, seqName("wal", wals[i]!));
-      const last = i === wals.length - 1;
-      const res = scanFrames(file, (rec) => {
-        const { opId, ops } = decodeOps(rec, col.dim);
-        col.apply(ops, opId);
-      });
-      if (res.stoppedBy) {
-        if (!last) {
-          throw new StoreError(
-            `log ${file} is damaged at byte ${res.validBytes} (${res.stoppedBy}) and later logs follow it, so operations would be lost; ` +
-              `restore the folder from a backup, or move ${file} and the later logs away to keep what precedes it`,
-          );
-        }
-        warn(`dropped a torn tail of ${file} at byte ${res.validBytes} (${res.stoppedBy}): an unacknowledged write the process did not finish`);
-      }
-      valid = res.validBytes;
+  /**
+   * Recover a collection from its folder (recovery.ts) and open its newest log for appending.
+   * @throws StoreError for a damaged snapshot, damage in the middle of a log, or a missing file.
+   */
+  static open(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): { storage: CollectionStorage; collection: Collection; degraded?: string } {
+    const r = recoverCollection(dir, meta, kernels, warn);
+    let fd: number;
+    try {
+      fd = openSync(join(dir, seqName("wal", r.seq)), "a+");
+      fsyncDir(dir);
+    } catch (cause) {
+      r.collection.dispose();
+      throw new StoreError(`cannot open the log of collection \`${meta.name}\` in ${dir}: ${(cause as Error).message}; check that the folder is writable`, { cause });
     }
-    const seq = wals.length ? wals[wals.length - 1]! : Math.max(snapSeq, 1);
-    const fd = openSync(join(dir, seqName("wal", seq)), "a+");
-    // drop a torn tail so new frames follow the last whole one
-    if (fstatSync(fd).size !== valid) {
-      ftruncateSync(fd, valid);
-      fsyncSync(fd);
-    }
-    fsyncDir(dir);
-    return { storage: new CollectionStorage(dir, seq, fd, valid, snapshotBytes), collection: col };
+    return { storage: new CollectionStorage(dir, meta.name, r.seq, fd, r.validBytes, r.snapshotBytes), collection: r.collection, degraded: r.degraded };
   }
 
   /** A new, empty collection folder's first log (the folder and meta exist). */
-  static fresh(dir: string): CollectionStorage {
+  static fresh(dir: string, name: string): CollectionStorage {
     const fd = openSync(join(dir, seqName("wal", 1)), "a+");
     fsyncDir(dir);
-    return new CollectionStorage(dir, 1, fd, 0, 0);
+    return new CollectionStorage(dir, name, 1, fd, 0, 0);
   }
 
-  /** Append operations as one record (not yet synced). */
+  /**
+   * Append operations as one record (not yet synced). A write that fails
+   * (ENOSPC, EIO, EFBIG...) is cut back to the last whole frame before this
+   * throws, so no partial frame stays for later frames to follow.
+   * @throws HttpError 500 when the log cannot take the record; nothing was written.
+   */
   append(opId: number, ops: Op[], dim: number): void {
+    if (this.unsynced) throw this.cannotPersist(this.unsynced, "an earlier flush failed");
     const buf = encodeOps(opId, ops, dim);
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    try {
+      if (this.dirty) {
+        ftruncateSync(this.fd, this.walBytes);
+        this.dirty = false;
+      }
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      try {
+        ftruncateSync(this.fd, this.walBytes);
+      } catch {
+        this.dirty = true; // cut back before the next append
+      }
+      throw this.cannotPersist(err as Error, "nothing of this request was applied");
+    }
     this.walBytes += buf.length;
     this.written++;
   }
 
-  /** Resolve once every record appended so far is on disk (concurrent callers share an fdatasync). */
+  /** Is the log refusing writes until a checkpoint (a flush failed)? */
+  get needsCheckpoint(): boolean {
+    return this.unsynced !== null;
+  }
+
+  /**
+   * Resolve once every record appended so far is on disk (concurrent callers
+   * share an fdatasync). A failed flush rejects every waiter and marks the
+   * log: the kernel may have dropped the unflushed pages, so no later flush
+   * can vouch for them; writes are refused until {@link checkpoint} has
+   * rewritten the whole state.
+   * @throws HttpError 500 when the flush fails.
+   */
   async sync(): Promise<void> {
     const target = this.written;
     while (this.synced < target) {
+      if (this.unsynced) throw this.cannotPersist(this.unsynced, "this request is not acknowledged: it may show in reads but is not durable");
       if (!this.syncing) {
         const upto = this.written;
         const fd = this.fd;
         this.syncing = new Promise<void>((resolve, reject) => {
           fdatasync(fd, (err) => {
             this.syncing = null;
-            if (err) reject(new StoreError(`could not flush the log in ${this.dir} to disk: ${err.message}`, { cause: err }));
-            else {
+            if (err) {
+              this.unsynced ??= err;
+              reject(this.cannotPersist(err, "this request is not acknowledged: it may show in reads but is not durable"));
+            } else {
               this.synced = Math.max(this.synced, upto);
               resolve();
             }
@@ -150,6 +165,42 @@ export class CollectionStorage {
   }
 
   /**
+   * After a failed flush: write the in-memory state as a fresh snapshot (a
+   * compaction), so disk and memory agree again, and take writes again.
+   * Concurrent callers share one attempt.
+   * @throws HttpError 500 while the disk still refuses.
+   */
+  checkpoint(col: Collection): Promise<void> {
+    if (!this.unsynced) return Promise.resolve();
+    this.checkpointing ??= (async () => {
+      try {
+        await this.compacting?.catch(() => {}); // its frozen state may predate the failed records
+        await this.compact(col, true);
+        this.unsynced = null;
+      } catch (err) {
+        throw this.cannotPersist(err as Error, "writes stay refused");
+      } finally {
+        this.checkpointing = null;
+      }
+    })();
+    return this.checkpointing;
+  }
+
+  /** Should a write start a compaction now (the log is past `limit`, none runs, the last one did not just fail)? */
+  wantsCompaction(limit: number): boolean {
+    return this.walBytes >= limit && !this.compacting && Date.now() >= this.compactAfter;
+  }
+
+  private cannotPersist(err: Error, what: string): HttpError {
+    return new HttpError(
+      500,
+      `Service internal error: cannot persist the log of collection \`${this.name}\` in ${this.dir}: ${err.message}; ${what}. ` +
+        `The store keeps serving reads and refuses writes while the disk fails; it retries on every write and resumes by itself when there is space again`,
+      { cause: err },
+    );
+  }
+
+  /**
    * Start a compaction unless one runs: switch to the next log and freeze the
    * state now (synchronously, so the snapshot is exactly "everything before
    * the new log"), then write, fsync and rename the snapshot in slices that
@@ -157,24 +208,47 @@ export class CollectionStorage {
    * Resolves when the snapshot is in place (or rejects; the logs keep every
    * write either way). `close()` abandons a compaction in progress.
    */
-  compact(col: Collection): Promise<void> {
-    if (this.compacting) return this.compacting;
+  compact(col: Collection, force = false): Promise<void> {
+    if (this.compacting && !force) return this.compacting;
     const next = this.seq + 1;
-    const newFd = openSync(join(this.dir, seqName("wal", next)), "a+");
-    fsyncSync(this.fd);
+    const nextFile = join(this.dir, seqName("wal", next));
+    let newFd: number;
+    try {
+      newFd = openSync(nextFile, "a+");
+    } catch (err) {
+      this.compactAfter = Date.now() + COMPACT_BACKOFF_MS;
+      return Promise.reject(new StoreError(`cannot start a new log ${nextFile}: ${(err as Error).message}`, { cause: err }));
+    }
+    try {
+      // a failed append not yet cut back would stay in the old log, with the new one after it: damage in the middle
+      if (this.dirty) ftruncateSync(this.fd, this.walBytes);
+      if (!this.unsynced) fsyncSync(this.fd); // after a failed flush the snapshot, not this, covers the old log
+      fsyncDir(this.dir);
+    } catch (err) {
+      closeSync(newFd);
+      rmSync(nextFile, { force: true });
+      this.unsynced ??= err as Error;
+      this.compactAfter = Date.now() + COMPACT_BACKOFF_MS;
+      return Promise.reject(new StoreError(`cannot flush the log of ${this.dir}: ${(err as Error).message}`, { cause: err }));
+    }
     this.synced = this.written;
     const oldFd = this.fd;
     const pending = this.syncing;
     this.fd = newFd;
     this.seq = next;
     this.walBytes = 0;
+    this.dirty = false;
     if (pending) pending.finally(() => closeSync(oldFd)).catch(() => {});
     else closeSync(oldFd);
     const frozen = col.freeze();
-    this.compacting = this.writeSnapshot(next, frozen).finally(() => {
-      this.compacting = null;
+    const run = this.writeSnapshot(next, frozen).catch((err: unknown) => {
+      this.compactAfter = Date.now() + COMPACT_BACKOFF_MS;
+      throw err;
+    }).finally(() => {
+      if (this.compacting === run) this.compacting = null;
     });
-    return this.compacting;
+    this.compacting = run;
+    return run;
   }
 
   private async writeSnapshot(seq: number, frozen: FrozenCollection): Promise<void> {
@@ -211,7 +285,12 @@ export class CollectionStorage {
 
   /** Rewrite collection.json (payload indexes changed). */
   writeMeta(meta: CollectionMeta): void {
-    writeFileDurably(join(this.dir, "collection.json"), JSON.stringify(meta, null, 2));
+    try {
+      writeFileDurably(join(this.dir, "collection.json"), JSON.stringify(meta, null, 2));
+    } catch (err) {
+      rmSync(join(this.dir, "collection.json.tmp"), { force: true });
+      throw this.cannotPersist(err as Error, "the payload index was not changed");
+    }
   }
 
   /** Flush and close the log; a compaction in progress is abandoned (its .tmp is removed, the logs stay). */
@@ -226,28 +305,4 @@ export class CollectionStorage {
       else closeSync(fd);
     }
   }
-}
-
-/** Load a snapshot into `col`; returns its size. @throws StoreError when it is damaged. */
-function loadSnapshot(file: string, col: Collection): number {
-  let header: Record<string, unknown> | null = null;
-  let ended = false;
-  const res = scanFrames(file, (rec) => {
-    const h = rec.header;
-    if (!header) {
-      header = h;
-      if (h.dim !== col.dim) throw new StoreError(`snapshot ${file} holds vectors of size ${String(h.dim)} but collection.json says ${col.dim}; the folder is inconsistent`);
-      col.reserve(h.count as number);
-      col.lastOp = h.lastOp as number;
-      if (h.indexes) col.indexes = h.indexes as Record<string, unknown>;
-    } else if (h.end) ended = h.count === col.count;
-    else col.restore(h.ids as PointId[], rec.vectors, h.payloads as Payload[], h.versions as number[]);
-  });
-  if (!ended || res.stoppedBy) {
-    throw new StoreError(
-      `snapshot ${file} is damaged (${res.stoppedBy ?? "no end record"} at byte ${res.validBytes}); ` +
-        `restore the collection folder from a backup or delete it to start the collection empty`,
-    );
-  }
-  return res.validBytes;
 }

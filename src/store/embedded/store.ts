@@ -8,7 +8,7 @@
  *   <path>/collections/<name>/...    one folder per collection (storage.ts)
  */
 
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../../errors.js";
 import { Kernels } from "../../kernels/index.js";
@@ -17,6 +17,8 @@ import { badRequest, HttpError, noCollection } from "./errors.js";
 import { fsyncDir, writeFileDurably } from "./fsutil.js";
 import type { PointId } from "./ids.js";
 import { type FolderLock, lockFolder } from "./lock.js";
+import { readMeta } from "./recovery.js";
+import { type RepairedLog, repairStore } from "./repair.js";
 import { vectorsOp } from "./ops.js";
 import { parseQuery, runQuery } from "./query.js";
 import type { PointView } from "./views.js";
@@ -30,8 +32,10 @@ export interface StoreOptions {
   kernels?: Kernels;
   /** Compact a collection's log into a snapshot once it passes this many bytes (and the last snapshot's size). Default 64 MiB. */
   compactBytes?: number;
-  /** Where warnings go (a torn log tail dropped at recovery...). Default: none. */
+  /** Where warnings go (a torn log tail dropped at recovery, a stray folder skipped...). Default: none. */
   onWarning?: (message: string) => void;
+  /** Before recovering, rewrite damaged logs keeping every intact record (repair.ts); the originals are kept aside. */
+  repair?: boolean;
 }
 
 /** What a write answers, as Qdrant's UpdateResult. */
@@ -45,6 +49,8 @@ interface Entry {
   storage: CollectionStorage;
   meta: CollectionMeta;
   flushTimer: NodeJS.Timeout | null;
+  /** Why the collection is read-only (a record that could not be replayed), when it is. */
+  degraded?: string;
 }
 
 const BAD_NAME = /[/\\:*?"<>|\0]/;
@@ -75,23 +81,37 @@ export class EmbeddedStore {
       throw new StoreError(`cannot create the store folder ${opts.path}: ${(cause as Error).message}; pass a writable --path`, { cause });
     }
     const store = new EmbeddedStore(opts, lockFolder(opts.path));
+    const warn = opts.onWarning ?? (() => {});
     try {
+      if (opts.repair) store.repaired = repairStore(opts.path);
       for (const d of readdirSync(root)) {
         const dir = join(root, d);
-        if (d.startsWith(".")) {
-          rmSync(dir, { recursive: true, force: true }); // a half-made or half-deleted collection
+        if (/^\.(tmp|trash)-\d+-\d+$/.test(d)) {
+          rmSync(dir, { recursive: true, force: true }); // our half-made or half-deleted collection
           continue;
         }
-        const meta = JSON.parse(readFileSync(join(dir, "collection.json"), "utf8")) as CollectionMeta;
+        const meta = readMeta(dir);
+        if (typeof meta === "string") {
+          warn(`skipped ${dir}: ${meta}; it is not a collection. Move it out of ${root} (margin never deletes it)`);
+          continue;
+        }
         const kernels = opts.kernels ?? (await Kernels.load());
-        const { storage, collection } = CollectionStorage.open(dir, meta, kernels, opts.onWarning ?? (() => {}));
-        store.entries.set(meta.name, { col: collection, storage, meta, flushTimer: null });
+        const { storage, collection, degraded } = CollectionStorage.open(dir, meta, kernels, warn);
+        store.entries.set(meta.name, { col: collection, storage, meta, flushTimer: null, degraded });
       }
     } catch (e) {
       store.close();
       throw e;
     }
     return store;
+  }
+
+  /** Logs `repair: true` rewrote at open (empty when none was damaged, or without `repair`). */
+  repaired: RepairedLog[] = [];
+
+  /** Collections that opened read-only because a log record could not be replayed, and why. */
+  degraded(): { name: string; reason: string }[] {
+    return [...this.entries].filter(([, e]) => e.degraded).map(([name, e]) => ({ name, reason: e.degraded! }));
   }
 
   /** Names of the collections. */
@@ -121,9 +141,18 @@ export class EmbeddedStore {
     const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {} };
     const kernels = this.opts.kernels ?? (await Kernels.load());
     if (this.entries.has(name)) throw new HttpError(409, `Wrong input: Collection \`${name}\` already exists!`);
-    mkdirSync(tmp);
-    writeFileDurably(join(tmp, "collection.json"), JSON.stringify(meta, null, 2));
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    try {
+      mkdirSync(tmp);
+      writeFileDurably(join(tmp, "collection.json"), JSON.stringify(meta, null, 2));
+    } catch (cause) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new HttpError(500, `Service internal error: cannot create collection \`${name}\` in ${root}: ${(cause as Error).message}; nothing was created. Free some space (or check the folder's permissions) and retry`, { cause });
+    }
+    if (existsSync(dir)) {
+      rmSync(tmp, { recursive: true, force: true });
+      // a folder the store skipped at start (no readable collection.json): the user's to look at, not ours to delete
+      throw new HttpError(500, `Service internal error: cannot create collection \`${name}\`: the folder ${dir} is in the way (it is not a collection the store could read); move it out of the store and retry`);
+    }
     renameSync(tmp, dir);
     fsyncDir(root);
     const { storage, collection } = CollectionStorage.open(dir, meta, kernels, () => {});
@@ -151,27 +180,34 @@ export class EmbeddedStore {
    * The caller has validated `ops` against the collection: this never half-applies.
    */
   async write(name: string, ops: Op[], wait: boolean): Promise<UpdateResult> {
-    const e = this.entry(name);
+    let e = this.entry(name);
+    if (e.degraded) throw new HttpError(500, `Service internal error: collection \`${name}\` is read-only: ${e.degraded}`);
+    if (e.storage.needsCheckpoint) {
+      // a flush failed earlier: rewrite the state to disk before taking anything new (500 while the disk still fails)
+      await e.storage.checkpoint(e.col);
+      e = this.entry(name);
+    }
     const opId = e.col.lastOp + 1;
-    e.storage.append(opId, ops, e.col.dim);
+    e.storage.append(opId, ops, e.col.dim); // on failure: cut back, a 500, nothing applied
     e.col.apply(ops, opId);
     const limit = Math.max(this.opts.compactBytes ?? 64 * 2 ** 20, e.storage.snapshotBytes);
-    if (e.storage.walBytes >= limit) {
+    if (e.storage.wantsCompaction(limit)) {
       // the write itself is logged; a failed snapshot only leaves the log longer
       e.storage.compact(e.col).catch((err: Error) => {
         if (!this.closed) this.opts.onWarning?.(`could not compact collection ${name} in ${e.storage.dir}: ${err.message}; the log keeps every write`);
       });
     }
     if (wait) {
-      await e.storage.sync();
+      await e.storage.sync(); // a failed flush: 500, not acknowledged
       return { operation_id: opId, status: "completed" };
     }
     if (!e.flushTimer) {
-      e.flushTimer = setTimeout(() => {
-        e.flushTimer = null;
-        e.storage.sync().catch((err: Error) => this.opts.onWarning?.(err.message));
+      const entry = e;
+      entry.flushTimer = setTimeout(() => {
+        entry.flushTimer = null;
+        entry.storage.sync().catch((err: Error) => this.opts.onWarning?.(err.message));
       }, 200);
-      e.flushTimer.unref();
+      entry.flushTimer.unref();
     }
     return { operation_id: opId, status: "acknowledged" };
   }
@@ -201,15 +237,20 @@ export class EmbeddedStore {
   /** Record a payload index (`schema` null to drop it); the exact scan does not need one. */
   setIndex(name: string, field: string, schema: unknown | null): void {
     const e = this.entry(name);
-    if (schema === null) delete e.col.indexes[field];
-    else e.col.indexes[field] = schema;
-    e.meta = { ...e.meta, indexes: e.col.indexes };
-    e.storage.writeMeta(e.meta);
+    const indexes = { ...e.col.indexes };
+    if (schema === null) delete indexes[field];
+    else indexes[field] = schema;
+    const meta = { ...e.meta, indexes };
+    e.storage.writeMeta(meta); // first: a disk that refuses leaves memory as it was
+    e.col.indexes = indexes;
+    e.meta = meta;
   }
 
   /** Snapshot a collection now and drop its log (normally automatic); resolves when the snapshot is on disk. */
   compact(name: string): Promise<void> {
     const e = this.entry(name);
+    // a snapshot of a degraded collection would replace the logs that hold the record it could not replay
+    if (e.degraded) return Promise.reject(new HttpError(500, `Service internal error: collection \`${name}\` is read-only: ${e.degraded}`));
     return e.storage.compact(e.col);
   }
 
@@ -218,9 +259,14 @@ export class EmbeddedStore {
     if (this.closed) return;
     this.closed = true;
     try {
-      for (const e of this.entries.values()) {
+      for (const [name, e] of this.entries) {
         if (e.flushTimer) clearTimeout(e.flushTimer);
-        e.storage.close();
+        try {
+          e.storage.close();
+        } catch (err) {
+          // a disk that fails at shutdown must not keep the other collections' logs open or the lock held
+          this.opts.onWarning?.(`could not flush the log of collection ${name} in ${e.storage.dir} at close: ${(err as Error).message}`);
+        }
         e.col.dispose();
       }
       this.entries.clear();

@@ -1,6 +1,6 @@
 // 3×3 convolution, padding "same", stride 1, over batches in NHWC.
 //
-// Memory layout (f32, 16-byte aligned, owned by src/kernels/nn.ts):
+// Memory layout (f32, 16-byte aligned, owned by src/nn/wasm-net.ts):
 //   x    [n, h, w, cin]    input maps
 //   wt   [3, 3, cin, cout] weights (HWIO): row (dy·3 + dx)·cin + c of a [9·cin, cout] matrix
 //   bias [cout] (0 = none)

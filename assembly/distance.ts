@@ -154,7 +154,7 @@ export function l1(a: usize, b: usize, dim: i32): f32 {
   return s;
 }
 
-/** Metric codes shared with the wrapper (src/kernels/metric.ts). */
+/** Metric codes shared with the wrapper (METRIC_CODE in src/kernels/exports.ts). */
 export const METRIC_SQL2: i32 = 0;
 export const METRIC_DOT: i32 = 1;
 export const METRIC_COSINE: i32 = 2;

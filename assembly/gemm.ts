@@ -1,6 +1,6 @@
 // Dense matrix product, the one hot loop of training.
 //
-// Memory layout (f32, 16-byte aligned blocks owned by src/kernels/nn.ts):
+// Memory layout (f32, 16-byte aligned blocks owned by src/nn/wasm-net.ts):
 //   A  an M×K matrix read through strides: A(i, p) at a + 4·(i·sai + p·sak),
 //      so A can be a row-major [M, K] (sai = K, sak = 1) or the transpose of a
 //      row-major [K, M] (sai = 1, sak = M) without a copy;

@@ -5,7 +5,7 @@
 export {
   oneToManyF32, oneToRowsF32, manyToManyF32, pairwiseF32, countNonFiniteF32,
 } from "./distance";
-export { topKF32, topKOfferF32, topKFinishF32, argsortF32 } from "./topk";
+export { topKF32, topKOfferF32, topKFinishF32, argsortF32, RADIX_BUCKETS } from "./topk";
 export {
   contrastiveF32, tripletAllF32, tripletHardF32, tripletSemiHardF32, pairGradF32,
 } from "./loss";

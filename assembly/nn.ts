@@ -1,7 +1,7 @@
 // Element-wise and pooling layers of the trainer, plus the small matrix
 // helpers the dense layers need.
 //
-// Memory layout (f32, 16-byte aligned, owned by src/kernels/nn.ts):
+// Memory layout (f32, 16-byte aligned, owned by src/nn/wasm-net.ts):
 //   LeakyReLU: y [len] in place over its input; backward scales dy [len]
 //              in place by 1 where y > 0 and by `leak` elsewhere (the sign of
 //              y equals the sign of the input for leak > 0, so no copy of

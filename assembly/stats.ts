@@ -6,8 +6,9 @@
 //   dist   [N]      f32   scratch: d² from the anchor to every point
 //   neg    [N]      f32   scratch: the anchor's negative distances, sorted
 //   prefix [N + 1]  f64   scratch: prefix sums of neg
-//   tmp    [N]      f32   scratch of the radix sort; counts [2048] i32 too
-//   out    [12]     f64   accumulated (the wrapper zeroes it once):
+//   tmp    [N]      f32   scratch of the radix sort; counts [RADIX_BUCKETS] i32 too
+//   out    [12]     f64   accumulated (the wrapper zeroes it once; src/kernels/exports.ts
+//                         names the slots, STATS_SLOT):
 //     0 easy, 1 semi-hard, 2 hard, 3 triplet loss sum, 4 valid triplets,
 //     5 active triplets, 6 contrastive loss sum, 7 ordered pairs,
 //     8 positive d sum, 9 positive pairs, 10 negative d sum, 11 negative pairs

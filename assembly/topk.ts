@@ -133,7 +133,12 @@ function sortKey(v: f32, largest: bool): u32 {
 }
 
 const RADIX_BITS: u32 = 11;
-const RADIX: i32 = 1 << RADIX_BITS; // 2048 buckets, 3 passes cover 32 bits
+/**
+ * Counting buckets of one radix pass (2^11 = 2048; 3 passes cover 32 bits):
+ * the size of the `counts` scratch, exported so the wrapper sizes it from
+ * this one definition.
+ */
+export const RADIX_BUCKETS: i32 = 1 << RADIX_BITS;
 
 /**
  * One stable counting pass on the 11-bit digit at `shift`: keys kA → kB,
@@ -142,20 +147,20 @@ const RADIX: i32 = 1 << RADIX_BITS; // 2048 buckets, 3 passes cover 32 bits
 // @ts-ignore: decorator
 @inline
 function radixPass(kA: usize, kB: usize, iA: usize, iB: usize, n: i32, shift: u32, counts: usize): void {
-  memory.fill(counts, 0, <usize>RADIX << 2);
+  memory.fill(counts, 0, <usize>RADIX_BUCKETS << 2);
   for (let i = 0; i < n; i++) {
-    const d = <usize>((load<u32>(kA + (<usize>i << 2)) >>> shift) & <u32>(RADIX - 1));
+    const d = <usize>((load<u32>(kA + (<usize>i << 2)) >>> shift) & <u32>(RADIX_BUCKETS - 1));
     store<i32>(counts + (d << 2), load<i32>(counts + (d << 2)) + 1);
   }
   let sum = 0;
-  for (let d = 0; d < RADIX; d++) {
+  for (let d = 0; d < RADIX_BUCKETS; d++) {
     const c = load<i32>(counts + (<usize>d << 2));
     store<i32>(counts + (<usize>d << 2), sum);
     sum += c;
   }
   for (let i = 0; i < n; i++) {
     const key = load<u32>(kA + (<usize>i << 2));
-    const d = <usize>((key >>> shift) & <u32>(RADIX - 1));
+    const d = <usize>((key >>> shift) & <u32>(RADIX_BUCKETS - 1));
     const at = load<i32>(counts + (d << 2));
     store<i32>(counts + (d << 2), at + 1);
     store<u32>(kB + (<usize>at << 2), key);
@@ -167,7 +172,7 @@ function radixPass(kA: usize, kB: usize, iA: usize, iB: usize, n: i32, shift: u3
  * The order of all n scores, best first (smallest, or largest with
  * largest = 1), by a stable LSD radix sort on 11-bit digits: ties keep the
  * lower index first, NaN goes last, like topKF32. O(n) time.
- * Scratch (from the wrapper): keys, keys2, idx2 [n] u32/i32; counts [2048] i32.
+ * Scratch (from the wrapper): keys, keys2, idx2 [n] u32/i32; counts [RADIX_BUCKETS] i32.
  * Writes idx [n] i32 and val [n] f32 (the scores in that order).
  */
 export function argsortF32(
@@ -195,7 +200,7 @@ export function argsortF32(
 
 /**
  * Sort n floats ascending in place by LSD radix on their sort keys (NaN
- * last); O(n). Scratch: tmp [n] (4 bytes each) and counts [2048] i32.
+ * last); O(n). Scratch: tmp [n] (4 bytes each) and counts [RADIX_BUCKETS] i32.
  */
 export function radixSortF32(p: usize, n: i32, tmp: usize, counts: usize): void {
   // keys in place of the floats, three stable passes, then the floats back

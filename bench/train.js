@@ -3,14 +3,16 @@
 // L1-resident data, assembly/gemm.ts simdPeakF32), interleaved round by
 // round so a busy machine slows both alike. ratio = achieved / peak GFLOP/s.
 import { Kernels } from "../dist/index.js";
-import { WasmNet, nnExports } from "../dist/kernels/nn.js";
-import { planNet, initParams } from "../dist/train/net.js";
+import { coreOf } from "../dist/kernels/core.js";
+import { WasmNet } from "../dist/nn/wasm-net.js";
+import { planNet, initParams } from "../dist/nn/plan.js";
 import { median, randomF32, report, timeIt } from "./lib.js";
 
 const k = await Kernels.load();
-const x = nnExports(k);
-const ring = k.arena.alloc(256);
-k.arena.f32().fill(1, ring >> 2, (ring >> 2) + 64);
+// the raw kernels are timed through the core, below the public Kernels surface
+const { x, arena } = coreOf(k);
+const ring = arena.alloc(256);
+arena.f32().fill(1, ring >> 2, (ring >> 2) + 64);
 const PEAK_ITERS = 2_000_000;
 const peak = () => x.simdPeakF32(ring, PEAK_ITERS);
 const PEAK_FLOPS = PEAK_ITERS * 8 * 4 * 2;
@@ -28,7 +30,7 @@ function measure(fn, flops) {
   return { value: median(v), baseline: median(b), ratio: median(r) };
 }
 
-const put = (a) => { const p = k.arena.alloc(a.length * 4); k.arena.f32().set(a, p >> 2); return p; };
+const put = (a) => { const p = arena.alloc(a.length * 4); arena.f32().set(a, p >> 2); return p; };
 const rows = [];
 {
   const m = measure(peak, PEAK_FLOPS);
@@ -36,8 +38,8 @@ const rows = [];
 }
 for (const [h, cin, cout, n] of [[28, 32, 32, 16], [14, 48, 48, 16]]) {
   const xs = put(randomF32(n * h * h * cin, 1)), w = put(randomF32(9 * cin * cout, 2)), b = put(randomF32(cout, 3));
-  const y = k.arena.alloc(n * h * h * cout * 4), col = k.arena.alloc(h * h * 9 * Math.max(cin, cout) * 4);
-  const dw = k.arena.alloc(9 * cin * cout * 4), db = k.arena.alloc(cout * 4), flip = k.arena.alloc(9 * cin * cout * 4), dx = k.arena.alloc(n * h * h * cin * 4);
+  const y = arena.alloc(n * h * h * cout * 4), col = arena.alloc(h * h * 9 * Math.max(cin, cout) * 4);
+  const dw = arena.alloc(9 * cin * cout * 4), db = arena.alloc(cout * 4), flip = arena.alloc(9 * cin * cout * 4), dx = arena.alloc(n * h * h * cin * 4);
   const flops = 2 * n * h * h * 9 * cin * cout;
   const f = measure(() => x.conv3x3F32(xs, n, h, h, cin, cout, w, b, y, col), flops);
   rows.push({ case: `conv3x3 forward ${h}×${h}, ${cin}→${cout}, batch ${n}`, ...f, unit: "GFLOP/s" });

@@ -20,6 +20,10 @@ Usage: margin serve [options]
   --model PATH        model card; the page runs its ONNX file (default ${DEFAULT_MODEL})
   --images DIR        the folder that was ingested, for thumbnails (default samples/NAME when it exists)
   --store PATH        embedded store folder when QDRANT_URL is unset (default ${DEFAULT_STORE_PATH})
+  --allow-host NAME   accept requests addressed to NAME (a proxy's or LAN name); repeatable
+                      (default: only the --host name and localhost / 127.0.0.1 / [::1])
+  --cors ORIGIN       let pages of ORIGIN (scheme://host:port) call the API; repeatable
+                      (default: only the page this server serves)
   --verbose           print error causes
 
 Store: QDRANT_URL (and QDRANT_API_KEY) select a Qdrant server; the key stays on
@@ -35,6 +39,7 @@ const command: Command = {
     const { values, positionals } = parse("serve", argv, {
       port: { type: "string" }, host: { type: "string" }, collection: { type: "string" },
       model: { type: "string" }, images: { type: "string" }, store: { type: "string" },
+      "allow-host": { type: "string", multiple: true }, cors: { type: "string", multiple: true },
     });
     if (positionals.length) {
       throw new UsageError(`margin serve: takes no positional arguments, got "${positionals[0]}"; see margin serve --help`);
@@ -49,6 +54,7 @@ const command: Command = {
       handle = await serve({
         port, host: (values.host as string | undefined) ?? "127.0.0.1", collection, store: opened.store,
         modelCard: (values.model as string | undefined) ?? DEFAULT_MODEL, imagesRoot,
+        allowHosts: values["allow-host"] as string[] | undefined, cors: values.cors as string[] | undefined,
       });
     } catch (e) {
       await opened.close();

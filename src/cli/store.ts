@@ -13,7 +13,10 @@ Usage: margin store [options]
   --host H          interface to bind (default 127.0.0.1, this machine only)
   --api-key KEY     require this key in the api-key header of every request
                     (default: QDRANT_API_KEY when set, as Qdrant's clients send it)
-  --cors ORIGIN     allow browser requests from ORIGIN (default: no CORS)
+  --cors ORIGIN     let pages of ORIGIN (scheme://host:port) call the store; repeatable
+                    (default: requests from any web page are refused, 403)
+  --allow-host NAME accept requests addressed to NAME (a proxy's or LAN name); repeatable
+                    (default: only the --host name and localhost / 127.0.0.1 / [::1])
   --repair          before starting, rewrite damaged logs keeping every intact
                     record; each original is kept as <log>.damaged-<time>
   --json            print the address as one JSON line
@@ -28,7 +31,8 @@ const command: Command = {
   async run(argv) {
     const { values, positionals } = parse("store", argv, {
       path: { type: "string" }, port: { type: "string" }, host: { type: "string" },
-      "api-key": { type: "string" }, cors: { type: "string" }, repair: { type: "boolean" },
+      "api-key": { type: "string" }, cors: { type: "string", multiple: true }, "allow-host": { type: "string", multiple: true },
+      repair: { type: "boolean" },
     });
     if (positionals.length) throw new UsageError(`margin store: takes no positional arguments, got "${positionals[0]}"; use --path DIR`);
     const port = num("store", "port", values.port as string | undefined, 6333, { integer: true, min: 0, max: 65535 });
@@ -39,7 +43,8 @@ const command: Command = {
     const t0 = Date.now();
     if (!values.json) console.log(`margin store: opening ${path} (recovering its collections)...`);
     const running = await startEmbeddedStore({
-      path, port, host: values.host as string | undefined, apiKey, cors: values.cors as string | undefined,
+      path, port, host: values.host as string | undefined, apiKey,
+      cors: values.cors as string[] | undefined, allowHosts: values["allow-host"] as string[] | undefined,
       onWarning: (m) => console.error(`margin store: warning: ${m}`), repair: values.repair === true,
     });
     for (const r of running.store.repaired) {

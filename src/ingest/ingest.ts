@@ -11,7 +11,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DataError, InputError } from "../errors.js";
 import { DEFAULT_PIXEL_LIMIT, ImageError, readImageFile } from "../model/decode.js";
-import { Encoder } from "../model/encoder.js";
+import { NodeEncoder as Encoder } from "../model/session-node.js";
 import { walkImages, type WalkEntry } from "../data/walk.js";
 import type { StorePoint } from "../store/qdrant.js";
 import { DecodePool } from "./decode-pool.js";

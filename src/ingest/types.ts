@@ -3,7 +3,7 @@
  * `status`) and the summary.
  */
 
-import type { Encoder, Device, Logger } from "../model/encoder.js";
+import type { NodeEncoder as Encoder, Device, Logger } from "../model/session-node.js";
 import type { ImageErrorReason } from "../model/decode.js";
 import type { QdrantStore } from "../store/qdrant.js";
 

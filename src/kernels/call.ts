@@ -29,8 +29,14 @@ export class Call {
     return p;
   }
 
+  /** A copy of `n` f32 values at byte address `ptr`. */
   outF32(ptr: number, n: number): Float32Array {
     return this.arena.f32().slice(ptr >> 2, (ptr >> 2) + n);
+  }
+
+  /** A copy of `n` i32 values at byte address `ptr`. */
+  outI32(ptr: number, n: number): Int32Array {
+    return this.arena.i32().slice(ptr >> 2, (ptr >> 2) + n);
   }
 
   release(): void {

@@ -7,6 +7,7 @@
 
 import { InputError } from "../errors.js";
 import { view } from "./call.js";
+import { coreOf } from "./core.js";
 import type { Kernels } from "./kernels.js";
 import type { F32Input, TopKResult } from "./types.js";
 import { checkDim, checkK, rowsOf } from "./validate.js";
@@ -36,7 +37,8 @@ function positive(v: number, name: string, where: string, allowZero = false): nu
   return v;
 }
 
-function run(k: Kernels, o: FeedbackKdeOptions, where: string, top?: number): TopKResult | Float32Array {
+function run(kernels: Kernels, o: FeedbackKdeOptions, where: string, top?: number): TopKResult | Float32Array {
+  const k = coreOf(kernels);
   const dim = checkDim(o.dim, where);
   if (rowsOf(o.query, dim, "query", where) !== 1) throw new InputError(`${where}: query must be one vector of dim ${dim}, got ${o.query.length} values`);
   const np = rowsOf(o.positives, dim, "positives", where, true);

@@ -1,16 +1,17 @@
 /**
- * The one wrapper around margin's wasm module. It owns the memory layout:
- * callers pass typed arrays (or {@link KernelF32} blocks that already live in
- * wasm memory) and get typed results. Every argument is checked here, so a
- * bad input is an {@link InputError} that says what is wrong, never a trap
- * or a NaN.
+ * The public face of margin's wasm module, over one kernel core (core.ts:
+ * the typed exports, the arena, the call scope, the checks). Callers pass
+ * typed arrays (or {@link KernelF32} blocks that already live in wasm
+ * memory) and get typed results. Every argument is checked here, so a bad
+ * input is an {@link InputError} that says what is wrong, never a trap or a
+ * NaN. The core stays private; internal users reach it with core.ts's coreOf.
  */
 
 import { InputError, KernelError } from "../errors.js";
-import { Arena } from "./arena.js";
-import { Call, concat, view } from "./call.js";
-import { METRIC_CODE, RERANK_CODE, type Exports } from "./exports.js";
-import { compileKernels, type WasmSource } from "./load.js";
+import { concat, view, type Call } from "./call.js";
+import { bindCore, KernelCore } from "./core.js";
+import { METRIC_CODE, RERANK_CODE } from "./exports.js";
+import type { WasmSource } from "./load.js";
 import {
   contrastiveLoss, tripletLoss, tripletStats,
   type ContrastiveLossOptions, type TripletLossOptions, type TripletStatsOptions,
@@ -20,7 +21,7 @@ import {
   type F32Input, type KernelF32, type LossResult, type Metric,
   type RerankMode, type Target, type TopKResult, type TripletStats,
 } from "./types.js";
-import { checkDim, checkK, checkMargin, checkOneOf, checkRows, firstNonFinite, rowsOf } from "./validate.js";
+import { checkDim, checkK, checkMargin, checkOneOf, checkRows, rowsOf } from "./validate.js";
 
 /** Rows per block of a long nearest-neighbour scan: 16 KiB of scores stay in L1. */
 const SCAN_BLOCK = 4096;
@@ -63,15 +64,12 @@ export function isDistance(metric: Metric): boolean {
  */
 export class Kernels {
   readonly target: Target;
-  /** @internal The raw wasm exports; only src/kernels/ calls them. */
-  readonly x: Exports;
-  /** @internal The memory allocator; only src/kernels/ uses it. */
-  readonly arena: Arena;
+  readonly #core: KernelCore;
 
-  private constructor(target: Target, exports: Exports) {
-    this.target = target;
-    this.x = exports;
-    this.arena = new Arena(exports.memory, exports.heapBase());
+  private constructor(core: KernelCore) {
+    this.target = core.target;
+    this.#core = core;
+    bindCore(this, core);
   }
 
   /**
@@ -82,25 +80,17 @@ export class Kernels {
    */
   static async load(options: LoadOptions = {}): Promise<Kernels> {
     const target = checkOneOf(options.target ?? "release", TARGETS, "target", "Kernels.load");
-    const module = await compileKernels(target, options.wasm);
-    const instance = await WebAssembly.instantiate(module, {
-      env: {
-        abort(_msg: number, _file: number, line: number, col: number) {
-          throw new KernelError(`kernel assertion failed (assembly line ${line}:${col}); this is a bug in margin`);
-        },
-      },
-    });
-    return new Kernels(target, instance.exports as unknown as Exports);
+    return new Kernels(await KernelCore.load(target, options.wasm));
   }
 
   /** Bytes of wasm linear memory (it grows, never shrinks). */
   get memoryBytes(): number {
-    return this.arena.memoryBytes;
+    return this.#core.arena.memoryBytes;
   }
 
   /** Bytes in live blocks: between calls, only the caller's {@link allocF32} blocks. */
   get allocatedBytes(): number {
-    return this.arena.allocatedBytes;
+    return this.#core.arena.allocatedBytes;
   }
 
   /**
@@ -112,7 +102,7 @@ export class Kernels {
     if (!Number.isInteger(length) || length < 0) {
       throw new InputError(`allocF32: length must be a non-negative integer, got ${length}`);
     }
-    const arena = this.arena;
+    const arena = this.#core.arena;
     let ptr: number | null = arena.alloc(length * 4);
     if (init) arena.f32().set(init, ptr >> 2);
     return {
@@ -143,14 +133,14 @@ export class Kernels {
     const metric = checkOneOf(o.metric ?? "sqL2", METRICS, "metric", where);
     const m = rowsOf(o.queries, dim, "queries", where);
     const n = rowsOf(o.vectors, dim, "vectors", where);
-    return this.call((c) => {
+    return this.#core.call((c) => {
       const q = c.in(o.queries);
       const xs = c.in(o.vectors);
       const out = c.tmp(m * n * 4);
       const bad = m === 1
-        ? this.x.oneToManyF32(METRIC_CODE[metric], q, xs, n, dim, out)
-        : this.x.manyToManyF32(METRIC_CODE[metric], q, m, xs, n, dim, out);
-      if (bad) this.nonFinite(where, metric, dim, { queries: o.queries, vectors: o.vectors });
+        ? this.#core.x.oneToManyF32(METRIC_CODE[metric], q, xs, n, dim, out)
+        : this.#core.x.manyToManyF32(METRIC_CODE[metric], q, m, xs, n, dim, out);
+      if (bad) this.#core.nonFinite(where, metric, dim, { queries: o.queries, vectors: o.vectors });
       return c.outF32(out, m * n);
     });
   }
@@ -161,10 +151,10 @@ export class Kernels {
     const dim = checkDim(o.dim, where);
     const metric = checkOneOf(o.metric ?? "sqL2", METRICS, "metric", where);
     const b = rowsOf(o.vectors, dim, "vectors", where);
-    return this.call((c) => {
+    return this.#core.call((c) => {
       const out = c.tmp(b * b * 4);
-      if (this.x.pairwiseF32(METRIC_CODE[metric], c.in(o.vectors), b, dim, out)) {
-        this.nonFinite(where, metric, dim, { vectors: o.vectors });
+      if (this.#core.x.pairwiseF32(METRIC_CODE[metric], c.in(o.vectors), b, dim, out)) {
+        this.#core.nonFinite(where, metric, dim, { vectors: o.vectors });
       }
       return c.outF32(out, b * b);
     });
@@ -179,9 +169,9 @@ export class Kernels {
     const where = "topK";
     const n = rowsOf(o.scores, 1, "scores", where);
     const k = checkK(o.k, n, where);
-    return this.call((c) => {
+    return this.#core.call((c) => {
       const s = c.in(o.scores);
-      this.rejectNaN(s, n, o.scores, where);
+      this.#core.rejectNaN(s, n, o.scores, where);
       return this.selectTop(c, s, n, k, o.largest ?? false);
     });
   }
@@ -195,9 +185,9 @@ export class Kernels {
   argsort(o: { scores: F32Input; largest?: boolean }): TopKResult {
     const where = "argsort";
     const n = rowsOf(o.scores, 1, "scores", where);
-    return this.call((c) => {
+    return this.#core.call((c) => {
       const s = c.in(o.scores);
-      this.rejectNaN(s, n, o.scores, where);
+      this.#core.rejectNaN(s, n, o.scores, where);
       return this.sortAll(c, s, n, o.largest ?? false);
     });
   }
@@ -221,16 +211,16 @@ export class Kernels {
     const m = rows ? rows.length : n;
     if (m === 0) return { indices: new Int32Array(0), values: new Float32Array(0) };
     const k = Math.min(checkK(o.k, Infinity, where), m);
-    return this.call((c) => {
+    return this.#core.call((c) => {
       const q = c.in(o.query);
       const xs = c.in(o.vectors);
       const code = METRIC_CODE[metric];
       if (!rows && k * 8 < m && m > 2 * SCAN_BLOCK) return this.scanTop(c, code, q, xs, m, dim, k, metric, o);
       const scores = c.tmp(m * 4);
       const bad = rows
-        ? this.x.oneToRowsF32(code, q, xs, c.inI32(rows), m, dim, scores)
-        : this.x.oneToManyF32(code, q, xs, n, dim, scores);
-      if (bad) this.nonFinite(where, metric, dim, { query: o.query, vectors: o.vectors });
+        ? this.#core.x.oneToRowsF32(code, q, xs, c.inI32(rows), m, dim, scores)
+        : this.#core.x.oneToManyF32(code, q, xs, n, dim, scores);
+      if (bad) this.#core.nonFinite(where, metric, dim, { query: o.query, vectors: o.vectors });
       // a heap wins for a few neighbours, the radix sort for a long ranking
       const top = k * 8 >= m ? this.sortAll(c, scores, m, !isDistance(metric), k) : this.selectTop(c, scores, m, k, !isDistance(metric));
       if (rows) for (let i = 0; i < top.indices.length; i++) top.indices[i] = rows[top.indices[i]!]!;
@@ -243,7 +233,7 @@ export class Kernels {
    * averaged over the B·(B−1)/2 pairs, with its gradient. See losses.ts.
    */
   contrastiveLoss(o: ContrastiveLossOptions): LossResult {
-    return contrastiveLoss(this, o);
+    return contrastiveLoss(this.#core, o);
   }
 
   /**
@@ -252,7 +242,7 @@ export class Kernels {
    * semi-hard), with its gradient. See losses.ts.
    */
   tripletLoss(o: TripletLossOptions): LossResult {
-    return tripletLoss(this, o);
+    return tripletLoss(this.#core, o);
   }
 
   /**
@@ -261,7 +251,7 @@ export class Kernels {
    * See losses.ts.
    */
   tripletStats(o: TripletStatsOptions): TripletStats {
-    return tripletStats(this, o);
+    return tripletStats(this.#core, o);
   }
 
   /**
@@ -273,7 +263,7 @@ export class Kernels {
   rerank(o: RerankOptions): Float32Array {
     const nc = this.checkRerank(o, "rerank");
     if (nc === 0) return new Float32Array(0);
-    return this.call((c) => c.outF32(this.scoreCandidates(c, o, nc, "rerank"), nc));
+    return this.#core.call((c) => c.outF32(this.scoreCandidates(c, o, nc, "rerank"), nc));
   }
 
   /**
@@ -286,7 +276,7 @@ export class Kernels {
     const nc = this.checkRerank(o, where);
     const k = Math.min(checkK(o.k, Infinity, where), nc);
     if (nc === 0) return { indices: new Int32Array(0), values: new Float32Array(0) };
-    return this.call((c) => this.selectTop(c, this.scoreCandidates(c, o, nc, where), nc, k, true));
+    return this.#core.call((c) => this.selectTop(c, this.scoreCandidates(c, o, nc, where), nc, k, true));
   }
 
   private checkRerank(o: RerankOptions, where: string): number {
@@ -308,17 +298,17 @@ export class Kernels {
     const nn = o.negatives ? o.negatives.length / dim : 0;
     const cand = c.in(o.candidates);
     const p = c.tmp((1 + extraP) * dim * 4);
-    const f = this.arena.f32();
+    const f = this.#core.arena.f32();
     f.set(view(o.query), p >> 2);
     if (o.positives && extraP) f.set(view(o.positives), (p >> 2) + dim);
-    this.checkFinite(p, (1 + extraP) * dim, () => concat(view(o.query), o.positives ? view(o.positives) : undefined), dim, where, "query/positives");
+    this.#core.checkFinite(p, (1 + extraP) * dim, () => concat(view(o.query), o.positives ? view(o.positives) : undefined), dim, where, "query/positives");
     const ng = nn ? c.in(o.negatives!) : 0;
-    if (nn) this.checkFinite(ng, nn * dim, o.negatives!, dim, where, "negatives");
+    if (nn) this.#core.checkFinite(ng, nn * dim, o.negatives!, dim, where, "negatives");
     const out = c.tmp(nc * 4);
-    this.x.rerankF32(RERANK_CODE[o.mode], cand, nc, p, 1 + extraP, ng, nn, dim, o.margin ?? 0, out);
+    this.#core.x.rerankF32(RERANK_CODE[o.mode], cand, nc, p, 1 + extraP, ng, nn, dim, o.margin ?? 0, out);
     // every mode has d²(x, p) in its score, so a non-finite candidate gives
     // a non-finite score: checking nc scores spares a scan of nc·dim values
-    if (this.x.countNonFiniteF32(out, nc)) this.checkFinite(cand, nc * dim, o.candidates, dim, where, "candidates");
+    if (this.#core.x.countNonFiniteF32(out, nc)) this.#core.checkFinite(cand, nc * dim, o.candidates, dim, where, "candidates");
     return out;
   }
 
@@ -327,8 +317,8 @@ export class Kernels {
   private selectTop(c: Call, scores: number, n: number, k: number, largest: boolean): TopKResult {
     const idx = c.tmp(k * 4);
     const val = c.tmp(k * 4);
-    this.x.topKF32(scores, n, k, largest ? 1 : 0, idx, val);
-    return { indices: this.arena.i32().slice(idx >> 2, (idx >> 2) + k), values: c.outF32(val, k) };
+    this.#core.x.topKF32(scores, n, k, largest ? 1 : 0, idx, val);
+    return { indices: c.outI32(idx, k), values: c.outF32(val, k) };
   }
 
   /**
@@ -348,59 +338,18 @@ export class Kernels {
     let bad = 0;
     for (let b = 0; b < n; b += SCAN_BLOCK) {
       const len = Math.min(SCAN_BLOCK, n - b);
-      bad += this.x.oneToManyF32(code, q, xs + b * dim * 4, len, dim, scores);
-      size = this.x.topKOfferF32(scores, len, b, k, largest, idx, val, size);
+      bad += this.#core.x.oneToManyF32(code, q, xs + b * dim * 4, len, dim, scores);
+      size = this.#core.x.topKOfferF32(scores, len, b, k, largest, idx, val, size);
     }
-    if (bad) this.nonFinite("nearest", metric, dim, { query: o.query, vectors: o.vectors });
-    this.x.topKFinishF32(k, largest, idx, val);
-    return { indices: this.arena.i32().slice(idx >> 2, (idx >> 2) + k), values: c.outF32(val, k) };
+    if (bad) this.#core.nonFinite("nearest", metric, dim, { query: o.query, vectors: o.vectors });
+    this.#core.x.topKFinishF32(k, largest, idx, val);
+    return { indices: c.outI32(idx, k), values: c.outF32(val, k) };
   }
 
   private sortAll(c: Call, scores: number, n: number, largest: boolean, keep = n): TopKResult {
     const idx = c.tmp(n * 4);
     const val = c.tmp(n * 4);
-    this.x.argsortF32(scores, n, largest ? 1 : 0, idx, val, c.tmp(n * 4), c.tmp(n * 4), c.tmp(n * 4), c.tmp(2048 * 4));
-    return { indices: this.arena.i32().slice(idx >> 2, (idx >> 2) + keep), values: c.outF32(val, keep) };
-  }
-
-  private rejectNaN(ptr: number, n: number, src: F32Input, where: string): void {
-    if (this.x.countNonFiniteF32(ptr, n) === 0) return;
-    const bad = firstNonFinite(view(src), 1);
-    if (bad && Number.isNaN(bad.value)) throw new InputError(`${where}: scores[${bad.row}] is NaN; scores must be numbers`);
-  }
-
-  /** @internal */
-  checkFinite(
-    ptr: number, len: number, src: F32Input | (() => Float32Array), dim: number, where: string, name = "embeddings",
-  ): void {
-    if (this.x.countNonFiniteF32(ptr, len) === 0) return;
-    const bad = firstNonFinite(typeof src === "function" ? src() : view(src), dim);
-    const at = bad ? `[row ${bad.row}, col ${bad.col}] is ${bad.value}` : "holds a non-finite value";
-    throw new InputError(`${where}: ${name}${at}; every value must be a finite number`);
-  }
-
-  private nonFinite(where: string, metric: Metric, dim: number, inputs: Record<string, F32Input>): never {
-    for (const [name, src] of Object.entries(inputs)) {
-      const bad = firstNonFinite(view(src), dim);
-      if (bad) throw new InputError(`${where}: ${name}[row ${bad.row}, col ${bad.col}] is ${bad.value}; every value must be a finite number`);
-    }
-    throw new InputError(
-      metric === "cosine"
-        ? `${where}: a vector has zero norm, so its cosine similarity is undefined; drop it or use metric "sqL2"`
-        : `${where}: a ${metric} value overflows f32; the vectors are too large, normalize them first`,
-    );
-  }
-
-  /** @internal Run `fn` with scratch space freed afterwards; traps become KernelErrors. */
-  call<T>(fn: (c: Call) => T): T {
-    const c = new Call(this.arena);
-    try {
-      return fn(c);
-    } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) throw new KernelError(`kernel trapped: ${e.message}; this is a bug in margin`, { cause: e });
-      throw e;
-    } finally {
-      c.release();
-    }
+    this.#core.x.argsortF32(scores, n, largest ? 1 : 0, idx, val, c.tmp(n * 4), c.tmp(n * 4), c.tmp(n * 4), c.tmp(this.#core.radixCountsBytes));
+    return { indices: c.outI32(idx, keep), values: c.outF32(val, keep) };
   }
 }

@@ -2,13 +2,13 @@
  * The losses and statistics of the kernels: batch checks, the pairwise
  * distance matrix, the miner's pair weights and the shared gradient kernel
  * (docs/architecture.md, "One gradient kernel for every loss"). The methods
- * of {@link Kernels} call these.
+ * of Kernels call these with their core.
  */
 
 import { InputError } from "../errors.js";
 import type { Call } from "./call.js";
-import { METRIC_CODE } from "./exports.js";
-import type { Kernels } from "./kernels.js";
+import type { KernelCore } from "./core.js";
+import { LOSS_OUT_BYTES, LOSS_SLOT, METRIC_CODE, STATS_SLOT, STATS_SLOTS } from "./exports.js";
 import {
   AVERAGES, MINING,
   type Average, type F32Input, type LabelInput, type LossResult, type Mining, type TripletStats,
@@ -48,7 +48,7 @@ export interface TripletStatsOptions extends ContrastiveLossOptions {
  * Contrastive loss over all pairs of a batch: `y·d² + (1−y)·max(0, m − d)²`,
  * averaged over the B·(B−1)/2 pairs, with its gradient.
  */
-export function contrastiveLoss(k: Kernels, o: ContrastiveLossOptions): LossResult {
+export function contrastiveLoss(k: KernelCore, o: ContrastiveLossOptions): LossResult {
   const where = "contrastiveLoss";
   const { dim, b, labels } = batch(o, where, false);
   const margin = checkMargin(o.margin, where);
@@ -68,7 +68,7 @@ export function contrastiveLoss(k: Kernels, o: ContrastiveLossOptions): LossResu
  *  - `semi-hard`: per (a, p) the closest negative farther than p, else the farthest, averaged over pairs.
  * @throws InputError for a bad margin, a single class, no positive pair, labels of the wrong length, NaN.
  */
-export function tripletLoss(k: Kernels, o: TripletLossOptions): LossResult {
+export function tripletLoss(k: KernelCore, o: TripletLossOptions): LossResult {
   const where = "tripletLoss";
   const mining = checkOneOf(o.mining ?? "batch-all", MINING, "mining", where);
   const average = checkOneOf(o.average ?? "active", AVERAGES, "average", where);
@@ -89,7 +89,7 @@ export function tripletLoss(k: Kernels, o: TripletLossOptions): LossResult {
  * mean triplet and contrastive losses, and mean positive / negative
  * distances. Memory O(N), time O(N²·(dim + log N)).
  */
-export function tripletStats(k: Kernels, o: TripletStatsOptions): TripletStats {
+export function tripletStats(k: KernelCore, o: TripletStatsOptions): TripletStats {
   const where = "tripletStats";
   const { dim, b: n, labels } = batch(o, where, true);
   const margin = checkMargin(o.margin, where);
@@ -102,27 +102,28 @@ export function tripletStats(k: Kernels, o: TripletStatsOptions): TripletStats {
     const neg = c.tmp(n * 4);
     const prefix = c.tmp((n + 1) * 8);
     const tmp = c.tmp(n * 4);
-    const counts = c.tmp(2048 * 4);
-    const out = c.tmp(12 * 8);
-    k.arena.f64().fill(0, out >> 3, (out >> 3) + 12);
+    const counts = c.tmp(k.radixCountsBytes);
+    const out = c.tmp(STATS_SLOTS * 8);
+    k.arena.f64().fill(0, out >> 3, (out >> 3) + STATS_SLOTS);
     const sq = (o.squared ?? true) ? 1 : 0;
     for (let a0 = 0; a0 < n; a0 += STATS_BLOCK) {
       k.x.tripletStatsF32(x, lab, n, dim, a0, Math.min(n, a0 + STATS_BLOCK), margin, cmargin, sq, dist, neg, prefix, tmp, counts, out);
     }
-    const r = k.arena.f64().slice(out >> 3, (out >> 3) + 12);
+    const r = k.arena.f64().subarray(out >> 3, (out >> 3) + STATS_SLOTS);
+    const slot = (name: keyof typeof STATS_SLOT) => r[STATS_SLOT[name]]!;
     const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
     return {
-      triplets: r[4]!, easy: r[0]!, semiHard: r[1]!, hard: r[2]!, active: r[5]!,
-      meanTripletLoss: ratio(r[3]!, r[4]!),
-      meanContrastiveLoss: ratio(r[6]!, r[7]!),
-      meanPositiveDistance: ratio(r[8]!, r[9]!),
-      meanNegativeDistance: ratio(r[10]!, r[11]!),
-      positivePairs: r[9]! / 2,
-      negativePairs: r[11]! / 2,
+      triplets: slot("triplets"), easy: slot("easy"), semiHard: slot("semiHard"), hard: slot("hard"), active: slot("active"),
+      meanTripletLoss: ratio(slot("tripletLossSum"), slot("triplets")),
+      meanContrastiveLoss: ratio(slot("contrastiveLossSum"), slot("orderedPairs")),
+      meanPositiveDistance: ratio(slot("positiveDistanceSum"), slot("positivePairs")),
+      meanNegativeDistance: ratio(slot("negativeDistanceSum"), slot("negativePairs")),
+      // the kernel counts ordered pairs (i, j) and (j, i)
+      positivePairs: slot("positivePairs") / 2,
+      negativePairs: slot("negativePairs") / 2,
     };
   });
 }
-
 
 function batch(o: { embeddings: F32Input; labels: LabelInput; dim: number }, where: string, needPositive: boolean) {
   const dim = checkDim(o.dim, where);
@@ -132,7 +133,7 @@ function batch(o: { embeddings: F32Input; labels: LabelInput; dim: number }, whe
   return { dim, b, labels };
 }
 
-function prepareBatch(k: Kernels, c: Call, emb: F32Input, labels: Int32Array, b: number, dim: number, where: string) {
+function prepareBatch(k: KernelCore, c: Call, emb: F32Input, labels: Int32Array, b: number, dim: number, where: string) {
   const x = c.in(emb);
   k.checkFinite(x, b * dim, emb, dim, where);
   const d = c.tmp(b * b * 4);
@@ -140,14 +141,14 @@ function prepareBatch(k: Kernels, c: Call, emb: F32Input, labels: Int32Array, b:
   if (k.x.countNonFiniteF32(d, b * b)) {
     throw new InputError(`${where}: embeddings are too large: a squared distance overflows f32; normalize them first`);
   }
-  return { x, d, w: c.tmp(b * b * 4), out: c.tmp(32), lab: c.inI32(labels) };
+  return { x, d, w: c.tmp(b * b * 4), out: c.tmp(LOSS_OUT_BYTES), lab: c.inI32(labels) };
 }
 
-function finishLoss(k: Kernels, c: Call, x: number, b: number, dim: number, w: number, out: number, average: Average): LossResult {
+function finishLoss(k: KernelCore, c: Call, x: number, b: number, dim: number, w: number, out: number, average: Average): LossResult {
   const f64 = k.arena.f64();
-  const sum = f64[out >> 3]!;
-  const valid = f64[(out >> 3) + 1]!;
-  const active = f64[(out >> 3) + 2]!;
+  const sum = f64[(out >> 3) + LOSS_SLOT.lossSum]!;
+  const valid = f64[(out >> 3) + LOSS_SLOT.valid]!;
+  const active = f64[(out >> 3) + LOSS_SLOT.active]!;
   const denom = average === "active" ? active : valid;
   const scale = denom > 0 ? 1 / denom : 0;
   const g = c.tmp(b * dim * 4);

@@ -9,6 +9,7 @@
 import { readFile } from "node:fs/promises";
 import type SharpT from "sharp";
 import { DataError } from "../errors.js";
+import { firstLine } from "./first-line.js";
 import type { Pixels } from "./preprocess.js";
 
 /** Why an image could not be used. */
@@ -121,10 +122,5 @@ function classify(where: string, e: unknown, limit: number): ImageError {
     return new ImageError(where, "unsupported",
       "is not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, AVIF)", { cause: e });
   }
-  return new ImageError(where, "corrupt", `is corrupt or truncated (${firstLine(msg)})`, { cause: e });
-}
-
-function firstLine(s: string): string {
-  const line = s.split("\n").find((l) => l.trim()) ?? s;
-  return line.trim().slice(0, 160);
+  return new ImageError(where, "corrupt", `is corrupt or truncated (${firstLine(msg, 160)})`, { cause: e });
 }

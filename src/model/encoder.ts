@@ -1,84 +1,73 @@
 /**
- * The Encoder: a model card plus its ONNX file on onnxruntime-node. It
- * preprocesses decoded pixels exactly as the card says ({@link preprocess})
- * and embeds batches, checking the output against the card.
+ * The Encoder: a model card plus an {@link InferenceSession} on any runtime
+ * (session-node.ts, session-web.ts). It preprocesses decoded pixels exactly
+ * as the card says ({@link preprocess}), embeds batches, and checks the
+ * model against the card: its input and output names once, each output's
+ * shape and values on every batch. Runtime-neutral: Node and the page use
+ * this same class.
  */
 
-import { readFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
 import { InputError, ModelError } from "../errors.js";
-import { parseModelCard, type ModelCard } from "./card.js";
-import { createNodeSession, DEVICES, type Device, type Logger, type NodeSession } from "./onnx-node.js";
+import type { ModelCard } from "./card.js";
 import { preprocess, type Pixels } from "./preprocess.js";
+import type { InferenceSession } from "./session.js";
 
-export { DEVICES, missingCudaProvider, type Device, type Logger } from "./onnx-node.js";
-
-export interface EncoderOptions {
-  /** Path of the model card, e.g. "models/fashion-mnist-triplet-64.json"; the ONNX file sits beside it. */
-  model: string;
-  /** "auto" (default) tries CUDA and falls back to the CPU with one warning; "cuda" fails without it. */
-  device?: Device;
-  /** CPU intra-op threads. Default: onnxruntime's choice (all cores). */
-  threads?: number;
-  /** Receives the CUDA fallback warning. Default: none (silent). */
-  logger?: Logger;
-}
+export type { Device, WebBackend } from "./device.js";
+export type { InferenceSession, Logger, SessionOutput } from "./session.js";
 
 /**
- * A loaded encoder.
+ * A model card and its session. Node loads one with `Encoder.load` (session-node.ts),
+ * the page with `WebEncoder.load` (session-web.ts); any other runtime passes its own session.
  * @example
- * const enc = await Encoder.load({ model: "models/fashion-mnist-triplet-64.json", device: "auto" });
- * const vectors = await enc.embed([enc.preprocess(pixels)]); // Float32Array [1 × 64]
+ * const enc = new Encoder(card, session);
+ * const vectors = await enc.embed([enc.preprocess(pixels)]); // Float32Array [n × card.output.dim]
  */
-export class Encoder {
+export class Encoder<D extends string = string> {
   /** The parsed model card. */
   readonly card: ModelCard;
-  /** The card's path, as given. */
+  /** Where the card came from, for messages: its path in Node, its name in the page. */
   readonly cardPath: string;
-  /** Where inference runs after the fallback: "cuda" or "cpu". */
-  readonly device: "cuda" | "cpu";
+  /** Where inference runs, after `auto` was resolved: "cuda" | "cpu" in Node, "webgpu" | "wasm" in the page. */
+  readonly device: D;
   /** Embedding size (card.output.dim). */
   readonly dim: number;
   /** Floats per input image: channels × height × width. */
   readonly inputSize: number;
-  private readonly session: NodeSession;
-
-  private constructor(card: ModelCard, cardPath: string, session: NodeSession) {
-    this.card = card;
-    this.cardPath = cardPath;
-    this.session = session;
-    this.device = session.provider;
-    this.dim = card.output.dim;
-    this.inputSize = card.input.channels * card.input.height * card.input.width;
-  }
+  private readonly session: InferenceSession<D>;
 
   /**
-   * Load a model card and its ONNX file.
-   * @throws InputError for an unknown device or bad thread count; ModelError when
-   *   the card or ONNX file is missing or malformed, or names that the model lacks.
+   * @param source the card's path (or name), for messages. Default: the card's name.
+   * @throws ModelError when the model lacks the card's input or output name (the session is left open: release it).
    */
-  static async load(options: EncoderOptions): Promise<Encoder> {
-    const device = options.device ?? "auto";
-    if (!DEVICES.includes(device)) {
-      throw new InputError(`Unsupported device ${JSON.stringify(device)}. Should be one of: ${DEVICES.join(", ")}`);
-    }
-    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= 1024)) {
-      throw new InputError(`threads must be an integer in [1, 1024], got ${options.threads}`);
-    }
-    const card = await loadModelCard(options.model);
-    const onnx = join(dirname(resolve(options.model)), card.onnx ?? `${card.name}.onnx`);
-    const session = await createNodeSession(onnx, { device, threads: options.threads, logger: options.logger });
+  constructor(card: ModelCard, session: InferenceSession<D>, source: string = card.name) {
     if (!session.inputNames.includes(card.input.name) || !session.outputNames.includes(card.output.name)) {
-      await session.release();
-      throw new ModelError(`model ${onnx}: the card names input "${card.input.name}" and output "${card.output.name}" ` +
+      throw new ModelError(`model ${source}: the card names input "${card.input.name}" and output "${card.output.name}" ` +
         `but the model has inputs [${session.inputNames.join(", ")}] and outputs [${session.outputNames.join(", ")}]; fix the card`);
     }
-    return new Encoder(card, options.model, session);
+    this.card = card;
+    this.cardPath = source;
+    this.session = session;
+    this.device = session.device;
+    this.dim = card.output.dim;
+    this.inputSize = card.input.channels * card.input.height * card.input.width;
   }
 
   /** The model's input tensor for one decoded image (see {@link preprocess}). */
   preprocess(pixels: Pixels, out?: Float32Array): Float32Array {
     return preprocess(pixels, this.card, out);
+  }
+
+  /**
+   * Preprocess and embed decoded images (canvas RGBA works as is) in one batch.
+   * @returns `[n × dim]` row-major embeddings.
+   * @throws InputError for an empty batch or bad pixels; ModelError when the output does not match the card.
+   */
+  async embedPixels(images: readonly Pixels[]): Promise<Float32Array> {
+    if (images.length === 0) throw new InputError("embedPixels: the batch is empty; pass at least one image");
+    const size = this.inputSize;
+    const batch = new Float32Array(images.length * size);
+    images.forEach((p, i) => this.preprocess(p, batch.subarray(i * size, (i + 1) * size)));
+    return this.embed(batch);
   }
 
   /**
@@ -88,24 +77,7 @@ export class Encoder {
    * @throws InputError for an empty batch or a wrong tensor size; ModelError when the output does not match the card.
    */
   async embed(tensors: readonly Float32Array[] | Float32Array): Promise<Float32Array> {
-    const size = this.inputSize;
-    let batch: Float32Array;
-    let n: number;
-    if (tensors instanceof Float32Array) {
-      if (tensors.length === 0 || tensors.length % size !== 0) {
-        throw new InputError(`embed: a packed batch must hold a positive multiple of ${size} floats, got ${tensors.length}`);
-      }
-      batch = tensors;
-      n = tensors.length / size;
-    } else {
-      n = tensors.length;
-      if (n === 0) throw new InputError("embed: the batch is empty; pass at least one tensor");
-      batch = new Float32Array(n * size);
-      tensors.forEach((t, i) => {
-        if (t.length !== size) throw new InputError(`embed: tensor ${i} has ${t.length} floats, expected ${size} (${this.card.input.channels}×${this.card.input.height}×${this.card.input.width})`);
-        batch.set(t, i * size);
-      });
-    }
+    const { batch, n } = this.pack(tensors);
     const { channels, height, width } = this.card.input;
     const out = await this.session.run(this.card.input.name, this.card.output.name, batch, [n, channels, height, width]);
     if (out.dims.length !== 2 || out.dims[0] !== n || out.dims[1] !== this.dim) {
@@ -121,27 +93,23 @@ export class Encoder {
   async close(): Promise<void> {
     await this.session.release();
   }
-}
 
-/**
- * Read and check a model card file.
- * @throws ModelError when it is missing, not JSON, or malformed.
- */
-export async function loadModelCard(path: string): Promise<ModelCard> {
-  if (!path.endsWith(".json")) {
-    throw new ModelError(`model ${path}: expected the model card (NAME.json beside NAME.onnx), e.g. models/fashion-mnist-triplet-64.json`);
+  /** One packed `[n × inputSize]` batch from either form {@link embed} takes. */
+  private pack(tensors: readonly Float32Array[] | Float32Array): { batch: Float32Array; n: number } {
+    const size = this.inputSize;
+    if (tensors instanceof Float32Array) {
+      if (tensors.length === 0 || tensors.length % size !== 0) {
+        throw new InputError(`embed: a packed batch must hold a positive multiple of ${size} floats, got ${tensors.length}`);
+      }
+      return { batch: tensors, n: tensors.length / size };
+    }
+    const n = tensors.length;
+    if (n === 0) throw new InputError("embed: the batch is empty; pass at least one tensor");
+    const batch = new Float32Array(n * size);
+    tensors.forEach((t, i) => {
+      if (t.length !== size) throw new InputError(`embed: tensor ${i} has ${t.length} floats, expected ${size} (${this.card.input.channels}×${this.card.input.height}×${this.card.input.width})`);
+      batch.set(t, i * size);
+    });
+    return { batch, n };
   }
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new ModelError(`model card ${path} cannot be read (${(e as NodeJS.ErrnoException).code}); check the --model path`, { cause: e });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ModelError(`model card ${path} is not valid JSON (${(e as Error).message})`, { cause: e });
-  }
-  return parseModelCard(json, basename(path));
 }

@@ -11,7 +11,8 @@ import type { PointId, QdrantStore, StoreFilter } from "../store/qdrant.js";
 import type { CollectionInfo, FeedbackResponse, ModelInfo, SearchRequest, SearchResponse } from "./api-types.js";
 import { STRATEGIES, type Strategy } from "../feedback/strategies.js";
 import { search } from "../search/search.js";
-import { ApiError, confined, notFound, readJson, sendFile, sendJson } from "./http.js";
+import { serveConfined } from "./confined-file.js";
+import { ApiError, notFound, readJson, sendFile, sendJson } from "./http.js";
 
 /** What the handlers need, resolved once by serve(). */
 export interface ApiContext {
@@ -151,7 +152,7 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
     if (!hit) throw notFound(`no point ${id} in collection "${ctx.collection}"`);
     const rel = hit.payload?.path;
     if (typeof rel !== "string" || !rel) throw notFound(`point ${id} has no payload "path"; re-ingest the folder with margin ingest`);
-    await sendFile(req, res, await confined(ctx.imagesRoot, rel), "private, max-age=3600");
+    await serveConfined(req, res, ctx.imagesRoot, rel, "private, max-age=3600");
     return true;
   }
   if (path === "/api/collection") {

@@ -1,13 +1,15 @@
 /**
  * HTTP plumbing for `margin serve`: the isolation headers every response
- * carries, JSON bodies in and out, typed JSON errors, and static files
- * confined to one folder.
+ * carries, JSON bodies in and out, typed JSON errors, and files named by the
+ * operator (files under a served folder: confined-file.ts).
  */
 
 import { createReadStream } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname, isAbsolute, relative, resolve, sep } from "node:path";
+import { extname } from "node:path";
+import { readBody } from "../http/body.js";
+import { isJsonType } from "../http/guard.js";
 import { InputError, MarginError, ModelError, StoreError, type ErrorCode } from "../errors.js";
 
 /**
@@ -100,59 +102,17 @@ export function sendError(res: ServerResponse, e: unknown): void {
  */
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = req.headers["content-type"] ?? "";
-  if (!/^application\/json\b/i.test(type)) {
+  // only JSON: a page's text/plain or form POST needs no CORS preflight, a JSON one does
+  if (!isJsonType(type)) {
     throw new ApiError(415, "E_INPUT", `${req.method} ${req.url}: send the body as JSON (Content-Type: application/json), got ${JSON.stringify(type)}`);
   }
-  const body = await new Promise<Buffer>((done, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) {
-        chunks.push(chunk);
-        return;
-      }
-      // stop reading; the answer closes the connection instead of draining the rest
-      req.off("data", onData);
-      req.pause();
-      fail(new ApiError(413, "E_INPUT", `${req.method} ${req.url}: the body is over ${maxBytes} bytes`));
-    };
-    req.on("data", onData);
-    req.once("end", () => done(Buffer.concat(chunks)));
-    req.once("error", fail);
-  });
+  const body = await readBody(req, maxBytes);
+  if (body === null) throw new ApiError(413, "E_INPUT", `${req.method} ${req.url}: the body is over ${maxBytes} bytes`);
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (e) {
     throw new ApiError(400, "E_INPUT", `${req.method} ${req.url}: the body is not valid JSON (${(e as Error).message})`, { cause: e });
   }
-}
-
-/**
- * Resolve `rel` inside `root` through symlinks and refuse anything outside it.
- * @returns the real path of an existing regular file.
- * @throws ApiError 403 for a path that leaves the root, 404 for a missing file.
- */
-export async function confined(root: string, rel: string): Promise<string> {
-  if (rel.includes("\0")) throw new ApiError(400, "E_INPUT", "the path holds a NUL byte");
-  if (isAbsolute(rel)) throw new ApiError(403, "E_INPUT", `path ${JSON.stringify(rel)} is absolute; only files under the served folder are served`);
-  const realRoot = await realpath(root).catch((e) => {
-    throw new ApiError(500, "E_INPUT", `the served folder ${root} cannot be read (${(e as NodeJS.ErrnoException).code})`, { cause: e });
-  });
-  const lexical = resolve(realRoot, rel);
-  if (!inside(realRoot, lexical)) throw new ApiError(403, "E_INPUT", `path ${JSON.stringify(rel)} leaves the served folder`);
-  const real = await realpath(lexical).catch(() => {
-    throw notFound(`no file ${JSON.stringify(rel)} under the served folder`);
-  });
-  if (!inside(realRoot, real)) throw new ApiError(403, "E_INPUT", `path ${JSON.stringify(rel)} links outside the served folder`);
-  const s = await stat(real);
-  if (!s.isFile()) throw notFound(`${JSON.stringify(rel)} is not a file`);
-  return real;
-}
-
-function inside(root: string, path: string): boolean {
-  const r = relative(root, path);
-  return r !== "" && !r.startsWith(`..${sep}`) && r !== ".." && !isAbsolute(r);
 }
 
 /** Stream a file with the isolation headers (HEAD sends headers only). */

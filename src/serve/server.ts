@@ -11,10 +11,12 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InputError } from "../errors.js";
-import { loadModelCard } from "../model/encoder.js";
+import { loadModelCard } from "../model/session-node.js";
 import type { QdrantStore } from "../store/qdrant.js";
 import { handleApi, onnxPathOf, type ApiContext } from "./api.js";
-import { ApiError, confined, sendError, sendFile } from "./http.js";
+import { checkHost, checkOrigin, corsHeaders, type ExposureOptions, parseHostNames, parseOrigins } from "../http/guard.js";
+import { serveConfined } from "./confined-file.js";
+import { ApiError, sendError } from "./http.js";
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -36,6 +38,10 @@ export interface ServeOptions {
   kernelsWasm?: string;
   /** Largest JSON body accepted. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** `Host` names accepted beside `host` and the loopback names (else 403: DNS rebinding). Default: none. */
+  allowHosts?: string[];
+  /** Origins whose pages may call the API (CORS); other foreign origins get 403. The page itself is same-origin. Default: none. */
+  cors?: string | string[];
 }
 
 /** A running server. */
@@ -74,6 +80,7 @@ export async function serve(o: ServeOptions): Promise<ServeHandle> {
     throw new InputError(`serve: the image folder ${imagesRoot} does not exist; pass the folder that was ingested`);
   }
   const webRoot = resolve(o.webRoot ?? DEFAULT_WEB_ROOT);
+  const exposure: ExposureOptions = { host, cors: parseOrigins(o.cors, "serve: cors"), allowHosts: parseHostNames(o.allowHosts, "serve: allowHosts") };
   const ctx: ApiContext = {
     store: o.store,
     collection: o.collection,
@@ -85,6 +92,19 @@ export async function serve(o: ServeOptions): Promise<ServeHandle> {
   };
 
   const server = createServer((req, res) => {
+    // a page on another site or a re-bound name gets nothing: neither the API nor the page
+    const refused = checkHost(req, exposure) ?? checkOrigin(req, exposure);
+    if (refused) {
+      req.resume();
+      sendError(res, new ApiError(refused.status, "E_INPUT", refused.message));
+      return;
+    }
+    for (const [k, v] of Object.entries(corsHeaders(req, exposure, "GET, HEAD, POST", "content-type"))) res.setHeader(k, v);
+    if (req.method === "OPTIONS" && req.headers.origin) {
+      req.resume();
+      res.writeHead(204).end();
+      return;
+    }
     void route(ctx, webRoot, req, res).catch((e) => sendError(res, e));
   });
   await listen(server, port, host);
@@ -114,9 +134,8 @@ async function route(ctx: ApiContext, webRoot: string, req: import("node:http").
     throw new ApiError(503, "E_INPUT", `the page is not built (${webRoot} is missing); run \`npm run build:web\``);
   }
   const rel = path === "/" || path.endsWith("/") ? `${path.slice(1)}index.html` : path.slice(1);
-  const file = await confined(webRoot, rel);
   // hashed assets never change; the page and ort files may
-  await sendFile(req, res, file, rel.startsWith("assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+  await serveConfined(req, res, webRoot, rel, rel.startsWith("assets/") ? "public, max-age=31536000, immutable" : "no-cache");
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -7,6 +7,7 @@
 
 import type { AddressInfo } from "node:net";
 import { StoreError } from "../errors.js";
+import { parseHostNames, parseOrigins } from "../http/guard.js";
 import type { Kernels } from "../kernels/index.js";
 import { createStoreServer } from "./embedded/server.js";
 import { EmbeddedStore } from "./embedded/store.js";
@@ -24,8 +25,13 @@ export interface EmbeddedStoreOptions {
   host?: string;
   /** When set, every request must carry it in the `api-key` header (else 401). Default: none. */
   apiKey?: string;
-  /** Allow browsers from this origin (`Access-Control-Allow-Origin`). Default: no CORS. */
-  cors?: string;
+  /**
+   * Origins (`scheme://host:port`) whose pages may call the store (CORS). Requests
+   * from pages of any other origin get 403, reads included. Default: none.
+   */
+  cors?: string | string[];
+  /** `Host` names accepted beside the bound host and the loopback names (else 403: DNS rebinding). Default: none. */
+  allowHosts?: string[];
   /** Request body limit in bytes. Default 32 MiB. */
   maxBodyBytes?: number;
   /** Log size that triggers a snapshot. Default 64 MiB. */
@@ -67,9 +73,12 @@ export async function startEmbeddedStore(o: EmbeddedStoreOptions = {}): Promise<
   const host = o.host ?? "127.0.0.1";
   const port = o.port ?? 6333;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StoreError(`port must be an integer in [0, 65535], got ${port}`);
+  // checked before the folder is locked; createStoreServer parses them again
+  parseOrigins(o.cors, "cors");
+  parseHostNames(o.allowHosts, "allowHosts");
   const store = await EmbeddedStore.open({ path, kernels: o.kernels, compactBytes: o.compactBytes, onWarning: o.onWarning, repair: o.repair });
   const server = createStoreServer(store, {
-    apiKey: o.apiKey, cors: o.cors, maxBodyBytes: o.maxBodyBytes,
+    apiKey: o.apiKey, cors: o.cors, maxBodyBytes: o.maxBodyBytes, host, allowHosts: o.allowHosts,
     onError: (e) => o.onWarning?.(`request failed: ${(e as Error).stack ?? String(e)}`),
   });
   try {

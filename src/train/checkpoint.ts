@@ -7,7 +7,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DataError } from "../errors.js";
-import type { NetConfig } from "./net.js";
+import type { NetConfig } from "../nn/plan.js";
 
 /** The JSON half of a checkpoint. */
 export interface CheckpointMeta {

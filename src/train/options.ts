@@ -8,7 +8,7 @@ import { MINING, AVERAGES, type Mining, type Average } from "../kernels/index.js
 import { LOSSES, type LossName } from "../model/card.js";
 import type { LabeledImages } from "../data/idx.js";
 import { AUGMENTS, type Augment } from "./batch.js";
-import type { NetConfig } from "./net.js";
+import type { NetConfig } from "../nn/plan.js";
 
 /** LR schedules: constant, or cosine decay to `minLrFactor`·lr at the last step. */
 export const LR_SCHEDULES = ["cosine", "constant"] as const;

@@ -8,8 +8,8 @@
 
 import { Worker } from "node:worker_threads";
 import { Kernels } from "../kernels/index.js";
-import { WasmNet, type AdamOptions } from "../kernels/nn.js";
-import { planNet, type NetConfig } from "./net.js";
+import { WasmNet, type AdamOptions } from "../nn/wasm-net.js";
+import { planNet, type NetConfig } from "../nn/plan.js";
 import { fillBatch, type ImageSource } from "./batch.js";
 
 /** What a replica needs to start: the network, the pixels, the normalization. */

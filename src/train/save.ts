@@ -5,9 +5,9 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { exportOnnx } from "../model/onnx-export.js";
+import { exportOnnx } from "../nn/onnx-export.js";
 import { parseModelCard, type ModelCard, type ResizeRule, type TrainingRecord } from "../model/card.js";
-import type { NetPlan } from "./net.js";
+import type { NetPlan } from "../nn/plan.js";
 
 /** Fashion-MNIST's pixel mean and standard deviation (of pixel/255), used by the trainer's input normalization. */
 export const FASHION_MNIST_NORM = { mean: 0.2860, std: 0.3530 } as const;

@@ -15,7 +15,7 @@ import { mulberry32, shuffleInPlace } from "../data/random.js";
 import { drawAugment, pixelStats, type ImageSource } from "./batch.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { detectCollapse, embeddingSpread, retrievalMetrics, type RetrievalMetrics } from "./metrics.js";
-import { initParams, planNet, type NetPlan } from "./net.js";
+import { initParams, planNet, type NetPlan } from "../nn/plan.js";
 import { resolveOptions, type EpochRecord, type ResolvedOptions, type TrainOptions } from "./options.js";
 import { LocalReplica, WorkerReplica, type Replica } from "./replica.js";
 import { offlineBatches } from "./offline.js";

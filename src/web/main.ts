@@ -9,7 +9,7 @@
 
 import { DEFAULT_STRATEGY, STRATEGIES } from "../feedback/strategies.js";
 import { parseModelCard, type ModelCard } from "../model/card.js";
-import { WebEncoder } from "../model/onnx-web.js";
+import { WebEncoder } from "../model/session-web.js";
 import type { Pixels } from "../model/preprocess.js";
 import type { CollectionInfo } from "../serve/api-types.js";
 import { getCollection, getModel, postFeedback, postSearch } from "./api.js";

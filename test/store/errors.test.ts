@@ -114,7 +114,7 @@ describe("security", () => {
     try {
       await expectError(k.raw("GET", "/collections"), 401, /Must provide an API key/);
       await expectError(k.raw("GET", "/collections", undefined, { "api-key": "wrong" }), 401, /API key/);
-      const ok = await k.raw("GET", "/collections", undefined, { "api-key": "s3cret" });
+      const ok = await k.raw("GET", "/collections", undefined, { "api-key": "s3cret", origin: "http://localhost:5173" });
       expect(ok.status).toBe(200);
       expect(ok.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
       const bearer = await k.raw("GET", "/collections", undefined, { authorization: "Bearer s3cret" });

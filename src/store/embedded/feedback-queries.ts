@@ -12,7 +12,7 @@
  * hand-computed cases (test/store/feedback-queries.test.ts).
  */
 
-import type { F32Input, Kernels, Metric } from "../../kernels/index.js";
+import type { Kernels, Metric } from "../../kernels/index.js";
 import { isDistance } from "../../kernels/index.js";
 import { badRequest, show } from "./errors.js";
 
@@ -194,19 +194,17 @@ export function parseRelevanceFeedback(v: unknown, read: ReadVector, where: stri
 }
 
 /**
- * Score every row (or the filtered `rows`) of a collection's matrix and keep
- * the best `k`, highest first.
+ * Score every row (or the filtered `rows`) of a collection and keep the best
+ * `k`, highest first; `d` holds the kernel metric between each of the
+ * query's examples and each of the n rows, `[examples, n]` row-major.
  */
 export function runCustomQuery(
-  kernels: Kernels, matrix: F32Input, n: number, dim: number, metric: Metric,
+  kernels: Kernels, d: ArrayLike<number>, n: number, metric: Metric,
   query: CustomQuery, rows: Int32Array | undefined, k: number,
 ): { row: number; score: number }[] {
   const m = rows ? rows.length : n;
   const e = query.examples.length;
   if (m === 0 || k <= 0) return [];
-  const examples = new Float32Array(e * dim);
-  query.examples.forEach((v, i) => examples.set(v, i * dim));
-  const d = e ? kernels.distances({ queries: examples, vectors: matrix, dim, metric }) : new Float32Array(0);
   const sign = isDistance(metric) ? -1 : 1; // Qdrant's similarity is minus the distance
   const sim = new Float32Array(e);
   const scores = new Float32Array(m);

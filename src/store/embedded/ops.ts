@@ -8,6 +8,7 @@ import type { Collection, Op, Selector } from "./collection.js";
 import { badRequest, notFound, show } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { type PointId, parseId, parseIds } from "./ids.js";
+import { checkValue, depthOf, f32, MAX_DEPTH } from "./limits.js";
 import { type Payload, parsePath, parsePayload } from "./payload.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -25,8 +26,7 @@ export function readVector(col: Collection, v: unknown, where: string, out: Floa
   if (v.length !== col.dim) throw badRequest(`Vector dimension error: expected dim: ${col.dim}, got ${v.length} (at ${where})`);
   let norm = 0;
   for (let d = 0; d < v.length; d++) {
-    const x = v[d];
-    if (typeof x !== "number" || !Number.isFinite(x)) throw badRequest(`${where}[${d}] must be a finite number, got ${show(x)}`);
+    const x = f32(v[d], `${where}[${d}]`);
     out[at + d] = x;
     norm += x * x;
   }
@@ -53,7 +53,6 @@ export function parseUpsert(col: Collection, body: Record<string, unknown>, wher
       readVector(col, p.vector, `${w}.vector`, vectors, i * dim);
       payloads[i] = parsePayload(p.payload, `${w}.payload`);
     }
-    checkSize(col, ids.length);
     return { type: "upsert", ids, vectors, payloads };
   }
   if (isObject(body.batch)) {
@@ -73,7 +72,6 @@ export function parseUpsert(col: Collection, body: Record<string, unknown>, wher
       }
       payloads = b.payloads.map((p, i) => parsePayload(p, `${where}.batch.payloads[${i}]`));
     }
-    checkSize(col, ids.length);
     return { type: "upsert", ids, vectors, payloads };
   }
   throw badRequest(`${where} must hold "points": [{"id", "vector", "payload"}, ...] or "batch": {"ids", "vectors", "payloads"}`);
@@ -100,22 +98,10 @@ export function vectorsOp(col: Collection, rawIds: unknown[], vectors: Float32Ar
       for (let d = i * dim; d < (i + 1) * dim; d++) out[d] = out[d]! * s;
     }
   }
+  // checked before the copy: structuredClone itself recurses
+  rawPayloads?.forEach((p, i) => checkValue(p, `${where}.payloads[${i}]`, { finite: true }));
   const payloads = ids.map((_, i) => parsePayload(rawPayloads ? structuredClone(rawPayloads[i]) : null, `${where}.payloads[${i}]`));
-  checkSize(col, ids.length);
   return { type: "upsert", ids, vectors: out, payloads };
-}
-
-/** Vector bytes one collection may hold: leaves room in 4 GiB of wasm memory to grow its block. */
-const MAX = 1.5 * 2 ** 30;
-
-function checkSize(col: Collection, adding: number): void {
-  const bytes = (col.count + adding) * col.dim * 4;
-  if (bytes > MAX) {
-    throw badRequest(
-      `collection ${col.name} would hold ${bytes} bytes of vectors; the embedded store keeps at most ${MAX} per collection ` +
-        `(32-bit WebAssembly memory); use a Qdrant server (set QDRANT_URL)`,
-    );
-  }
 }
 
 /** `{ points: [...] }` or `{ filter: {...} }` (points may also be the legacy `{ points: { filter } }`). */
@@ -145,7 +131,11 @@ export function parsePayloadOp(kind: Exclude<Op["type"], "upsert" | "delete">, b
   const payload = parsePayload(body.payload, `${where}.payload`, false)!;
   if (kind === "overwrite_payload") return { type: kind, sel, payload };
   if (body.key !== undefined && body.key !== null) {
-    parsePath(body.key, `${where}.key`);
+    const steps = parsePath(body.key, `${where}.key`).length;
+    // the payload set at a path ends up that many levels deeper in the point's payload
+    if (steps + depthOf(payload) > MAX_DEPTH) {
+      throw badRequest(`${where}: a payload ${depthOf(payload)} levels deep set at key ${show(body.key)} (${steps} steps) would nest deeper than ${MAX_DEPTH} levels; flatten it`);
+    }
     return { type: kind, sel, payload, key: body.key as string };
   }
   return { type: kind, sel, payload };

@@ -5,6 +5,7 @@
  */
 
 import { badRequest, show } from "./errors.js";
+import { checkValue, MAX_PATH_STEPS } from "./limits.js";
 
 /** A point's payload: a JSON object. */
 export type Payload = Record<string, unknown>;
@@ -25,7 +26,9 @@ export function parsePath(path: unknown, where: string): Step[] {
   const hit = pathCache.get(path);
   if (hit) return hit;
   const steps: Step[] = [];
-  for (const part of path.split(".")) {
+  const parts = path.split(".");
+  if (parts.length > MAX_PATH_STEPS) throw badRequest(`${where}: payload key ${show(path)} has ${parts.length} steps; at most ${MAX_PATH_STEPS} are allowed`);
+  for (const part of parts) {
     const m = /^([^[\]]+)(?:\[(\d*)\])?$/.exec(part);
     if (!m) throw badRequest(`${where}: payload key ${show(path)} is malformed at ${show(part)}; use "a.b", "a[].b" or "a[0]"`);
     steps.push(m[2] === undefined ? { key: m[1]! } : { key: m[1]!, index: m[2] === "" ? "all" : Number(m[2]) });
@@ -145,5 +148,6 @@ function copyPath(src: Record<string, unknown>, dst: Record<string, unknown>, st
 export function parsePayload(value: unknown, where: string, allowNull = true): Payload | null {
   if ((value === undefined || value === null) && allowNull) return null;
   if (!isObject(value)) throw badRequest(`${where} must be a JSON object, got ${show(value)}`);
+  checkValue(value, where, { finite: true });
   return value;
 }

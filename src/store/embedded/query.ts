@@ -17,6 +17,8 @@ import { type PointId, parseId } from "./ids.js";
 import { type PayloadSelector, parseWithPayload } from "./payload.js";
 import { type PointView, pointView } from "./views.js";
 import { type CustomQuery, parseContext, parseDiscover, parseRelevanceFeedback, recoQuery, runCustomQuery } from "./feedback-queries.js";
+import { f32 } from "./limits.js";
+import { distancesSafe, nearestSafe } from "./wide-scan.js";
 
 /** A checked query, ready to run. */
 export interface QueryPlan {
@@ -60,9 +62,8 @@ function vectorInput(col: Collection, v: unknown, where: string, exclude: Set<Po
   const out = new Float32Array(col.dim);
   let norm = 0;
   v.forEach((x, d) => {
-    if (typeof x !== "number" || !Number.isFinite(x)) throw badRequest(`${where}[${d}] must be a finite number, got ${show(x)}`);
-    out[d] = x;
-    norm += x * x;
+    out[d] = f32(x, `${where}[${d}]`);
+    norm += out[d]! * out[d]!;
   });
   if (col.distance === "Cosine" && norm > 0) for (let d = 0; d < out.length; d++) out[d] = out[d]! / Math.sqrt(norm);
   return out;
@@ -90,6 +91,10 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
       const n = avg(neg);
       for (let d = 0; d < q.length; d++) q[d] = 2 * q[d]! - n[d]!;
     }
+    // 2·avg(pos) − avg(neg) of finite f32 vectors can still leave the f32 range
+    q.forEach((x, d) => {
+      if (!Number.isFinite(x)) throw badRequest(`${where}: the recommend vector 2·mean(positive) − mean(negative) leaves the f32 range at [${d}]; scale the examples down`);
+    });
     let norm = 0;
     for (const x of q) norm += x * x;
     if (col.distance === "Cosine" && norm > 0) for (let d = 0; d < q.length; d++) q[d] = q[d]! / Math.sqrt(norm);
@@ -172,10 +177,10 @@ export function runQuery(col: Collection, plan: QueryPlan): PointView[] {
       if (!ok || ok.has(id)) hits.push({ row: col.row(id)!, score: 0 });
     }
   } else if (plan.kind === "custom") {
-    hits = runCustomQuery(col.kernels, col.matrix(), col.count, col.dim, col.metric, plan.custom!, rows, want + plan.exclude.size);
+    hits = runCustomQuery(col.kernels, plan.custom!.examples.length ? distancesSafe(col, plan.custom!.examples) : [], col.count, col.metric, plan.custom!, rows, want + plan.exclude.size);
   } else {
     const k = want + plan.exclude.size;
-    const top = col.kernels.nearest({ query: plan.vector!, vectors: col.matrix(), dim: col.dim, k, metric: col.metric, rows });
+    const top = nearestSafe(col, plan.vector!, k, rows);
     const sqrt = col.distance === "Euclid";
     for (let i = 0; i < top.indices.length; i++) hits.push({ row: top.indices[i]!, score: sqrt ? Math.sqrt(top.values[i]!) : top.values[i]! });
   }

@@ -1,14 +1,19 @@
 /**
  * The HTTP side: node:http, Qdrant's envelopes (`{ result, status: "ok",
  * time }`, errors `{ status: { error }, time }`), a body limit (413), an
- * optional API key (401), optional CORS, and the route table of routes.ts.
+ * optional API key (401), the exposure checks of src/http/guard.ts (Host,
+ * Origin, JSON content type; 403 / 400), CORS for listed origins, the body
+ * checks of limits.ts (UTF-8, nesting) and the route table of routes.ts.
  * Handlers run one at a time per event-loop turn, so a request validates
  * and applies without interleaving with another.
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { timingSafeEqual } from "node:crypto";
+import { readBody } from "../../http/body.js";
+import { checkHost, checkOrigin, corsHeaders, type ExposureOptions, isJsonType, parseHostNames, parseOrigins } from "../../http/guard.js";
 import { HttpError } from "./errors.js";
+import { checkBodyDepth, checkUtf8 } from "./limits.js";
 import { type Ctx, type Handler, QDRANT_VERSION, ROUTES } from "./routes.js";
 import type { EmbeddedStore } from "./store.js";
 
@@ -18,8 +23,12 @@ export interface ServerOptions {
   apiKey?: string;
   /** Largest request body in bytes; larger gets 413. Default 32 MiB, as Qdrant. */
   maxBodyBytes?: number;
-  /** Send `Access-Control-Allow-Origin: <cors>` and answer preflights. Default: no CORS headers. */
-  cors?: string;
+  /** Origins whose pages may call the store: they get CORS headers and preflights; other origins get 403. Default: none. */
+  cors?: string | string[];
+  /** The name the server binds (its own `Host`, beside the loopback names). Default "127.0.0.1". */
+  host?: string;
+  /** More `Host` names accepted (a proxy's, a LAN name); others get 403 (DNS rebinding). Default: none. */
+  allowHosts?: string[];
   /** Called with a request that failed inside the store (a 500). */
   onError?: (e: unknown) => void;
 }
@@ -40,6 +49,9 @@ const TABLE: Compiled[] = ROUTES.map(([method, path, handler]) => {
   );
   return { method, re, names, statics: parts.filter((p) => !p.startsWith(":")).length, handler };
 }).sort((a, b) => b.statics - a.statics);
+
+/** Methods whose requests carry a JSON body on Qdrant's routes. */
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 const HEALTH: Record<string, string> = { "/healthz": "healthz check passed", "/livez": "healthz check passed", "/readyz": "all shards are ready" };
 
@@ -66,32 +78,17 @@ function keyMatches(req: IncomingMessage, key: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Read the body up to `limit` bytes; null when it was larger (the rest is drained). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      if (!over) chunks.push(c);
-      else if (size > 4 * limit) req.destroy(); // a client that keeps pushing: stop reading
-    });
-    req.on("end", () => resolve(over ? null : Buffer.concat(chunks)));
-    req.on("error", reject);
-    req.on("close", () => over && resolve(null));
-  });
-}
-
 /** An http.Server answering Qdrant's REST API from `store`. */
 export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}): Server {
   const limit = opts.maxBodyBytes ?? 32 * 2 ** 20;
-  const cors: Record<string, string> = opts.cors
-    ? { "access-control-allow-origin": opts.cors, "access-control-allow-headers": "content-type, api-key, authorization", "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE" }
-    : {};
+  const exposure: ExposureOptions = {
+    host: opts.host ?? "127.0.0.1",
+    cors: parseOrigins(opts.cors, "cors"),
+    allowHosts: parseHostNames(opts.allowHosts, "allowHosts"),
+  };
   return createServer((req, res) => {
     const t0 = process.hrtime.bigint();
+    const cors = corsHeaders(req, exposure, "GET, POST, PUT, PATCH, DELETE", "content-type, api-key, authorization");
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
     handle(req, res, t0).catch((e) => {
       opts.onError?.(e);
@@ -104,12 +101,22 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname;
     const method = req.method ?? "GET";
-    if (opts.cors && method === "OPTIONS") {
-      res.writeHead(204).end();
+    if (method === "GET" && HEALTH[path]) {
+      req.resume();
+      res.writeHead(200, { "content-type": "text/plain" }).end(HEALTH[path]);
       return;
     }
-    if (method === "GET" && HEALTH[path]) {
-      res.writeHead(200, { "content-type": "text/plain" }).end(HEALTH[path]);
+    // before the key and the routes: a page on another site or name gets nothing, reads included
+    const refused = checkHost(req, exposure) ?? checkOrigin(req, exposure);
+    if (refused) {
+      req.resume();
+      fail(res, refused.status, refused.message, t0);
+      return;
+    }
+    if (method === "OPTIONS") {
+      req.resume();
+      if (req.headers.origin) res.writeHead(204).end(); // checkOrigin passed: a listed origin (or our own)
+      else fail(res, 405, `Method OPTIONS is not allowed on ${path} (a CORS preflight carries Origin)`, t0);
       return;
     }
     if (opts.apiKey !== undefined && !keyMatches(req, opts.apiKey)) {
@@ -147,6 +154,14 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
       else fail(res, 404, `Not found: no endpoint ${method} ${path} in the embedded store (it speaks the collections and points API of Qdrant)`, t0);
       return;
     }
+    // Qdrant's typed JSON routes answer a body of another type 400 "Content type error"; here it also
+    // keeps out a page's text/plain or form POST, which a browser sends without a CORS preflight
+    if (BODY_METHODS.has(method) && !isJsonType(req.headers["content-type"])) {
+      req.resume();
+      const got = req.headers["content-type"];
+      fail(res, 400, `Content type error: ${method} ${path} takes a JSON body with Content-Type: application/json, got ${got === undefined ? "none" : JSON.stringify(got.slice(0, 100))}`, t0);
+      return;
+    }
     const raw = await readBody(req, limit);
     if (raw === null) {
       fail(res, 413, `Payload too large: the body is over the limit of ${limit} bytes; send fewer points per request`, t0, { connection: "close" });
@@ -155,9 +170,12 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
     let body: unknown = {};
     if (raw.length > 0) {
       try {
+        checkUtf8(raw);
         body = JSON.parse(raw.toString("utf8"));
+        checkBodyDepth(body);
       } catch (e) {
-        fail(res, 400, `Format error in JSON body: ${(e as Error).message}`, t0);
+        if (e instanceof HttpError) fail(res, e.status, e.message, t0);
+        else fail(res, 400, `Format error in JSON body: ${(e as Error).message}`, t0);
         return;
       }
     }

@@ -20,6 +20,8 @@ import { type FolderLock, lockFolder } from "./lock.js";
 import { readMeta } from "./recovery.js";
 import { type RepairedLog, repairStore } from "./repair.js";
 import { vectorsOp } from "./ops.js";
+import { prepareWrite } from "./prepare.js";
+import { checkValue } from "./limits.js";
 import { parseQuery, runQuery } from "./query.js";
 import type { PointView } from "./views.js";
 import { type CollectionMeta, CollectionStorage } from "./storage.js";
@@ -188,6 +190,7 @@ export class EmbeddedStore {
       e = this.entry(name);
     }
     const opId = e.col.lastOp + 1;
+    prepareWrite(e.col, ops); // after this, apply cannot throw: nothing may fail between the append and the apply
     e.storage.append(opId, ops, e.col.dim); // on failure: cut back, a 500, nothing applied
     e.col.apply(ops, opId);
     const limit = Math.max(this.opts.compactBytes ?? 64 * 2 ** 20, e.storage.snapshotBytes);
@@ -231,6 +234,7 @@ export class EmbeddedStore {
    */
   query(name: string, body: Record<string, unknown>): PointView[] {
     const col = this.get(name);
+    checkValue(body, "query"); // the filter compiler recurses: bound the nesting first
     return runQuery(col, parseQuery(col, body, "query"));
   }
 

@@ -13,10 +13,14 @@ export interface PointView {
   vector?: number[];
 }
 
-/** The shortest decimal that reads back as the same f32, as Qdrant prints its f32 values. */
+/**
+ * The shortest decimal that reads back as the same f32, as Qdrant prints its f32 values.
+ * A finite score beyond the f32 range (wide-scan.ts) stays the double it is: JSON would write Infinity as null.
+ */
 export function f32(x: number): number {
   const f = Math.fround(x);
-  if (!Number.isFinite(f) || Number.isInteger(f)) return f;
+  if (!Number.isFinite(f)) return Number.isFinite(x) ? x : f;
+  if (Number.isInteger(f)) return f;
   for (let p = 6; p < 9; p++) {
     const s = Number(f.toPrecision(p));
     if (Math.fround(s) === f) return s;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Kernels } from "../../src/kernels/index.js";
-import { WasmNet, nnExports } from "../../src/kernels/nn.js";
-import { planNet, initParams } from "../../src/train/net.js";
-import { referenceForward } from "../../src/train/reference.js";
+import { coreOf } from "../../src/kernels/core.js";
+import { WasmNet } from "../../src/nn/wasm-net.js";
+import { planNet, initParams } from "../../src/nn/plan.js";
+import { referenceForward } from "../helpers/reference-forward.js";
 import { gaussian, labels as makeLabels, relErr } from "../helpers/random.js";
 
 /** Central finite differences of f at a few coordinates of `x` (mutated and restored). */
@@ -32,13 +33,14 @@ function sample(n: number, count: number, seed: number): number[] {
 for (const target of ["debug", "release"] as const) {
   describe(`training kernels (${target})`, async () => {
     const k = await Kernels.load({ target });
-    const x = nnExports(k);
+    // the raw layer kernels are tested through the core, below the network
+    const { x, arena } = coreOf(k);
     const put = (a: Float32Array) => {
-      const p = k.arena.alloc(a.length * 4);
-      k.arena.f32().set(a, p >> 2);
+      const p = arena.alloc(a.length * 4);
+      arena.f32().set(a, p >> 2);
       return p;
     };
-    const get = (p: number, n: number) => k.arena.f32().slice(p >> 2, (p >> 2) + n);
+    const get = (p: number, n: number) => arena.f32().slice(p >> 2, (p >> 2) + n);
 
     it("gemm matches a naive loop (plain and transposed A, all tails)", () => {
       for (const [m, n, kk] of [[7, 13, 5], [8, 16, 3], [1, 2, 9], [5, 4, 1]] as const) {
@@ -55,7 +57,7 @@ for (const target of ["debug", "release"] as const) {
         expect(relErr(get(pc, m * n), want)).toBeLessThan(1e-5);
         x.gemmF32(m, n, kk, pa, 1, m, pb, pc, 0);
         expect(relErr(get(pc, m * n), wantT)).toBeLessThan(1e-5);
-        [pa, pb, pc].forEach((p) => k.arena.free(p));
+        [pa, pb, pc].forEach((p) => arena.free(p));
       }
     });
 
@@ -75,18 +77,18 @@ for (const target of ["debug", "release"] as const) {
     it("conv3x3 backward (weights, bias, input) matches finite differences", () => {
       const [n, h, w, cin, cout] = [2, 5, 6, 3, 6];
       const xs = gaussian(n * h * w * cin, 1), wt = gaussian(9 * cin * cout, 2, 0.5), b = gaussian(cout, 3), r = gaussian(n * h * w * cout, 4);
-      const col = k.arena.alloc(h * w * 9 * Math.max(cin, cout) * 4);
-      const y = k.arena.alloc(n * h * w * cout * 4);
+      const col = arena.alloc(h * w * 9 * Math.max(cin, cout) * 4);
+      const y = arena.alloc(n * h * w * cout * 4);
       const loss = () => {
         const px = put(xs), pw = put(wt), pb = put(b);
         x.conv3x3F32(px, n, h, w, cin, cout, pw, pb, y, col);
-        [px, pw, pb].forEach((p) => k.arena.free(p));
+        [px, pw, pb].forEach((p) => arena.free(p));
         return dotSum(get(y, n * h * w * cout), r);
       };
       const px = put(xs), pw = put(wt), pr = put(r);
       const dw = put(new Float32Array(9 * cin * cout)), db = put(new Float32Array(cout));
       x.conv3x3GradWF32(px, pr, n, h, w, cin, cout, dw, db, col);
-      const flip = k.arena.alloc(9 * cin * cout * 4), dx = k.arena.alloc(n * h * w * cin * 4);
+      const flip = arena.alloc(9 * cin * cout * 4), dx = arena.alloc(n * h * w * cin * 4);
       x.flipConvF32(pw, cin, cout, flip);
       x.conv3x3F32(pr, n, h, w, cout, cin, flip, 0, dx, col);
       const iw = sample(wt.length, 12, 9), ix = sample(xs.length, 12, 10), ib = [0, cout - 1];
@@ -100,21 +102,21 @@ for (const target of ["debug", "release"] as const) {
       const xs = gaussian(n * h * w * c, 21), len = xs.length;
       const r = gaussian(n * (h >> 1) * (w >> 1) * c, 22);
       const rl = gaussian(len, 23);
-      const py = k.arena.alloc(r.length * 4);
+      const py = arena.alloc(r.length * 4);
       const poolLoss = () => {
         const px = put(xs);
         x.maxPool2F32(px, n, h, w, c, py);
-        k.arena.free(px);
+        arena.free(px);
         return dotSum(get(py, r.length), r);
       };
       const leakLoss = () => {
         const px = put(xs);
         x.leakyReluF32(px, len, 0.1);
         const s = dotSum(get(px, len), rl);
-        k.arena.free(px);
+        arena.free(px);
         return s;
       };
-      const px = put(xs), pr = put(r), dx = k.arena.alloc(len * 4);
+      const px = put(xs), pr = put(r), dx = arena.alloc(len * 4);
       x.maxPool2F32(px, n, h, w, c, py);
       x.maxPool2BackF32(px, py, pr, n, h, w, c, dx);
       const idx = sample(len, 20, 24);

@@ -1,9 +1,10 @@
 /**
  * A plain TypeScript forward pass of a {@link NetPlan}: slow and obvious,
- * the yardstick the wasm kernels and the ONNX export are tested against.
+ * the yardstick the wasm network and the ONNX export are tested against.
+ * Test support only: not part of the library.
  */
 
-import type { NetPlan } from "./net.js";
+import type { NetPlan } from "../../src/nn/plan.js";
 
 /**
  * Embed `n` images (NHWC = NCHW for one channel; otherwise NHWC floats).

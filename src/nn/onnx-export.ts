@@ -11,7 +11,7 @@
  */
 
 import protobuf from "protobufjs";
-import type { NetPlan } from "../train/net.js";
+import type { NetPlan } from "./plan.js";
 
 const ONNX_SUBSET = `
 syntax = "proto2";

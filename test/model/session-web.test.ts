@@ -7,8 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { InputError, ModelError, parseModelCard } from "../../src/index.js";
-import { WEB_BACKENDS, WebEncoder, webCapabilities } from "../../src/model/onnx-web.js";
-import { MODEL } from "./env.js";
+import { WEB_BACKENDS, WebEncoder, webCapabilities } from "../../src/model/session-web.js";
+import { MODEL } from "../web/env.js";
 
 const card = parseModelCard(JSON.parse(await readFile(MODEL, "utf8")), MODEL);
 const base = { card, model: new Uint8Array(0), wasmPaths: "/ort/" };

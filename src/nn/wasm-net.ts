@@ -1,11 +1,12 @@
 /**
- * The trainer's view of the wasm module: a network whose weights, Adam
+ * The network on the wasm module (assembly/{gemm,conv,nn,adam}.ts, through
+ * the kernel core of a Kernels instance): a network whose weights, Adam
  * moments, activations and gradients all stay resident in one Kernels
  * instance's memory. Per step only the input images come in and the
  * embeddings go out (and, for data-parallel training, the gradient buffer).
  *
  * Memory (all f32, 16-byte aligned arena blocks):
- *   params, grads, adamM, adamV  [P]  one flat buffer each (layout: train/net.ts)
+ *   params, grads, adamM, adamV  [P]  one flat buffer each (layout: nn/plan.ts)
  *   acts[i]   [capacity, sizes[i]] the output of layer i−1 (acts[0] = input);
  *             LeakyReLU works in place, so its output block is its input's
  *   g0, g1    [capacity, max size]  ping-pong buffers for the backward pass
@@ -14,30 +15,10 @@
  */
 
 import { InputError } from "../errors.js";
-import type { Kernels } from "./kernels.js";
-import type { NetPlan } from "../train/net.js";
-
-/** Raw exports of assembly/{gemm,conv,nn,adam}.ts. */
-interface NnExports {
-  gemmF32(m: number, n: number, k: number, a: number, sai: number, sak: number, b: number, c: number, acc: number): void;
-  simdPeakF32(buf: number, iters: number): number;
-  conv3x3F32(x: number, n: number, h: number, w: number, cin: number, cout: number, wt: number, bias: number, y: number, col: number): void;
-  conv3x3GradWF32(x: number, dy: number, n: number, h: number, w: number, cin: number, cout: number, dw: number, db: number, col: number): void;
-  flipConvF32(wt: number, cin: number, cout: number, out: number): void;
-  addBiasF32(y: number, rows: number, c: number, bias: number): void;
-  colSumF32(dy: number, rows: number, c: number, db: number): void;
-  leakyReluF32(y: number, len: number, leak: number): void;
-  leakyReluBackF32(y: number, dy: number, len: number, leak: number): void;
-  maxPool2F32(x: number, n: number, h: number, w: number, c: number, y: number): void;
-  maxPool2BackF32(x: number, y: number, dy: number, n: number, h: number, w: number, c: number, dx: number): void;
-  transposeF32(a: number, rows: number, cols: number, out: number): void;
-  adamF32(p: number, g: number, m: number, v: number, len: number, lrT: number, b1: number, b2: number, epsT: number, decay: number): void;
-}
-
-/** The raw training exports of a Kernels instance. */
-export function nnExports(k: Kernels): NnExports {
-  return k.x as unknown as NnExports;
-}
+import { coreOf, type KernelCore } from "../kernels/core.js";
+import type { Exports } from "../kernels/exports.js";
+import type { Kernels } from "../kernels/kernels.js";
+import type { NetPlan } from "./plan.js";
 
 /** Adam's hyper-parameters. */
 export interface AdamOptions {
@@ -68,8 +49,8 @@ export class WasmNet {
   readonly capacity: number;
   /** Adam steps taken. */
   step = 0;
-  private readonly k: Kernels;
-  private readonly x: NnExports;
+  private readonly core: KernelCore;
+  private readonly x: Exports;
   private readonly p: number;
   private readonly g: number;
   private readonly m: number;
@@ -84,14 +65,15 @@ export class WasmNet {
 
   constructor(k: Kernels, plan: NetPlan, capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new InputError(`WasmNet: capacity must be a positive integer, got ${capacity}`);
-    this.k = k;
-    this.x = nnExports(k);
+    const core = coreOf(k);
+    this.core = core;
+    this.x = core.x;
     this.plan = plan;
     this.capacity = capacity;
     const alloc = (floats: number) => {
-      const ptr = k.arena.alloc(Math.max(1, floats) * 4);
+      const ptr = core.arena.alloc(Math.max(1, floats) * 4);
       this.blocks.push(ptr);
-      k.arena.f32().fill(0, ptr >> 2, (ptr >> 2) + floats);
+      core.arena.f32().fill(0, ptr >> 2, (ptr >> 2) + floats);
       return ptr;
     };
     [this.p, this.g, this.m, this.v] = [alloc(plan.params), alloc(plan.params), alloc(plan.params), alloc(plan.params)];
@@ -114,28 +96,28 @@ export class WasmNet {
   /** Copy a full parameter buffer in (length = plan.params). */
   setParams(params: Float32Array): void {
     this.checkLen(params, this.plan.params, "params");
-    this.k.arena.f32().set(params, this.p >> 2);
+    this.core.arena.f32().set(params, this.p >> 2);
   }
 
   /** A copy of the parameters. */
   getParams(): Float32Array {
-    return this.k.arena.f32().slice(this.p >> 2, (this.p >> 2) + this.plan.params);
+    return this.core.arena.f32().slice(this.p >> 2, (this.p >> 2) + this.plan.params);
   }
 
   /** A copy of the accumulated gradient. */
   getGrads(): Float32Array {
-    return this.k.arena.f32().slice(this.g >> 2, (this.g >> 2) + this.plan.params);
+    return this.core.arena.f32().slice(this.g >> 2, (this.g >> 2) + this.plan.params);
   }
 
   /** Replace the gradient (e.g. by the sum over data-parallel workers). */
   setGrads(grads: Float32Array): void {
     this.checkLen(grads, this.plan.params, "grads");
-    this.k.arena.f32().set(grads, this.g >> 2);
+    this.core.arena.f32().set(grads, this.g >> 2);
   }
 
   /** Adam state (moments and step) for checkpoints. */
   getAdamState(): { m: Float32Array; v: Float32Array; step: number } {
-    const f = this.k.arena.f32();
+    const f = this.core.arena.f32();
     const P = this.plan.params;
     return { m: f.slice(this.m >> 2, (this.m >> 2) + P), v: f.slice(this.v >> 2, (this.v >> 2) + P), step: this.step };
   }
@@ -144,14 +126,14 @@ export class WasmNet {
   setAdamState(s: { m: Float32Array; v: Float32Array; step: number }): void {
     this.checkLen(s.m, this.plan.params, "adam m");
     this.checkLen(s.v, this.plan.params, "adam v");
-    const f = this.k.arena.f32();
+    const f = this.core.arena.f32();
     f.set(s.m, this.m >> 2);
     f.set(s.v, this.v >> 2);
     this.step = s.step;
   }
 
   zeroGrads(): void {
-    this.k.arena.f32().fill(0, this.g >> 2, (this.g >> 2) + this.plan.params);
+    this.core.arena.f32().fill(0, this.g >> 2, (this.g >> 2) + this.plan.params);
   }
 
   /**
@@ -164,7 +146,7 @@ export class WasmNet {
       throw new InputError(`WasmNet.forward: n must be an integer in [1, ${this.capacity}], got ${n}`);
     }
     this.checkLen(images, n * this.plan.sizes[0]!, "images");
-    this.k.arena.f32().set(images, this.acts[0]! >> 2);
+    this.core.arena.f32().set(images, this.acts[0]! >> 2);
     this.n = n;
     const x = this.x, leak = this.plan.config.leak;
     this.plan.layers.forEach((l, i) => {
@@ -178,7 +160,7 @@ export class WasmNet {
       }
     });
     const out = this.acts[this.acts.length - 1]! >> 2;
-    return this.k.arena.f32().slice(out, out + n * this.plan.config.dim);
+    return this.core.arena.f32().slice(out, out + n * this.plan.config.dim);
   }
 
   /**
@@ -189,7 +171,7 @@ export class WasmNet {
     const n = this.n, dim = this.plan.config.dim;
     if (n === 0) throw new InputError("WasmNet.backward: call forward first");
     this.checkLen(dEmb, n * dim, "dEmb");
-    this.k.arena.f32().set(dEmb, this.g0 >> 2);
+    this.core.arena.f32().set(dEmb, this.g0 >> 2);
     let gOut = this.g0, gIn = this.g1;
     const x = this.x, leak = this.plan.config.leak, p = this.p, g = this.g;
     for (let i = this.plan.layers.length - 1; i >= 0; i--) {
@@ -228,7 +210,7 @@ export class WasmNet {
 
   /** Give every block back to the arena. */
   free(): void {
-    for (const b of this.blocks.splice(0)) this.k.arena.free(b);
+    for (const b of this.blocks.splice(0)) this.core.arena.free(b);
   }
 
   private checkLen(a: Float32Array, want: number, name: string): void {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
-import { planNet, initParams } from "../../src/train/net.js";
-import { referenceForward } from "../../src/train/reference.js";
-import { exportOnnx, onnxTypes, ONNX_OPSET } from "../../src/model/onnx-export.js";
+import { planNet, initParams } from "../../src/nn/plan.js";
+import { referenceForward } from "../helpers/reference-forward.js";
+import { exportOnnx, onnxTypes, ONNX_OPSET } from "../../src/nn/onnx-export.js";
 import { gaussian } from "../helpers/random.js";
 import { Kernels } from "../../src/kernels/index.js";
-import { WasmNet } from "../../src/kernels/nn.js";
+import { WasmNet } from "../../src/nn/wasm-net.js";
 
 const N = 64;
 

@@ -36,7 +36,7 @@ export const F32_EPSILON = 2 ** -23;
 export interface CustomQuery {
   name: "best_score" | "sum_scores" | "discover" | "context" | "relevance_feedback";
   examples: Float32Array[];
-  score(sim: Float32Array): number;
+  score(sim: Float64Array): number;
 }
 
 /** Recommend best_score: the best positive through the scaled sigmoid, or minus the best negative's when that is closer. */
@@ -206,7 +206,8 @@ export function runCustomQuery(
   const e = query.examples.length;
   if (m === 0 || k <= 0) return [];
   const sign = isDistance(metric) ? -1 : 1; // Qdrant's similarity is minus the distance
-  const sim = new Float32Array(e);
+  // f64: a wide scan (values beyond f32) hands back f64 similarities
+  const sim = new Float64Array(e);
   const scores = new Float32Array(m);
   for (let j = 0; j < m; j++) {
     const r = rows ? rows[j]! : j;

@@ -11,6 +11,7 @@ export {
 } from "./loss";
 export { tripletStatsF32 } from "./stats";
 export { rerankF32 } from "./rerank";
+export { feedbackKdeF32 } from "./feedback";
 
 /** First free byte after the module's static data: the wrapper's arena starts here. */
 export function heapBase(): usize {

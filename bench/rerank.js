@@ -2,7 +2,7 @@
 // keep the top 10, per mode and dimension: the kernels (candidates already in
 // wasm memory, as `margin search` places them) against plain JavaScript loops
 // over Float32Arrays in the same process, interleaved.
-import { Kernels } from "../dist/index.js";
+import { DEFAULT_PARAMS, Kernels, rerankPool } from "../dist/index.js";
 import { compare, randomF32, report } from "./lib.js";
 
 const N = 1000, K = 10, NP = 3, NN = 3, MARGIN = 1;
@@ -74,5 +74,45 @@ for (const dim of [64, 128]) {
     }
   }
   resident.free();
+}
+// margin's default feedback strategy as `margin search` runs it: recommend's
+// pool of 200 (a Float32Array, copied in), the query + 3 right + 3 wrong
+// marks (7 examples): pool scale, moved query, kde scores and top-10
+function plainKde(q, cand, pos, neg, dim, p) {
+  const n = cand.length / dim, np = pos.length / dim, nn = neg.length / dim;
+  const d2 = Array.from({ length: n }, (_, i) => sq(q, 0, cand, i * dim, dim)).sort((a, b) => a - b);
+  const s = (d2[n / 2 - 1] + d2[n / 2]) / 2;
+  const moved = new Float32Array(dim);
+  for (let d = 0; d < dim; d++) {
+    let pm = 0, nm = 0;
+    for (let j = 0; j < np; j++) pm += pos[j * dim + d] / np;
+    for (let j = 0; j < nn; j++) nm += neg[j * dim + d] / nn;
+    moved[d] = q[d] + p.beta * (pm - q[d]) + p.gamma * (q[d] - nm);
+  }
+  const P = new Float32Array(dim + pos.length);
+  P.set(q);
+  P.set(pos, dim);
+  const lse = (set, m, x) => {
+    let best = Infinity;
+    const ds = [];
+    for (let j = 0; j < m; j++) best = Math.min(best, ds[j] = sq(set, j * dim, cand, x, dim));
+    let sum = 0;
+    for (let j = 0; j < m; j++) sum += Math.exp(-(ds[j] - best) / (p.tau * s));
+    return -best / (p.tau * s) + Math.log(sum);
+  };
+  const scores = new Float32Array(n);
+  for (let i = 0; i < n; i++) scores[i] = -sq(moved, 0, cand, i * dim, dim) / s + p.weight * (lse(P, np + 1, i * dim) - lse(neg, nn, i * dim));
+  return Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, K);
+}
+{
+  const dim = 64, n = 200;
+  const cand = randomF32(n * dim, 7);
+  const q = randomF32(dim, 8), pos = randomF32(NP * dim, 9), neg = randomF32(NN * dim, 10);
+  const input = { candidates: cand, dim, query: q, positives: pos, negatives: neg };
+  const wasm = () => rerankPool(k, "kde", input, DEFAULT_PARAMS, K);
+  const a = Array.from(wasm().indices), b = plainKde(q, cand, pos, neg, dim, DEFAULT_PARAMS);
+  if (a.join() !== b.join()) throw new Error(`kde: kernels ${a} vs plain JS ${b}`);
+  const r = compare(() => plainKde(q, cand, pos, neg, dim, DEFAULT_PARAMS), wasm, { minMs: 20 });
+  rows.push({ case: `feedback kde 200×64, 1+${NP} right + ${NN} wrong, top-10 (as search)`, value: r.candidate * 1e6, baseline: r.baseline * 1e6, unit: "µs/query", ratio: r.ratio });
 }
 report("rerank", rows);

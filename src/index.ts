@@ -11,6 +11,8 @@ export type { InferenceSession, Logger, SessionOutput } from "./model/session.js
 export { setOnnxTelemetry, onnxTelemetryEnabled } from "./model/ort-env.js";
 export * from "./ingest/index.js";
 export * from "./store/embedded-store.js";
+export * from "./feedback/index.js";
+export { feedbackKde, feedbackKdeTop, type FeedbackKdeOptions } from "./kernels/feedback.js";
 export * from "./search/search.js";
 export * from "./search/query.js";
 export * from "./metrics/ranking.js";
@@ -24,5 +26,8 @@ export { checkPK, pkEpoch, type PKOptions } from "./data/sampler.js";
 export { loadImageFolder, type ImageFolderOptions, type SkippedImage } from "./data/labeled-folder.js";
 export * from "./eval/evaluate.js";
 export * from "./eval/report.js";
+export { steering, steeringRows, tuningRows, STEER_SETTINGS, type SteeringResult, type SteeringSetting, type SteeringOptions } from "./eval/steering.js";
+export { pairedBootstrap, type Interval } from "./eval/bootstrap.js";
+export { loadLabeledSet, type LabeledSet } from "./eval/collection.js";
 export { serve, type ServeOptions, type ServeHandle } from "./serve/index.js";
 export * from "./adapt/index.js";

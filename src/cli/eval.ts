@@ -1,6 +1,6 @@
 /** `margin eval`: leave-one-out evaluation of a labeled collection, with a report. */
 
-import { evaluate, RERANK, UsageError, writeReport, type EvalEvent, type Rerank } from "../index.js";
+import { evaluate, RERANK, STRATEGIES, UsageError, writeReport, type EvalEvent, type Rerank, type Strategy } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
 import { openStore } from "./open-store.js";
@@ -17,8 +17,10 @@ Usage: margin eval [options]
   --rerank LIST       modes to compare: none,exact,triplet,contrastive (default none,exact)
   --oversample F      candidates per query = F × max k when re-ranking (default 4)
   --margin M          triplet margin for the statistics and contrastive scores (default 0.5)
-  --steer N           steering experiment with N positive and N negative examples (default 3; 0 = off)
-  --steer-queries N   queries in the steering experiment (default 200)
+  --steer             steering experiment: every feedback strategy for 1+1 marks, 3+3 marks and two
+                      rounds of 3+3, paired differences with 95% bootstrap intervals (docs/feedback.md)
+  --steer-queries N|all  queries in it, drawn outside the tuning split (default 1000)
+  --strategies LIST   strategies compared (default all: ${STRATEGIES.join(",")})
   --lossy-bits B      also measure a B-bit quantized first stage re-ranked exactly (default 0 = off)
   --out DIR           write report.json, report.md, report.html there (default ${DEFAULT_REPORT_DIR}/)
   --seed N            sampling seed (default 1)
@@ -39,7 +41,7 @@ const command: Command = {
   async run(argv) {
     const { values, positionals } = parse("eval", argv, {
       collection: { type: "string" }, queries: { type: "string" }, k: { type: "string", short: "k" },
-      rerank: { type: "string" }, oversample: { type: "string" }, margin: { type: "string" }, steer: { type: "string" },
+      rerank: { type: "string" }, oversample: { type: "string" }, margin: { type: "string" }, steer: { type: "boolean" }, strategies: { type: "string" },
       "lossy-bits": { type: "string" }, "steer-queries": { type: "string" },
       out: { type: "string" }, seed: { type: "string" }, store: { type: "string" },
     });
@@ -49,6 +51,10 @@ const command: Command = {
     const ks = ((values.k as string | undefined) ?? "1,5,10,20").split(",").map((s) => num("eval", "k", s.trim(), 0, { integer: true, min: 1, max: 1000 }));
     const rerank = ((values.rerank as string | undefined) ?? "none,exact").split(",").map((s) => s.trim()) as Rerank[];
     for (const m of rerank) if (!RERANK.includes(m)) throw new UsageError(`margin eval: --rerank takes ${RERANK.join(", ")}; got "${m}"`);
+    const sq = values["steer-queries"] as string | undefined;
+    const steerQueries = sq === undefined ? 1000 : sq === "all" ? "all" : num("eval", "steer-queries", sq, 0, { integer: true, min: 1 });
+    const strategies = (values.strategies as string | undefined)?.split(",").map((s) => s.trim()) as Strategy[] | undefined;
+    for (const s of strategies ?? []) if (!STRATEGIES.includes(s)) throw new UsageError(`margin eval: --strategies takes ${STRATEGIES.join(", ")}; got "${s}"`);
     const bar = progress(process.stderr, "eval");
     const opened = await openStore(values.store as string | undefined);
     try {
@@ -57,8 +63,7 @@ const command: Command = {
         queries, ks, rerank,
         oversample: num("eval", "oversample", values.oversample as string | undefined, 4, { min: 1, max: 1000 }),
         margin: num("eval", "margin", values.margin as string | undefined, 0.5, { min: Number.MIN_VALUE }),
-        steer: num("eval", "steer", values.steer as string | undefined, 3, { integer: true, min: 0, max: 100 }),
-        steerQueries: num("eval", "steer-queries", values["steer-queries"] as string | undefined, 200, { integer: true, min: 1 }),
+        steer: Boolean(values.steer), steerQueries, steerStrategies: strategies,
         lossyBits: num("eval", "lossy-bits", values["lossy-bits"] as string | undefined, 0, { integer: true, min: 0, max: 16 }),
         seed: num("eval", "seed", values.seed as string | undefined, 1, { integer: true, min: 0 }),
         onProgress: (e: EvalEvent) => {
@@ -79,6 +84,13 @@ const command: Command = {
         console.log(`${report.queries} queries on "${report.collection}" (${report.points} points) in ${report.seconds.toFixed(1)} s`);
         for (const [mode, m] of Object.entries(report.retrieval.modes)) {
           console.log(`  ${mode.padEnd(12)} P@1 ${m!.precisionAt1.toFixed(3)}  ` + report.ks.map((k) => `hit@${k} ${m!.hitAt[k]!.toFixed(3)}`).join("  "));
+        }
+        for (const st of report.steering?.settings ?? []) {
+          console.log(`  steering ${st.name}: ${st.queries} steered, ${st.alreadyRight} already right; P@10 vs ${st.bestQdrant}`);
+          for (const x of report.steering!.strategies) {
+            const d = st.versusBestQdrant[x]!;
+            console.log(`    ${x.padEnd(20)} ${st.precision[x]!.toFixed(3)}  ${d.mean >= 0 ? "+" : ""}${d.mean.toFixed(3)} [${d.low.toFixed(3)}, ${d.high.toFixed(3)}]  already right ${st.alreadyRightPrecision[x]!.toFixed(3)}`);
+          }
         }
         console.log(`  exact (full)  P@1 ${e.precisionAt1.toFixed(3)}  R-precision ${e.rPrecision.toFixed(3)}  MAP@R ${e.mapAtR.toFixed(3)}  mAP ${e.map.toFixed(3)}`);
         console.log(`report: ${paths.join(", ")}`);

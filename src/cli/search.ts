@@ -1,7 +1,7 @@
 /** `margin search QUERY`: nearest images of an image, a stored id or a vector, optionally re-ranked. */
 
 import {
-  Encoder, InputError, parseRef, RERANK, search, UsageError, type QuerySpec, type Rerank, type StoreFilter,
+  DEFAULT_STRATEGY, Encoder, InputError, parseRef, RERANK, search, STRATEGIES, UsageError, type QuerySpec, type Rerank, type Strategy, type StoreFilter,
 } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
@@ -18,7 +18,9 @@ Usage: margin search IMAGE [options]
   -k N                results (default 10)
   --positive REF      another example of what you want: an image path or a point id (repeatable)
   --negative REF      an example of what you do not want (repeatable)
-  --rerank MODE       none | exact | triplet | contrastive (default none; docs/architecture.md's scores)
+  --strategy S        how marks rank the results (default ${DEFAULT_STRATEGY}): ${STRATEGIES.join(" | ")}
+                      (docs/feedback.md; plain ignores the marks)
+  --rerank MODE       without marks: none | exact | triplet | contrastive (default none; docs/architecture.md's scores)
   --oversample F      fetch F×k candidates with vectors and re-rank them on the kernels (default 4)
   --filter JSON       a Qdrant filter, e.g. '{"must":[{"key":"label","match":{"value":"coat"}}]}'
   --label L           shortcut for a filter on the payload's label
@@ -28,8 +30,8 @@ Usage: margin search IMAGE [options]
   --json              print the result as JSON
   --verbose           print error causes
 
-Positive and negative examples steer the first stage through Qdrant's recommend
-query; --rerank triplet or contrastive re-scores the candidates with them.
+Positive and negative examples are marks: the feedback module ranks with them
+(Qdrant's strategies in the store, margin's on the kernels over recommend's pool).
 
 Example: margin search samples/fashion-mnist/coat/t10k-00006.png --rerank exact`;
 
@@ -40,12 +42,14 @@ const command: Command = {
     const { values, positionals } = parse("search", argv, {
       collection: { type: "string" }, k: { type: "string", short: "k" }, id: { type: "string" }, vector: { type: "string" },
       positive: { type: "string", multiple: true }, negative: { type: "string", multiple: true },
-      rerank: { type: "string" }, oversample: { type: "string" }, filter: { type: "string" }, label: { type: "string" },
+      rerank: { type: "string" }, strategy: { type: "string" }, oversample: { type: "string" }, filter: { type: "string" }, label: { type: "string" },
       model: { type: "string" }, device: { type: "string" }, store: { type: "string" },
     });
     const query = queryOf(positionals, values.id as string | undefined, values.vector as string | undefined);
     const rerank = (values.rerank ?? "none") as Rerank;
     if (!RERANK.includes(rerank)) throw new UsageError(`margin search: --rerank must be one of ${RERANK.join(", ")}, got "${values.rerank}"`);
+    const strategy = values.strategy as Strategy | undefined;
+    if (strategy !== undefined && !STRATEGIES.includes(strategy)) throw new UsageError(`margin search: --strategy must be one of ${STRATEGIES.join(", ")}, got "${strategy}"`);
     const k = num("search", "k", values.k as string | undefined, 10, { integer: true, min: 1, max: 10_000 });
     const oversample = num("search", "oversample", values.oversample as string | undefined, rerank === "none" ? 1 : 4, { min: 1, max: 1000 });
     const filter = filterOf(values.filter as string | undefined, values.label as string | undefined);
@@ -59,9 +63,10 @@ const command: Command = {
     try {
       const r = await search({
         store: opened.store, collection: (values.collection as string | undefined) ?? DEFAULT_COLLECTION,
-        query, positives, negatives, k, rerank, oversample, filter, encoder,
+        query, positives, negatives, k, rerank, strategy, oversample, filter, encoder,
       });
       if (values.json) console.log(JSON.stringify({ ...r, rerank }));
+      else if (r.strategy) printTable(r.hits, r.timings, `feedback ${r.strategy}`, r.candidates);
       else printTable(r.hits, r.timings, rerank, r.candidates);
     } finally {
       await opened.close();

@@ -18,7 +18,8 @@ import { loadLabeledSet, sampleRows } from "./collection.js";
 import { exactRankings } from "../metrics/exact.js";
 import { rankingMetrics, type RankingMetrics } from "../metrics/ranking.js";
 import { storeRetrieval, type RetrievalResult } from "./retrieval.js";
-import { steering, type SteeringResult } from "./steering.js";
+import { steering, steeringRows, type SteeringResult } from "./steering.js";
+import type { FeedbackParams, Strategy } from "../feedback/index.js";
 import { lossyFirstStage, type LossyResult } from "./lossy.js";
 
 export type EvalEvent =
@@ -44,10 +45,17 @@ export interface EvaluateOptions {
   oversample?: number;
   /** Triplet margin for statistics and the contrastive re-rank. Default 0.5. */
   margin?: number;
-  /** Examples of each kind in the steering experiment; 0 turns it off. Default 3. */
-  steer?: number;
-  /** Queries in the steering experiment. Default 200. */
-  steerQueries?: number;
+  /**
+   * Run the steering experiment: every feedback strategy for 1+1 marks, 3+3
+   * marks and two rounds of 3+3 (src/eval/steering.ts). Default false.
+   */
+  steer?: boolean;
+  /** Queries in the steering experiment, drawn outside the tuning split (seeded), or "all". Default 1000. */
+  steerQueries?: number | "all";
+  /** Strategies compared. Default every one. */
+  steerStrategies?: Strategy[];
+  /** Overrides of the strategies' tuned parameters. */
+  steerParams?: Partial<FeedbackParams>;
   /**
    * Also measure a lossy first stage: the vectors stored again at this many
    * bits per value in a scratch collection, re-ranked exactly with 1, 2, 4
@@ -156,11 +164,12 @@ export async function evaluate(o: EvaluateOptions): Promise<EvalReport> {
   const distances = distanceHistogram(kernels, set, { sample: o.sample, seed });
   const hardest = hardestNegatives(set, rankings, o.hardest ?? 50);
 
-  const steer = o.steer ?? 3;
-  const steeringResult = steer > 0
+  const sq = o.steerQueries ?? 1000;
+  if (sq !== "all" && !(Number.isInteger(sq) && sq >= 1)) throw new InputError(`eval: steerQueries must be a positive integer or "all", got ${sq}`);
+  const steeringResult = o.steer
     ? await steering({
-      store: o.store, collection: o.collection, kernels, set, examples: steer, k: 10, oversample, margin,
-      queries: sampleRows(n, Math.min(o.steerQueries ?? 200, n), seed + 1),
+      store: o.store, collection: o.collection, kernels, set, k: 10, strategies: o.steerStrategies, params: o.steerParams, seed,
+      queries: steeringRows(n, sq, seed + 1),
       onProgress: (done, total) => progress({ status: "steering", done, total }),
     })
     : undefined;

@@ -41,14 +41,22 @@ export function reportMarkdown(r: EvalReport, o: { plotsNote?: boolean } = {}): 
     s.triplets.toExponential(3), share(s.easy), share(s.semiHard), share(s.hard), f3(s.meanTripletLoss),
     f3(s.meanContrastiveLoss), f3(s.meanPositiveDistance), f3(s.meanNegativeDistance),
   ]]);
+  const sign = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(3)}`;
   if (r.steering) {
     const st = r.steering;
-    lines.push(`## Steering with ${st.examples} positive and ${st.examples} negative examples`, "");
-    lines.push(`Marked from the first page of results; precision@${st.k} on the query's label, marked items left out ` +
-      `(${st.queries} queries; ${st.alreadyRight} had no wrong result to mark).`, "");
-    table(["plain nearest", "recommend (store)", "triplet re-rank", "contrastive re-rank"], [[
-      f3(st.precisionAtK.plain), f3(st.precisionAtK.recommend), f3(st.precisionAtK.triplet), f3(st.precisionAtK.contrastive),
-    ]]);
+    lines.push(`## Steering: feedback strategies side by side`, "");
+    lines.push(`A user marks right and wrong results of the first page and searches again (src/feedback/); precision@${st.k} ` +
+      `on the query's label, the query and every marked item left out. Differences are paired, against the best Qdrant ` +
+      `strategy (steered queries) or plain (queries whose first page was already right), with 95% bootstrap intervals.`, "");
+    for (const s of st.settings) {
+      lines.push(`### ${s.name} (${s.queries} steered queries, ${s.alreadyRight} already right)`, "");
+      table(["strategy", `P@${st.k}`, `− ${s.bestQdrant} [95%]`, `already right P@${st.k}`, "− plain [95%]"], st.strategies.map((x) => {
+        const d = s.versusBestQdrant[x]!;
+        const a = s.alreadyRightVersusPlain[x];
+        return [x, f3(s.precision[x]!), `${sign(d.mean)} [${sign(d.low)}, ${sign(d.high)}]`, f3(s.alreadyRightPrecision[x]!),
+          a ? `${sign(a.mean)} [${sign(a.low)}, ${sign(a.high)}]` : ""];
+      }));
+    }
   }
   if (r.lossy) {
     const l = r.lossy;

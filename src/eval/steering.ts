@@ -1,76 +1,165 @@
 /**
- * Steering, measured as a user would do it: search, mark up to N right
- * results of the first page as positive and up to N wrong ones as negative,
- * and search again. Precision@k on the query's label, with the marked
- * examples left out of every list so no mode gets credit for them.
+ * Steering, measured as a user would do it: search, mark up to N right and
+ * N wrong results of the first page, search again with a feedback strategy
+ * (src/feedback/), optionally mark the new page and search a third time.
+ * Precision@k on the query's label, the marked items (and the query) left
+ * out of every list so no strategy gets credit for them. Queries whose
+ * first page has nothing wrong are reported apart: there a strategy can
+ * only keep or lose precision.
  */
 
+import { rankWithFeedback, STRATEGIES, QDRANT_STRATEGIES, type Example, type FeedbackParams, type Strategy } from "../feedback/index.js";
 import type { Kernels } from "../kernels/index.js";
 import type { PointId, QdrantStore } from "../store/qdrant.js";
-import { gatherRows, type LabeledSet } from "./collection.js";
+import { pairedBootstrap, type Interval } from "./bootstrap.js";
+import { sampleRows, type LabeledSet } from "./collection.js";
 
-export const STEER_MODES = ["plain", "recommend", "triplet", "contrastive"] as const;
-export type SteerMode = (typeof STEER_MODES)[number];
+/** The settings every report has: marks of each kind per round, rounds. */
+export const STEER_SETTINGS = [
+  { name: "1+1", examples: 1, rounds: 1 },
+  { name: "3+3", examples: 3, rounds: 1 },
+  { name: "3+3, two rounds", examples: 3, rounds: 2 },
+] as const;
 
-export interface SteeringResult {
-  /** Examples marked of each kind (at most). */
+export interface SteeringSetting {
+  name: string;
   examples: number;
-  k: number;
-  /** Queries whose first page had at least one wrong result to mark. */
+  rounds: number;
+  /** Queries whose first page had a wrong result to mark. */
   queries: number;
-  /** Queries whose first page was already all right (not steered). */
+  /** Mean precision@k per strategy over those. */
+  precision: Partial<Record<Strategy, number>>;
+  /** The Qdrant strategy with the highest mean: the baseline of `versusBestQdrant`. */
+  bestQdrant: Strategy;
+  /** Paired difference (strategy − best Qdrant) with a 95% bootstrap interval. */
+  versusBestQdrant: Partial<Record<Strategy, Interval>>;
+  /** Queries whose first page was already all right (only right marks to give). */
   alreadyRight: number;
-  precisionAtK: Record<SteerMode, number>;
+  alreadyRightPrecision: Partial<Record<Strategy, number>>;
+  /** Paired difference (strategy − plain) on the already-right queries. */
+  alreadyRightVersusPlain: Partial<Record<Strategy, Interval>>;
 }
 
-export async function steering(o: {
-  store: QdrantStore; collection: string; kernels: Kernels; set: LabeledSet; queries: Int32Array;
-  examples: number; k: number; oversample: number; margin: number;
+export interface SteeringResult {
+  k: number;
+  strategies: Strategy[];
+  settings: SteeringSetting[];
+  /** Seconds for the whole experiment. */
+  seconds: number;
+}
+
+export interface SteeringOptions {
+  store: QdrantStore;
+  collection: string;
+  kernels: Kernels;
+  set: LabeledSet;
+  /** Rows of `set` used as queries. */
+  queries: Int32Array;
+  /** Default 10. */
+  k?: number;
+  /** Default every strategy. */
+  strategies?: readonly Strategy[];
+  /** Default: all of {@link STEER_SETTINGS}. */
+  settings?: ReadonlyArray<{ name: string; examples: number; rounds: number }>;
+  params?: Partial<FeedbackParams>;
+  /** Seed of the bootstrap. Default 1. */
+  seed?: number;
   onProgress?: (done: number, total: number) => void;
-}): Promise<SteeringResult> {
-  const { set, kernels, k } = o;
+}
+
+/** Seed of the tuning split: the rows strategy parameters may be tuned on, never reported. */
+export const TUNING_SEED = 2026;
+
+/** The tuning split of n labeled rows: a fifth of them (at most 2,000), seeded. */
+export function tuningRows(n: number): Int32Array {
+  return sampleRows(n, Math.min(2000, Math.floor(n / 5)), TUNING_SEED);
+}
+
+/** `count` steering queries (seeded) from the rows outside the tuning split, ascending; "all" takes every such row. */
+export function steeringRows(n: number, count: number | "all", seed: number): Int32Array {
+  const tuning = new Set(tuningRows(n));
+  const rest = Int32Array.from({ length: n }, (_, i) => i).filter((r) => !tuning.has(r));
+  if (count === "all" || count >= rest.length) return rest;
+  return Int32Array.from(sampleRows(rest.length, count, seed), (i) => rest[i]!);
+}
+
+/** Run the experiment; per-query precisions stay inside, the result holds means and intervals. */
+export async function steering(o: SteeringOptions): Promise<SteeringResult> {
+  const t0 = performance.now();
+  const { set } = o;
+  const k = o.k ?? 10;
   const dim = set.dim;
+  const strategies = [...(o.strategies ?? STRATEGIES)];
+  const settings = o.settings ?? STEER_SETTINGS;
   const row = new Map<string, number>(set.ids.map((id, i) => [String(id), i]));
-  const rowsOf = (hits: { id: PointId }[]) => hits.map((h) => row.get(String(h.id))).filter((r): r is number => r !== undefined);
-  const sum: Record<SteerMode, number> = { plain: 0, recommend: 0, triplet: 0, contrastive: 0 };
-  let queries = 0;
-  let alreadyRight = 0;
-  const limit = Math.ceil(k * o.oversample) + 2 * o.examples;
+  const rowOf = (id: PointId) => row.get(String(id));
+  const example = (r: number): Example => ({ vector: set.vectors.subarray(r * dim, (r + 1) * dim), ref: set.ids[r]! });
+  // per setting: per strategy, the precision of each steered / already-right query
+  const steered = settings.map(() => new Map<Strategy, number[]>(strategies.map((s) => [s, []])));
+  const right = settings.map(() => new Map<Strategy, number[]>(strategies.map((s) => [s, []])));
+  const maxMarks = Math.max(...settings.map((s) => s.examples * s.rounds));
+
   for (let qi = 0; qi < o.queries.length; qi++) {
     const q = o.queries[qi]!;
     const label = set.labels[q]!;
-    const pool = rowsOf(await o.store.nearest({ collection: o.collection, id: set.ids[q]!, limit, withPayload: false }));
-    const page = pool.slice(0, k);
-    const pos = page.filter((r) => set.labels[r] === label).slice(0, o.examples);
-    const neg = page.filter((r) => set.labels[r] !== label).slice(0, o.examples);
-    if (neg.length === 0) {
-      alreadyRight++;
-      continue;
-    }
-    queries++;
-    const marked = new Set([q, ...pos, ...neg]);
-    const precision = (rows: number[]) => rows.filter((r) => !marked.has(r)).slice(0, k).filter((r) => set.labels[r] === label).length / k;
-    sum.plain += precision(pool);
-    const rec = await o.store.recommend({
-      collection: o.collection, limit, withPayload: false,
-      positive: [set.ids[q]!, ...pos.map((r) => set.ids[r]!)], negative: neg.map((r) => set.ids[r]!),
-    });
-    sum.recommend += precision(rowsOf(rec));
-    const rows = pool.filter((r) => !marked.has(r));
-    const vec = (rs: number[]) => gatherRows(set.vectors, dim, rs);
-    const cand = vec(rows);
-    for (const mode of ["triplet", "contrastive"] as const) {
-      const top = kernels.rerankTop({
-        mode, query: set.vectors.subarray(q * dim, (q + 1) * dim), candidates: cand, dim,
-        positives: vec(pos), negatives: vec(neg), margin: o.margin, k,
+    const page1 = (await o.store.nearest({ collection: o.collection, id: set.ids[q]!, limit: k, withPayload: false }))
+      .map((h) => rowOf(h.id)).filter((r): r is number => r !== undefined);
+    const allRight = page1.every((r) => set.labels[r] === label);
+    const firsts = new Map<number, Awaited<ReturnType<typeof rankWithFeedback>>>();
+    for (let si = 0; si < settings.length; si++) {
+      const st = settings[si]!;
+      const pos = page1.filter((r) => set.labels[r] === label).slice(0, st.examples);
+      const neg = page1.filter((r) => set.labels[r] !== label).slice(0, st.examples);
+      const into = allRight ? right[si]! : steered[si]!;
+      const rank = async (strats: Strategy[], p: number[], n: number[]) => rankWithFeedback({
+        store: o.store, collection: o.collection, kernels: o.kernels, k: k + 1 + maxMarks, strategies: strats, params: o.params,
+        query: example(q), positives: p.map(example), negatives: n.map(example), withPayload: false,
       });
-      sum[mode] += precision(Array.from(top.indices, (i) => rows[i]!));
+      /** The first k unmarked rows of a ranking. */
+      const shown = (hits: { id: PointId }[], marked: Set<number>) =>
+        hits.map((h) => rowOf(h.id)).filter((r): r is number => r !== undefined && !marked.has(r)).slice(0, k);
+      const precision = (rows: number[]) => rows.filter((r) => set.labels[r] === label).length / k;
+      // settings with the same marks share their first round
+      const first = firsts.get(st.examples) ?? (await rank(strategies, pos, neg));
+      firsts.set(st.examples, first);
+      const marked1 = new Set([q, ...pos, ...neg]);
+      for (const s of strategies) {
+        const page2 = shown(first[s]!.hits, marked1);
+        if (st.rounds === 1) {
+          into.get(s)!.push(precision(page2));
+          continue;
+        }
+        // the second round marks the strategy's own page, adding to the first round's marks
+        const p2 = [...pos, ...page2.filter((r) => set.labels[r] === label).slice(0, st.examples)];
+        const n2 = [...neg, ...page2.filter((r) => set.labels[r] !== label).slice(0, st.examples)];
+        const second = await rank([s], p2, n2);
+        into.get(s)!.push(precision(shown(second[s]!.hits, new Set([q, ...p2, ...n2]))));
+      }
     }
     o.onProgress?.(qi + 1, o.queries.length);
   }
-  const mean = (v: number) => (queries ? v / queries : 0);
-  return {
-    examples: o.examples, k, queries, alreadyRight,
-    precisionAtK: { plain: mean(sum.plain), recommend: mean(sum.recommend), triplet: mean(sum.triplet), contrastive: mean(sum.contrastive) },
-  };
+
+  const seed = o.seed ?? 1;
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const qdrant = strategies.filter((s) => (QDRANT_STRATEGIES as readonly string[]).includes(s));
+  const out = settings.map((st, si): SteeringSetting => {
+    const per = steered[si]!;
+    const ok = right[si]!;
+    const precision = Object.fromEntries(strategies.map((s) => [s, mean(per.get(s)!)]));
+    const pool = qdrant.length ? qdrant : strategies;
+    const bestQdrant = pool.reduce((b, s) => (precision[s]! > precision[b]! ? s : b), pool[0]!);
+    const plain = ok.get("plain");
+    return {
+      name: st.name, examples: st.examples, rounds: st.rounds,
+      queries: per.get(strategies[0]!)!.length,
+      precision, bestQdrant,
+      versusBestQdrant: Object.fromEntries(strategies.map((s, i) => [s, pairedBootstrap(per.get(s)!, per.get(bestQdrant)!, { seed: seed + 31 * si + i })])),
+      alreadyRight: ok.get(strategies[0]!)!.length,
+      alreadyRightPrecision: Object.fromEntries(strategies.map((s) => [s, mean(ok.get(s)!)])),
+      alreadyRightVersusPlain: plain
+        ? Object.fromEntries(strategies.map((s, i) => [s, pairedBootstrap(ok.get(s)!, plain, { seed: seed + 1000 + 31 * si + i })]))
+        : {},
+    };
+  });
+  return { k, strategies, settings: out, seconds: (performance.now() - t0) / 1000 };
 }

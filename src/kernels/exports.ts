@@ -41,6 +41,10 @@ export interface Exports {
     mode: number, c: number, nc: number, p: number, np: number, ng: number, nn: number, dim: number,
     margin: number, out: number,
   ): void;
+  feedbackKdeF32(
+    c: number, nc: number, q: number, p: number, np: number, ng: number, nn: number, dim: number,
+    invScale: number, weight: number, invTau: number, out: number, tmp: number,
+  ): void;
 
   // training: assembly/{gemm,conv,nn,adam}.ts
   gemmF32(m: number, n: number, k: number, a: number, sai: number, sak: number, b: number, c: number, acc: number): void;

@@ -1,7 +1,8 @@
 /**
- * Similarity search: a first stage in Qdrant (nearest, or recommend when
- * examples steer it), then an optional re-rank of an oversampled candidate
- * pool on the kernels with full-precision vectors.
+ * Similarity search: a first stage in Qdrant, then an optional re-rank of
+ * an oversampled candidate pool on the kernels with full-precision vectors.
+ * With marks (positive / negative examples) the feedback module ranks
+ * instead, with one of its strategies (src/feedback/).
  */
 
 import { InputError } from "../errors.js";
@@ -9,6 +10,7 @@ import { Kernels, RERANK_MODES, type TopKResult } from "../kernels/index.js";
 import type { Encoder } from "../model/encoder.js";
 import type { PointId, QdrantStore, StoreFilter, StoreHit } from "../store/qdrant.js";
 import { resolveQueries, type QuerySpec } from "./query.js";
+import { DEFAULT_STRATEGY, rankWithFeedback, STRATEGIES, type FeedbackParams, type Strategy } from "../feedback/index.js";
 
 /** `none` keeps Qdrant's order; the others re-rank on the kernels (docs/architecture.md). */
 export const RERANK = ["none", ...RERANK_MODES] as const;
@@ -25,14 +27,16 @@ export interface SearchOptions {
   negatives?: QuerySpec[];
   /** Results to return. Default 10. */
   k?: number;
-  /** Default "none". */
+  /** Re-rank of a search without marks. Default "none". With marks, `triplet` / `contrastive` pick that strategy. */
   rerank?: Rerank;
+  /** How marks rank the results (src/feedback/). Default {@link DEFAULT_STRATEGY}. */
+  strategy?: Strategy;
+  /** Overrides of the strategies' tuned parameters. */
+  feedbackParams?: Partial<FeedbackParams>;
   /** Candidates fetched = oversample × k when re-ranking. Default 4 (1 without re-rank). */
   oversample?: number;
   /** A Qdrant filter applied in the first stage. */
   filter?: StoreFilter;
-  /** Contrastive re-rank margin. Default: the model card's training margin, else 1. */
-  margin?: number;
   /** Needed when a query or example is an image. */
   encoder?: Encoder;
   /** Default: a release instance loaded on first use. */
@@ -53,8 +57,10 @@ export interface SearchHit {
 
 export interface SearchResult {
   hits: SearchHit[];
-  /** Candidates the first stage returned. */
+  /** Candidates the first stage returned (with marks: the hits, or the pool margin's strategies re-rank). */
   candidates: number;
+  /** The feedback strategy that ranked, when there were marks. */
+  strategy?: Strategy;
   timings: { embedMs: number; searchMs: number; rerankMs: number };
 }
 
@@ -89,18 +95,28 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
   });
   const t1 = performance.now();
 
-  const limit = Math.ceil(k * (rerank === "none" ? 1 : oversample));
   const steer = resolved.positives.length + resolved.negatives.length > 0;
-  const first: StoreHit[] = steer
-    ? await o.store.recommend({
-      collection: o.collection, limit, filter: o.filter, withVector: rerank !== "none",
-      positive: [resolved.query.ref, ...resolved.positives.map((p) => p.ref)],
-      negative: resolved.negatives.map((n) => n.ref),
-    })
-    : await o.store.nearest({
-      collection: o.collection, limit, filter: o.filter, withVector: rerank !== "none",
-      ...(resolved.query.id !== undefined ? { id: resolved.query.id } : { vector: resolved.query.vector }),
-    });
+  if (steer) {
+    const strategy = o.strategy ?? (rerank === "triplet" || rerank === "contrastive" ? rerank : DEFAULT_STRATEGY);
+    if (!STRATEGIES.includes(strategy)) {
+      throw new InputError(`search: unsupported strategy ${JSON.stringify(strategy)}. Should be one of: ${STRATEGIES.map((x) => `"${x}"`).join(", ")}`);
+    }
+    const kernels = o.kernels ?? (await (shared ??= Kernels.load()));
+    const ranked = (await rankWithFeedback({
+      store: o.store, collection: o.collection, kernels, k, filter: o.filter, strategies: [strategy], params: o.feedbackParams,
+      query: resolved.query, positives: resolved.positives, negatives: resolved.negatives,
+    }))[strategy]!;
+    const t2 = performance.now();
+    return {
+      hits: ranked.hits.map((h, r) => hitOf(h, h.score, r)), candidates: ranked.hits.length, strategy,
+      timings: { embedMs: t1 - t0, searchMs: t2 - t1 - ranked.rerankMs, rerankMs: ranked.rerankMs },
+    };
+  }
+  const limit = Math.ceil(k * (rerank === "none" ? 1 : oversample));
+  const first: StoreHit[] = await o.store.nearest({
+    collection: o.collection, limit, filter: o.filter, withVector: rerank !== "none",
+    ...(resolved.query.id !== undefined ? { id: resolved.query.id } : { vector: resolved.query.vector }),
+  });
   const t2 = performance.now();
 
   let order = first.map((h, i) => ({ hit: h, score: h.score, i }));
@@ -121,9 +137,8 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
       top = kernels.rerankTop({
         k: Math.min(k, first.length),
         mode: rerank, query: resolved.query.vector, candidates: cand, dim,
-        positives: stack(resolved.positives.map((p) => p.vector), dim),
-        negatives: stack(resolved.negatives.map((n) => n.vector), dim),
-        margin: o.margin ?? o.encoder?.card.training?.margin ?? 1,
+        // without marks every mode's score orders as −d²(q, x): no margin matters
+        margin: rerank === "contrastive" ? 1 : undefined,
       });
     } finally {
       cand.free();
@@ -132,17 +147,15 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
   }
   const t3 = performance.now();
 
-  const hits = order.slice(0, k).map(({ hit, score }, r) => ({
+  const hits = order.slice(0, k).map(({ hit, score }, r) => hitOf(hit, score, r));
+  return { hits, candidates: first.length, timings: { embedMs: t1 - t0, searchMs: t2 - t1, rerankMs: t3 - t2 } };
+}
+
+function hitOf(hit: StoreHit, score: number, r: number): SearchHit {
+  return {
     rank: r + 1, id: hit.id, score, storeScore: hit.score,
     label: typeof hit.payload?.label === "string" ? hit.payload.label : undefined,
     path: typeof hit.payload?.path === "string" ? hit.payload.path : undefined,
     payload: hit.payload,
-  }));
-  return { hits, candidates: first.length, timings: { embedMs: t1 - t0, searchMs: t2 - t1, rerankMs: t3 - t2 } };
-}
-
-function stack(vs: Float32Array[], dim: number): Float32Array {
-  const out = new Float32Array(vs.length * dim);
-  vs.forEach((v, i) => out.set(v, i * dim));
-  return out;
+  };
 }

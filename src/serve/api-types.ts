@@ -15,6 +15,28 @@ export interface SearchRequest {
   withVectors?: boolean;
 }
 
+/** POST /api/feedback body: the query, the marked results and a feedback strategy (src/feedback/). */
+export interface FeedbackRequest {
+  /** The query embedding, `dim` finite numbers. */
+  vector: number[];
+  /** Ids of results marked right. */
+  positives: Array<string | number>;
+  /** Ids of results marked wrong. */
+  negatives: Array<string | number>;
+  /** One of the feedback strategies (STRATEGIES). */
+  strategy: string;
+  /** Results wanted, 1..1000. Default 24. */
+  limit?: number;
+  filter?: Record<string, unknown>;
+}
+
+/** POST /api/feedback answer: what `margin search --json` gives for the same query, marks and strategy. */
+export interface FeedbackResponse {
+  results: ApiSearchHit[];
+  strategy: string;
+  ms: number;
+}
+
 /** One search hit. */
 export interface ApiSearchHit {
   id: string | number;

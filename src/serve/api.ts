@@ -8,7 +8,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { ModelCard } from "../model/card.js";
 import type { PointId, QdrantStore, StoreFilter } from "../store/qdrant.js";
-import type { CollectionInfo, ModelInfo, SearchRequest, SearchResponse } from "./api-types.js";
+import type { CollectionInfo, FeedbackResponse, ModelInfo, SearchRequest, SearchResponse } from "./api-types.js";
+import { STRATEGIES, type Strategy } from "../feedback/strategies.js";
+import { search } from "../search/search.js";
 import { serveConfined } from "./confined-file.js";
 import { ApiError, notFound, readJson, sendFile, sendJson } from "./http.js";
 
@@ -73,6 +75,39 @@ export function parseSearch(body: unknown, dim: number): Required<Omit<SearchReq
 }
 
 /**
+ * Check a feedback body: a search body plus marked ids and a strategy.
+ * @throws ApiError 400 naming the field, the value and what is expected.
+ */
+export function parseFeedback(body: unknown, dim: number) {
+  const bad = (what: string): never => {
+    throw new ApiError(400, "E_INPUT", `POST /api/feedback: ${what}`);
+  };
+  if (!body || typeof body !== "object" || Array.isArray(body)) bad("the body must be a JSON object { vector, positives, negatives, strategy, limit?, filter? }");
+  const { positives, negatives, strategy, ...rest } = body as Record<string, unknown>;
+  const ids = (v: unknown, name: string) => {
+    if (!Array.isArray(v) || v.length > 100) bad(`${name} must be a list of at most 100 point ids, got ${JSON.stringify(v)?.slice(0, 80)}`);
+    return (v as unknown[]).map((x, i) => {
+      if (typeof x === "number" && Number.isInteger(x) && x >= 0) return x;
+      if (typeof x === "string") return parsePointId(x);
+      return bad(`${name}[${i}] must be a point id (an unsigned integer or a UUID), got ${JSON.stringify(x)}`);
+    });
+  };
+  const pos = ids(positives, "positives");
+  const neg = ids(negatives, "negatives");
+  if (pos.length + neg.length === 0) bad("mark at least one result (positives or negatives); a search without marks is POST /api/search");
+  if (typeof strategy !== "string" || !STRATEGIES.includes(strategy as Strategy)) {
+    bad(`strategy must be one of ${STRATEGIES.map((x) => `"${x}"`).join(", ")}, got ${JSON.stringify(strategy)}`);
+  }
+  let q;
+  try {
+    q = parseSearch(rest, dim);
+  } catch (e) {
+    throw e instanceof ApiError ? new ApiError(400, "E_INPUT", e.message.replace("POST /api/search", "POST /api/feedback")) : e;
+  }
+  return { ...q, positives: pos, negatives: neg, strategy: strategy as Strategy };
+}
+
+/**
  * Route one /api request.
  * @returns false when no API route matched.
  */
@@ -90,6 +125,19 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
       results: hits.map((h) => ({ id: h.id, score: h.score, payload: h.payload, ...(q.withVectors && h.vector ? { vector: h.vector } : {}) })),
       ms: performance.now() - t0,
     };
+    sendJson(res, 200, body);
+    return true;
+  }
+  if (path === "/api/feedback") {
+    if (method !== "POST") throw methodNotAllowed(method, path, "POST");
+    const q = parseFeedback(await readJson(req, ctx.maxBodyBytes), ctx.card.output.dim);
+    const t0 = performance.now();
+    // the same library call as `margin search --vector ... --positive ID --negative ID --strategy S --json`
+    const r = await search({
+      store: ctx.store, collection: ctx.collection, query: { vector: q.vector }, k: q.limit, filter: q.filter, strategy: q.strategy,
+      positives: q.positives.map((id) => ({ id })), negatives: q.negatives.map((id) => ({ id })),
+    });
+    const body: FeedbackResponse = { results: r.hits.map((h) => ({ id: h.id, score: h.score, payload: h.payload })), strategy: q.strategy, ms: performance.now() - t0 };
     sendJson(res, 200, body);
     return true;
   }

@@ -15,6 +15,9 @@ export type { RetryOptions } from "./qdrant-retry.js";
 
 /** A Qdrant payload filter (`must`, `should`, `must_not` conditions), passed through as is. */
 export type StoreFilter = Schemas["Filter"];
+/** A Query API query body of the feedback kinds (Qdrant's schema, passed through as is). */
+export type FeedbackQueryBody = Schemas["RecommendQuery"] | Schemas["DiscoverQuery"] | Schemas["ContextQuery"] | Schemas["RelevanceFeedbackQuery"] | Schemas["NearestQuery"];
+
 /** A point id: an unsigned integer or a UUID string. */
 export type PointId = string | number;
 
@@ -236,7 +239,7 @@ export class QdrantStore {
    * ones (vectors or ids), through the Query API's `recommend` query.
    */
   async recommend(o: Omit<NearestOptions, "vector" | "id"> & {
-    positive: Array<PointId | number[]>; negative?: Array<PointId | number[]>; strategy?: "average_vector" | "best_score";
+    positive: Array<PointId | number[]>; negative?: Array<PointId | number[]>; strategy?: "average_vector" | "best_score" | "sum_scores";
   }): Promise<StoreHit[]> {
     if (o.positive.length === 0) throw new InputError("recommend: pass at least one positive example");
     const res = await this.call("recommend", o.collection, () => this.client.query(o.collection, {
@@ -244,6 +247,27 @@ export class QdrantStore {
       limit: o.limit ?? 10, filter: o.filter, with_payload: o.withPayload ?? true, with_vector: o.withVector ?? false,
     }));
     return res.points.map((p) => ({ id: p.id, score: p.score, payload: p.payload ?? undefined, vector: asVector(p.vector) }));
+  }
+
+  /**
+   * One of Qdrant's feedback queries (recommend with any strategy, discover,
+   * context, relevance_feedback), passed to the Query API as built by the
+   * feedback module (src/feedback/qdrant-queries.ts).
+   */
+  async feedbackQuery(o: Omit<NearestOptions, "vector" | "id"> & { query: FeedbackQueryBody }): Promise<StoreHit[]> {
+    return (await this.feedbackQueryBatch({ ...o, queries: [o.query] }))[0]!;
+  }
+
+  /** Many {@link feedbackQuery} bodies in one /points/query/batch request; limit, filter and with_* are shared. */
+  async feedbackQueryBatch(o: Omit<NearestOptions, "vector" | "id"> & { queries: FeedbackQueryBody[] }): Promise<StoreHit[][]> {
+    if (o.queries.length === 0) return [];
+    const searches = o.queries.map((query) => ({
+      query, limit: o.limit ?? 10, filter: o.filter, with_payload: o.withPayload ?? true, with_vector: o.withVector ?? false,
+    }));
+    const res = o.queries.length === 1
+      ? [await this.call("query", o.collection, () => this.client.query(o.collection, searches[0]!))]
+      : await this.call("query batch", o.collection, () => this.client.queryBatch(o.collection, { searches }));
+    return res.map((r) => r.points.map((p) => ({ id: p.id, score: p.score, payload: p.payload ?? undefined, vector: asVector(p.vector) })));
   }
 
   /** Every point of a collection (optionally filtered), page by page. */

@@ -4,7 +4,7 @@
  * says what failed and what to do.
  */
 
-import type { ApiErrorBody, CollectionInfo, ModelInfo, SearchRequest, SearchResponse } from "../serve/api-types.js";
+import type { ApiErrorBody, CollectionInfo, FeedbackRequest, FeedbackResponse, ModelInfo, SearchRequest, SearchResponse } from "../serve/api-types.js";
 
 /** What went wrong, for the page's messages. */
 export const PAGE_ERROR_KINDS = ["server", "http", "model", "image", "kernels"] as const;
@@ -55,5 +55,8 @@ export const getModel = () => call<ModelInfo>("GET", "/api/model");
 export const getCollection = () => call<CollectionInfo>("GET", "/api/collection");
 /** POST /api/search. */
 export const postSearch = (q: SearchRequest) => call<SearchResponse>("POST", "/api/search", q);
+
+/** POST /api/feedback: the next page for the marks, ranked by a feedback strategy on the server. */
+export const postFeedback = (q: FeedbackRequest) => call<FeedbackResponse>("POST", "/api/feedback", q);
 /** The URL of a stored image by point id. */
 export const thumbUrl = (id: string | number) => `/api/thumb/${encodeURIComponent(String(id))}`;

@@ -1,19 +1,20 @@
 /**
  * The search page: images chosen or dropped here are decoded on a canvas,
  * preprocessed by the same function as in Node, embedded with
- * onnxruntime-web, searched through `margin serve`'s API, and re-ranked on
- * the kernels wasm as results are marked. Errors become messages; the page
- * keeps working.
+ * onnxruntime-web and searched through `margin serve`'s API; marked results
+ * are sent to its feedback endpoint, which ranks with the chosen strategy
+ * exactly as `margin search` does. Errors become messages; the page keeps
+ * working.
  */
 
-import { Kernels, type RerankMode } from "../kernels/index.js";
+import { DEFAULT_STRATEGY, STRATEGIES } from "../feedback/strategies.js";
 import { parseModelCard, type ModelCard } from "../model/card.js";
 import { WebEncoder } from "../model/session-web.js";
 import type { Pixels } from "../model/preprocess.js";
 import type { CollectionInfo } from "../serve/api-types.js";
-import { getCollection, getModel, PageError, postSearch } from "./api.js";
+import { getCollection, getModel, postFeedback, postSearch } from "./api.js";
 import { decodeFile } from "./images.js";
-import { fromHits, renderResults, rerank, type Mark, type ResultSet } from "./results.js";
+import { fromHits, markedItems, renderResults, type Mark, type ResultSet } from "./results.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -42,13 +43,15 @@ interface Timings { decodeMs?: number; embedMs?: number; searchMs?: number; rera
 const state = {
   card: undefined as ModelCard | undefined,
   encoder: undefined as WebEncoder | undefined,
-  kernels: undefined as Kernels | undefined,
   collection: undefined as CollectionInfo | undefined,
   queries: [] as Query[],
   active: -1,
   results: undefined as ResultSet | undefined,
   timings: {} as Timings,
   messages: [] as string[],
+  /** Feedback requests in flight, and the number of the latest. */
+  busy: 0,
+  feedbackSeq: 0,
 };
 
 function say(text: string, kind: "error" | "info" = "error"): void {
@@ -78,7 +81,7 @@ function showStatus(): void {
   ui.status.textContent = parts.join(" · ");
   const ready = !!state.encoder && state.active >= 0;
   ui.search.disabled = !ready;
-  ui.rerank.disabled = !state.results || !state.kernels;
+  ui.rerank.disabled = !state.results || markedItems(state.results).length === 0;
   ui.clear.disabled = !state.results?.items.some((i) => i.mark !== "none");
 }
 
@@ -88,21 +91,13 @@ function showTimings(): void {
   ui.timings.textContent = [...f("decode", t.decodeMs), ...f("embed", t.embedMs), ...f("search", t.searchMs), ...f("re-rank", t.rerankMs)].join(" · ");
 }
 
-/** Load the card, the encoder and the kernels; each failure is a message, not a dead page. */
+/** Load the card and the encoder; each failure is a message, not a dead page. */
 async function init(): Promise<void> {
   const collection = getCollection().then((c) => { state.collection = c; }, (e) => say(`collection: ${errorText(e)}`));
   try {
     const info = await getModel();
     state.card = parseModelCard(info.card, "/api/model");
-    const [encoder, kernels] = await Promise.all([
-      WebEncoder.load({ card: state.card, model: info.onnx, wasmPaths: new URL("ort/", document.baseURI).href }),
-      Kernels.load({ wasm: new URL(info.kernels, document.baseURI) }).catch((e) => {
-        say(`the kernels wasm failed to load, so re-ranking is off: ${errorText(e)}`);
-        return undefined;
-      }),
-    ]);
-    state.encoder = encoder;
-    state.kernels = kernels;
+    state.encoder = await WebEncoder.load({ card: state.card, model: info.onnx, wasmPaths: new URL("ort/", document.baseURI).href });
   } catch (e) {
     say(`the model failed to load, so images cannot be embedded: ${errorText(e)}. Reload the page once the server is fixed.`);
   }
@@ -197,13 +192,10 @@ async function runSearch(): Promise<void> {
   const label = ui.label.value.trim();
   const t0 = performance.now();
   try {
-    const r = await postSearch({
-      vector: Array.from(q.vector), limit, withVectors: true,
-      filter: label ? { must: [{ key: "label", match: { value: label } }] } : undefined,
-    });
+    const r = await postSearch({ vector: Array.from(q.vector), limit, filter: filterOf(label) });
     state.timings.searchMs = performance.now() - t0;
     state.timings.rerankMs = undefined;
-    state.results = fromHits(r.results, ui.mode.value as RerankMode);
+    state.results = fromHits(r.results, ui.mode.value);
     if (r.results.length === 0) say(`no results${label ? ` with label "${label}"` : ""}; is the collection ingested?`, "info");
   } catch (e) {
     say(errorText(e));
@@ -212,16 +204,39 @@ async function runSearch(): Promise<void> {
   draw();
 }
 
-function applyRerank(): void {
+function filterOf(label: string): Record<string, unknown> | undefined {
+  return label ? { must: [{ key: "label", match: { value: label } }] } : undefined;
+}
+
+/** Rank with the marks and the chosen strategy on the server; the marked results stay on top. */
+async function applyFeedback(): Promise<void> {
   const q = state.queries[state.active];
-  if (!state.results || !state.kernels || !q) return;
+  if (!state.results || !q) return;
+  const marked = markedItems(state.results);
+  if (marked.length === 0) return runSearch();
+  const limit = Number(ui.limit.value);
+  const strategy = ui.mode.value;
   const t0 = performance.now();
+  const seq = ++state.feedbackSeq;
+  state.busy++;
   try {
-    const margin = state.card?.training?.margin ?? 1;
-    state.results = rerank(state.kernels, { ...state.results, mode: ui.mode.value as RerankMode }, q.vector, q.vector.length, margin);
+    const r = await postFeedback({
+      vector: Array.from(q.vector), limit: Number.isInteger(limit) && limit >= 1 && limit <= 1000 ? limit : 24, strategy,
+      positives: marked.filter((it) => it.mark === "positive").map((it) => it.id),
+      negatives: marked.filter((it) => it.mark === "negative").map((it) => it.id),
+      filter: filterOf(ui.label.value.trim()),
+    });
+    // marks clicked in quick succession: only the latest answer is shown
+    if (seq !== state.feedbackSeq) return;
+    const ids = new Set(marked.map((it) => it.id));
+    // a strategy given marks by id leaves them out already; a pool may not, so drop them here once
+    const ranked = fromHits(r.results.filter((h) => !ids.has(h.id)), strategy, true);
+    state.results = { ...ranked, items: [...marked, ...ranked.items] };
   } catch (e) {
-    say(`re-ranking failed: ${errorText(e)}`);
+    say(`feedback failed: ${errorText(e)}`);
     return;
+  } finally {
+    state.busy--;
   }
   state.timings.rerankMs = performance.now() - t0;
   draw();
@@ -231,7 +246,8 @@ function mark(id: string | number, m: Mark): void {
   const it = state.results?.items.find((x) => x.id === id);
   if (!it) return;
   it.mark = m;
-  applyRerank();
+  draw(); // the pressed state shows at once; the new ranking follows
+  void applyFeedback();
 }
 
 function draw(): void {
@@ -257,11 +273,18 @@ ui.drop.addEventListener("drop", (e) => {
   void addFiles(Array.from(e.dataTransfer?.files ?? []));
 });
 ui.options.addEventListener("submit", (e) => { e.preventDefault(); void runSearch(); });
-ui.rerank.addEventListener("click", () => applyRerank());
-ui.mode.addEventListener("change", () => { if (state.results?.reranked) applyRerank(); });
+ui.mode.replaceChildren(...STRATEGIES.map((s) => {
+  const o = document.createElement("option");
+  o.value = s;
+  o.textContent = s === DEFAULT_STRATEGY ? `${s} (default)` : s;
+  o.selected = s === DEFAULT_STRATEGY;
+  return o;
+}));
+ui.rerank.addEventListener("click", () => void applyFeedback());
+ui.mode.addEventListener("change", () => { if (state.results?.reranked) void applyFeedback(); });
 ui.clear.addEventListener("click", () => {
   state.results?.items.forEach((it) => { it.mark = "none"; });
-  applyRerank();
+  void runSearch();
 });
 
 /** Test and benchmark hooks: read-only views of the state, and the embedding path. */
@@ -274,6 +297,8 @@ Object.assign(window, {
       query: state.queries[state.active] ? Array.from(state.queries[state.active]!.vector) : undefined,
       results: state.results?.items.map((i) => ({ id: i.id, score: i.score, storeScore: i.storeScore, label: i.label, mark: i.mark })),
       reranked: state.results?.reranked ?? false,
+      strategy: state.results?.reranked ? state.results.mode : undefined,
+      busy: state.busy,
       timings: { ...state.timings },
       messages: [...state.messages],
     }),

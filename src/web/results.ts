@@ -1,10 +1,10 @@
 /**
- * The results grid: Qdrant's hits with their stored vectors, each markable
- * as a positive or a negative example, re-ranked live on the kernels wasm
- * (the same module, the same rerank() and topK() as Node).
+ * The results grid: Qdrant's hits, each markable as a positive or a
+ * negative example. Marks go to the server's feedback endpoint, which ranks
+ * with the same feedback module as `margin search` (src/feedback/); the
+ * marked results stay on top so they can be unmarked.
  */
 
-import type { Kernels, RerankMode } from "../kernels/index.js";
 import type { ApiSearchHit } from "../serve/api-types.js";
 import { thumbUrl } from "./api.js";
 
@@ -14,65 +14,43 @@ export type Mark = "none" | "positive" | "negative";
 /** One shown result. */
 export interface ResultItem {
   id: string | number;
-  /** Qdrant's score. */
+  /** The score of the search that found it. */
   storeScore: number;
-  /** The shown score: Qdrant's, or the re-rank score once re-ranked. */
+  /** The shown score: the plain search's, or the feedback strategy's. */
   score: number;
   label?: string;
   path?: string;
-  vector?: Float32Array;
   mark: Mark;
 }
 
 /** The grid's state: items in the shown order. */
 export interface ResultSet {
   items: ResultItem[];
-  /** Whether the order comes from the kernels (else Qdrant's). */
+  /** Whether the order comes from a feedback strategy (else the plain search). */
   reranked: boolean;
-  mode: RerankMode;
+  /** The strategy that ranked, when reranked. */
+  mode: string;
 }
 
-/** Turn API hits into items, in Qdrant's order. */
-export function fromHits(hits: ApiSearchHit[], mode: RerankMode): ResultSet {
+/** Turn API hits into unmarked items, in the server's order. */
+export function fromHits(hits: ApiSearchHit[], mode: string, reranked = false): ResultSet {
   return {
     mode,
-    reranked: false,
+    reranked,
     items: hits.map((h) => ({
       id: h.id,
       storeScore: h.score,
       score: h.score,
       label: typeof h.payload?.label === "string" ? h.payload.label : undefined,
       path: typeof h.payload?.path === "string" ? h.payload.path : undefined,
-      vector: h.vector ? Float32Array.from(h.vector) : undefined,
       mark: "none",
     })),
   };
 }
 
-/**
- * Re-score every item with the kernels from the query, the marked positives
- * and negatives, and order by score (kernels topK, highest first).
- * @returns a new set; items without vectors keep their relative order at the end.
- */
-export function rerank(k: Kernels, set: ResultSet, query: Float32Array, dim: number, margin: number): ResultSet {
-  const withVec = set.items.filter((it) => it.vector);
-  const rest = set.items.filter((it) => !it.vector);
-  if (withVec.length === 0) return set;
-  const pack = (items: ResultItem[]) => {
-    const out = new Float32Array(items.length * dim);
-    items.forEach((it, i) => out.set(it.vector!, i * dim));
-    return out;
-  };
-  const pos = withVec.filter((it) => it.mark === "positive");
-  const neg = withVec.filter((it) => it.mark === "negative");
-  const scores = k.rerank({
-    mode: set.mode, query, candidates: pack(withVec), dim,
-    positives: pos.length ? pack(pos) : undefined, negatives: neg.length ? pack(neg) : undefined,
-    margin: set.mode === "contrastive" ? margin : undefined,
-  });
-  const top = k.topK({ scores, k: withVec.length, largest: true });
-  const items = Array.from(top.indices, (i, r) => ({ ...withVec[i]!, score: top.values[r]! }));
-  return { ...set, reranked: true, items: [...items, ...rest] };
+/** The marked items, in their shown order. */
+export function markedItems(set: ResultSet | undefined): ResultItem[] {
+  return set ? set.items.filter((it) => it.mark !== "none") : [];
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4));
@@ -124,7 +102,6 @@ export function renderResults(
       b.dataset.mark = m;
       b.textContent = m === "positive" ? "+ like this" : "− not this";
       b.setAttribute("aria-pressed", String(it.mark === m));
-      b.disabled = !it.vector;
       b.addEventListener("click", () => onMark(it.id, it.mark === m ? "none" : m));
       marks.append(b);
     }

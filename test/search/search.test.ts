@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  Encoder, evaluate, InputError, ingest, Kernels, QdrantStore, search, writeReport, type PointId,
+  DEFAULT_PARAMS, DEFAULT_STRATEGY, Encoder, evaluate, InputError, ingest, Kernels, QdrantStore, search, writeReport, type PointId,
 } from "../../src/index.js";
 import { refDistances, refRerank } from "../../src/kernels/reference.js";
 import { quantize } from "../../src/eval/lossy.js";
@@ -71,23 +71,40 @@ describe("search", () => {
     expect(exact.hits[0]!.score).toBeCloseTo(-bruteForce(p.vector, points, p.id)[0]!.d, 4);
   });
 
-  it("triplet and contrastive re-rank score the pool as the reference does", async () => {
+  it("with marks, the triplet and contrastive strategies score recommend's pool as the reference does", async () => {
     const q = points[3]!;
     const pos = points[40]!;
     const neg = points[60]!;
+    // the pool is Qdrant's recommend answer (200 asked, 77 exist); recompute its scores independently
+    const pool = await store.recommend({ collection, positive: [q.id, pos.id], negative: [neg.id], limit: 200, withVector: true });
+    expect(pool.length).toBe(points.length - 3);
+    const cand = Float32Array.from(pool.flatMap((h) => h.vector!));
+    const d2 = refDistances(Float32Array.from(q.vector), cand, q.vector.length).map((x) => x).sort();
+    const median = (d2[(d2.length - 1) / 2]!); // 77 candidates: the middle one
     for (const mode of ["triplet", "contrastive"] as const) {
-      const r = await search({
-        store, collection, query: { id: q.id }, positives: [{ id: pos.id }], negatives: [{ id: neg.id }],
-        k: 5, rerank: mode, oversample: 4, margin: 2,
-      });
-      // the pool is Qdrant's recommend answer; recompute its scores independently
-      const pool = await store.recommend({ collection, positive: [q.id, pos.id], negative: [neg.id], limit: 20, withVector: true });
-      const cand = Float32Array.from(pool.flatMap((h) => h.vector!));
-      const scores = refRerank(mode, Float32Array.from(q.vector), cand, q.vector.length, Float32Array.from(pos.vector), Float32Array.from(neg.vector), 2);
+      const r = await search({ store, collection, query: { id: q.id }, positives: [{ id: pos.id }], negatives: [{ id: neg.id }], k: 5, strategy: mode });
+      expect(r.strategy).toBe(mode);
+      // the contrastive margin: contrastiveMargin × the pool's median distance to the query
+      const m = DEFAULT_PARAMS.contrastiveMargin * Math.sqrt(median);
+      const scores = refRerank(mode, Float32Array.from(q.vector), cand, q.vector.length, Float32Array.from(pos.vector), Float32Array.from(neg.vector), m);
       const order = pool.map((h, i) => ({ id: h.id, s: scores[i]! })).sort((a, b) => b.s - a.s).slice(0, 5);
       expect(r.hits.map((h) => h.id)).toEqual(order.map((o) => o.id));
       r.hits.forEach((h, i) => expect(h.score).toBeCloseTo(order[i]!.s, 3));
     }
+    // the legacy --rerank names pick the same strategies
+    const legacy = await search({ store, collection, query: { id: q.id }, positives: [{ id: pos.id }], negatives: [{ id: neg.id }], k: 5, rerank: "triplet" });
+    expect(legacy.strategy).toBe("triplet");
+  });
+
+  it("with marks and no strategy named, the default strategy ranks; Qdrant's strategies return the store's answer", async () => {
+    const q = points[3]!;
+    const marks = { positives: [{ id: points[40]!.id }], negatives: [{ id: points[60]!.id }] };
+    const r = await search({ store, collection, query: { id: q.id }, ...marks, k: 5 });
+    expect(r.strategy).toBe(DEFAULT_STRATEGY);
+    const best = await search({ store, collection, query: { id: q.id }, ...marks, k: 5, strategy: "best-score" });
+    const direct = await store.recommend({ collection, positive: [q.id, points[40]!.id], negative: [points[60]!.id], limit: 5, strategy: "best_score" });
+    expect(best.hits.map((h) => [h.id, h.score])).toEqual(direct.map((h) => [h.id, h.score]));
+    await expect(search({ store, collection, query: { id: q.id }, ...marks, strategy: "magic" as never })).rejects.toThrow(/unsupported strategy "magic". Should be one of: "plain"/);
   });
 
   it("a label filter keeps only that label", async () => {
@@ -112,7 +129,7 @@ describe("evaluate", () => {
   });
 
   it("matches brute-force leave-one-out metrics and writes the report", async () => {
-    const r = await evaluate({ store, collection, queries: "all", ks: [1, 5], rerank: ["none", "exact"], steer: 2, steerQueries: 20, sample: 80, lossyBits: 2, kernels });
+    const r = await evaluate({ store, collection, queries: "all", ks: [1, 5], rerank: ["none", "exact"], steer: true, steerQueries: 20, steerStrategies: ["plain", "average-vector", "kde"], sample: 80, lossyBits: 2, kernels });
     const labelOf = (id: PointId) => points.find((x) => x.id === id)!.label;
     const p1 = points.filter((p) => labelOf(bruteForce(p.vector, points, p.id)[0]!.id) === p.label).length;
     expect(r.queries).toBe(points.length);
@@ -125,7 +142,7 @@ describe("evaluate", () => {
     expect(r.statistics.easy + r.statistics.semiHard + r.statistics.hard).toBe(r.statistics.triplets);
     expect(Object.keys(r.embedding.perLabel).sort()).toEqual(r.labels);
     expect(r.projection.length).toBe(points.length);
-    expect(r.steering!.queries + r.steering!.alreadyRight).toBe(20);
+    for (const st of r.steering!.settings) expect(st.queries + st.alreadyRight).toBe(20);
     // 8 × 10 candidates hold all 79 other points, so the exact re-rank finds the exact top-10
     expect(r.lossy!.rows.map((x) => x.oversample)).toEqual([1, 2, 4, 8]);
     expect(r.lossy!.rows.at(-1)!.reranked).toBe(1);

@@ -100,6 +100,10 @@ export interface PageState {
   query?: number[];
   results?: Array<{ id: string | number; score: number; storeScore: number; label?: string; mark: string }>;
   reranked: boolean;
+  /** The feedback strategy that ranked the shown list, when reranked. */
+  strategy?: string;
+  /** Feedback requests in flight. */
+  busy: number;
   timings: Record<string, number | undefined>;
   messages: string[];
 }

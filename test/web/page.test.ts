@@ -1,7 +1,7 @@
 /**
  * The search page in a real browser (Debian's chromium via playwright-core):
  * browser embeddings equal Node's, results equal `margin search --json`,
- * marks re-rank as the Node kernels do, bad input gives messages and the
+ * marks rank as `margin search` does with each feedback strategy, bad input gives messages and the
  * page keeps working.
  */
 
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeFile, Encoder, Kernels, parseModelCard, type RerankMode } from "../../src/index.js";
+import { decodeFile, DEFAULT_STRATEGY, Encoder, STRATEGIES } from "../../src/index.js";
 import { writeNotAnImage } from "./fixtures.js";
 import { browserReady, MODEL, openPage, pageState, startWebEnv, type WebEnv } from "./env.js";
 
@@ -81,40 +81,37 @@ describe.skipIf(skip)("the search page in chromium", () => {
     expect(s.results![0]!.score).toBeCloseTo(0, 4);
   });
 
-  it("re-ranks marked results as the Node kernels do (triplet, then contrastive)", async () => {
+  it("ranks marked results with each feedback strategy exactly as `margin search --json` does", async () => {
     const page = env.page;
     const before = (await pageState(page)).results!.map((r) => r.id);
-    const candidates = await env.store.nearest({ collection: env.collection, vector: queryVector, limit: LIMIT, withVector: true });
-    expect(candidates.map((c) => c.id)).toEqual(before);
     const pos = [before[5]!, before[9]!];
     const neg = [before[1]!];
     for (const id of pos) await page.click(`li[data-id="${id}"] button.mark.positive`);
     for (const id of neg) await page.click(`li[data-id="${id}"] button.mark.negative`);
+    await page.waitForFunction(() => (window as any).__margin.state().busy === 0);
     expect(await page.getAttribute(`li[data-id="${neg[0]}"] button.mark.negative`, "aria-pressed")).toBe("true");
-
-    const k = await Kernels.load();
-    const dim = queryVector.length;
-    // the page's contrastive margin: the card's training margin, else 1 (as `margin search`)
-    const margin = parseModelCard(JSON.parse(await readFile(MODEL, "utf8")), MODEL).training?.margin ?? 1;
-    const pack = (ids: Array<string | number>) => {
-      const out = new Float32Array(ids.length * dim);
-      ids.forEach((id, i) => out.set(candidates.find((c) => c.id === id)!.vector!, i * dim));
-      return out;
-    };
-    const expectOrder = (mode: RerankMode) => {
-      const scores = k.rerank({
-        mode, query: queryVector, candidates: pack(before), dim, positives: pack(pos), negatives: pack(neg), margin,
-      });
-      const top = k.topK({ scores, k: before.length, largest: true });
-      return { ids: Array.from(top.indices, (i) => before[i]), scores: Array.from(top.values) };
-    };
-    for (const mode of ["triplet", "contrastive"] as const) {
-      if (mode !== "triplet") await page.selectOption("#mode", mode);
+    const marked = new Set([...pos, ...neg]);
+    const options = await page.$$eval("#mode option", (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options).toEqual([...STRATEGIES]);
+    for (const strategy of [DEFAULT_STRATEGY, "average-vector", "relevance-feedback", "triplet"]) {
+      if (strategy !== DEFAULT_STRATEGY) await page.selectOption("#mode", strategy);
+      await page.waitForFunction((st) => {
+        const s = (window as any).__margin.state();
+        return s.busy === 0 && s.strategy === st;
+      }, strategy);
       const s = await pageState(page);
-      const want = expectOrder(mode);
-      expect(s.reranked).toBe(true);
-      expect(s.results!.map((r) => r.id)).toEqual(want.ids);
-      s.results!.forEach((r, i) => expect(r.score).toBeCloseTo(want.scores[i]!, 3));
+      // the marked results stay on top, marked; the rest is the strategy's ranking
+      expect(s.results!.slice(0, 3).map((r) => r.id).sort()).toEqual([...marked].sort());
+      const shown = s.results!.filter((r) => r.mark === "none");
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        "bin/margin.js", "search", "--vector", JSON.stringify(s.query), "--collection", env.collection, "-k", String(LIMIT), "--json",
+        "--strategy", strategy, ...pos.flatMap((id) => ["--positive", String(id)]), ...neg.flatMap((id) => ["--negative", String(id)]),
+      ], { env: { ...process.env, QDRANT_URL: env.storeUrl } });
+      const cli = (JSON.parse(stdout) as { strategy: string; hits: Array<{ id: string | number; score: number }> });
+      expect(cli.strategy).toBe(strategy);
+      const want = cli.hits.filter((h) => !marked.has(h.id));
+      expect(shown.map((r) => r.id), strategy).toEqual(want.map((h) => h.id));
+      shown.forEach((r, i) => expect(r.score).toBeCloseTo(want[i]!.score, 4));
     }
     await mkdir("test-results", { recursive: true });
     await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete));

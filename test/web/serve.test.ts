@@ -50,6 +50,30 @@ describe("serve(): the JSON API", () => {
     await rm(tmp, { recursive: true, force: true });
   });
 
+  it("POST /api/feedback ranks the marks with the strategy as search() does, and checks its body", async () => {
+    const fb = (body: unknown) => get("/api/feedback", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const r = await fb({ vector: vec(1), positives: [ID(2)], negatives: [ID(4)], strategy: "sum-scores", limit: 3 });
+    expect(r.status).toBe(200);
+    const body = await r.json();
+    // Qdrant's sum_scores in the store: Σ −d² to the query and the right mark, + d² to the wrong one
+    const d2 = (a: number[], b: number[]) => a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0);
+    const want = [1, 3, 5].map((n) => ({ id: ID(n), s: -d2(vec(n), vec(1)) - d2(vec(n), vec(2)) + d2(vec(n), vec(4)) })).sort((a, b) => b.s - a.s);
+    expect(body.strategy).toBe("sum-scores");
+    expect(body.results.map((h: { id: string }) => h.id)).toEqual(want.map((w) => w.id));
+    body.results.forEach((h: { score: number }, i: number) => expect(h.score).toBeCloseTo(want[i]!.s, 2));
+    for (const [bad, message] of [
+      [{ vector: vec(1), positives: [], negatives: [], strategy: "kde" }, "mark at least one result"],
+      [{ vector: vec(1), positives: [ID(2)], negatives: [], strategy: "magic" }, 'strategy must be one of "plain"'],
+      [{ vector: vec(1), positives: ["x"], negatives: [], strategy: "kde" }, 'point id "x" is neither a UUID nor an unsigned integer'],
+      [{ vector: vec(1), positives: [1.5], negatives: [], strategy: "kde" }, "positives[0] must be a point id"],
+      [{ vector: [1], positives: [ID(2)], negatives: [], strategy: "kde" }, "POST /api/feedback: vector has 1 values but the model outputs 64"],
+    ] as const) {
+      const e = await fb(bad);
+      expect(e.status).toBe(400);
+      expect((await e.json()).error.message).toContain(message);
+    }
+  });
+
   it("sends COOP/COEP on every answer, errors included", async () => {
     for (const [path, status] of [["/", 200], ["/api/model", 200], ["/api/model.onnx", 200], ["/build/margin.wasm", 200], ["/api/nope", 404], ["/nope.js", 404]] as const) {
       const r = await get(path);

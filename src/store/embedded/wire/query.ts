@@ -1,7 +1,9 @@
 /**
- * Search bodies: the Query API's nearest / recommend (and the legacy search
- * and recommend endpoints) turned into one engine plan (engine/search.ts),
- * plus what each answered point carries (payload, vector).
+ * Search bodies: the Query API's nearest, recommend (average_vector,
+ * best_score, sum_scores), discover, context and relevance_feedback turned
+ * into one engine plan (engine/search.ts), plus what each answered point
+ * carries (payload, vector). The feedback queries' shapes are read in
+ * feedback-bodies.ts.
  */
 
 import { show } from "../engine/errors.js";
@@ -10,6 +12,7 @@ import { readVector } from "../engine/points.js";
 import { type QueryPlan, search } from "../engine/search.js";
 import type { Collection } from "../state/collection.js";
 import { badRequest, notFound } from "./errors.js";
+import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
 import { compileFilter } from "./filter.js";
 import { type PointView, parseWithVector, pointView } from "./views.js";
 import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
@@ -75,13 +78,11 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
     if (col.distance === "Cosine" && norm > 0) for (let d = 0; d < q.length; d++) q[d] = q[d]! / Math.sqrt(norm);
     plan.kind = "average_vector";
     plan.vector = q;
-  } else if (strategy === "best_score") {
-    if (pos.length + neg.length === 0) throw badRequest(`${where}: best_score needs at least one positive or negative example`);
-    plan.kind = "best_score";
-    plan.positives = pos;
-    plan.negatives = neg;
+  } else if (strategy === "best_score" || strategy === "sum_scores") {
+    plan.kind = "custom";
+    plan.custom = parseRecoQuery(strategy, pos, neg, where);
   } else {
-    throw badRequest(`${where}.strategy ${show(strategy)} is not supported by the embedded store. Should be one of: "average_vector", "best_score"`);
+    throw badRequest(`${where}.strategy ${show(strategy)} is unknown. Should be one of: "average_vector", "best_score", "sum_scores"`);
   }
 }
 
@@ -122,11 +123,17 @@ export function parseQuery(col: Collection, body: Record<string, unknown>, where
     plan.vector = vectorInput(col, q.nearest, `${where}.query.nearest`, plan.exclude);
   } else if (isObject(q) && isObject(q.recommend)) {
     recommend(col, q.recommend, `${where}.query.recommend`, plan);
+  } else if (isObject(q) && ("discover" in q || "context" in q || "relevance_feedback" in q)) {
+    const read = (v: unknown, at: string) => vectorInput(col, v, at, plan.exclude);
+    plan.kind = "custom";
+    plan.custom = "discover" in q ? parseDiscover(q.discover, read, `${where}.query.discover`)
+      : "context" in q ? parseContext(q.context, read, `${where}.query.context`)
+      : parseRelevanceFeedback(q.relevance_feedback, read, `${where}.query.relevance_feedback`);
   } else {
     const kind = isObject(q) ? Object.keys(q)[0] : undefined;
     throw badRequest(
       `${where}.query ${kind ? `"${kind}" ` : ""}is not supported by the embedded store: it answers a vector, a point id, ` +
-        `{"nearest": ...} and {"recommend": ...}; use a Qdrant server (QDRANT_URL) for the rest`,
+        `{"nearest"}, {"recommend"}, {"discover"}, {"context"} and {"relevance_feedback"}; use a Qdrant server (QDRANT_URL) for the rest`,
     );
   }
   return plan;

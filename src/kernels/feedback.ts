@@ -1,0 +1,88 @@
+/**
+ * The feedback kernel's wrapper (assembly/feedback.ts): candidates scored
+ * by closeness to a moved query plus a kernel estimate of being near the
+ * right marks rather than the wrong ones. The feedback module
+ * (src/feedback/) chooses the moved query and the scales.
+ */
+
+import { InputError } from "../errors.js";
+import { view } from "./call.js";
+import { coreOf } from "./core.js";
+import type { Kernels } from "./kernels.js";
+import type { F32Input, TopKResult } from "./types.js";
+import { checkDim, checkK, rowsOf } from "./validate.js";
+
+export interface FeedbackKdeOptions {
+  /** `[nc, dim]` candidates. */
+  candidates: F32Input;
+  /** `[dim]` the query the closeness term is measured from. */
+  query: Float32Array;
+  /** `[np, dim]` the right marks (may be empty). */
+  positives: Float32Array;
+  /** `[nn, dim]` the wrong marks (may be empty). */
+  negatives: Float32Array;
+  dim: number;
+  /** Divides d²(x, query): the space's squared scale, > 0. */
+  scale: number;
+  /** Weight of the kernel estimate, ≥ 0 (0: closeness alone). */
+  weight: number;
+  /** Kernel bandwidth on d², > 0. */
+  tau: number;
+}
+
+function positive(v: number, name: string, where: string, allowZero = false): number {
+  if (!(Number.isFinite(v) && (allowZero ? v >= 0 : v > 0))) {
+    throw new InputError(`${where}: ${name} must be a finite number ${allowZero ? ">= 0" : "> 0"}, got ${v}`);
+  }
+  return v;
+}
+
+function run(kernels: Kernels, o: FeedbackKdeOptions, where: string, top?: number): TopKResult | Float32Array {
+  const k = coreOf(kernels);
+  const dim = checkDim(o.dim, where);
+  if (rowsOf(o.query, dim, "query", where) !== 1) throw new InputError(`${where}: query must be one vector of dim ${dim}, got ${o.query.length} values`);
+  const np = rowsOf(o.positives, dim, "positives", where, true);
+  const nn = rowsOf(o.negatives, dim, "negatives", where, true);
+  const nc = rowsOf(o.candidates, dim, "candidates", where, true);
+  const scale = positive(o.scale, "scale", where);
+  const weight = positive(o.weight, "weight", where, true);
+  const tau = positive(o.tau, "tau", where);
+  for (const [name, x] of [["query", o.query], ["positives", o.positives], ["negatives", o.negatives]] as const) {
+    const bad = x.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new InputError(`${where}: ${name}[${bad}] is ${x[bad]}; every value must be finite`);
+  }
+  if (nc === 0) return top === undefined ? new Float32Array(0) : { indices: new Int32Array(0), values: new Float32Array(0) };
+  return k.call((c) => {
+    const cand = c.in(o.candidates);
+    const q = c.in(o.query);
+    const p = np ? c.in(o.positives) : 0;
+    const ng = nn ? c.in(o.negatives) : 0;
+    const out = c.tmp(nc * 4);
+    const tmp = c.tmp(Math.max(1, np, nn) * 4);
+    k.x.feedbackKdeF32(cand, nc, q, p, np, ng, nn, dim, 1 / scale, weight, 1 / tau, out, tmp);
+    if (k.x.countNonFiniteF32(out, nc)) {
+      const bad = view(o.candidates).findIndex((v) => !Number.isFinite(v));
+      throw new InputError(`${where}: candidate value ${bad} is ${view(o.candidates)[bad]}; every value must be finite`);
+    }
+    if (top === undefined) return c.outF32(out, nc);
+    const kk = Math.min(top, nc);
+    const idx = c.tmp(kk * 4);
+    const val = c.tmp(kk * 4);
+    k.x.topKF32(out, nc, kk, 1, idx, val);
+    return { indices: k.arena.i32().slice(idx >> 2, (idx >> 2) + kk), values: c.outF32(val, kk) };
+  });
+}
+
+/**
+ * Feedback scores of every candidate, higher is better:
+ * `−d²(x, query)/scale + weight·(lse_p(−d²(x,p)/tau) − lse_n(−d²(x,n)/tau))`.
+ * @throws InputError for mismatched shapes, non-finite values or bad scales.
+ */
+export function feedbackKde(k: Kernels, o: FeedbackKdeOptions): Float32Array {
+  return run(k, o, "feedbackKde") as Float32Array;
+}
+
+/** {@link feedbackKde} fused with top-k: the `k` best candidate rows, best first. */
+export function feedbackKdeTop(kernels: Kernels, o: FeedbackKdeOptions & { k: number }): TopKResult {
+  return run(kernels, o, "feedbackKdeTop", checkK(o.k, Infinity, "feedbackKdeTop")) as TopKResult;
+}

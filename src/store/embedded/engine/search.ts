@@ -26,6 +26,8 @@ export interface QueryPlan {
   /** Points that never appear in the results (the examples given by id). */
   exclude: Set<PointId>;
   filter: Predicate | null;
+  /** Score only these rows (ascending): a multi-stage query's candidates (prefetch.ts); the filter then is null. */
+  rows?: Int32Array;
   limit: number;
   offset: number;
   threshold?: number;
@@ -44,7 +46,7 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
     const { rows } = scroll(col, { filter: plan.filter, limit: want + plan.exclude.size });
     return rows.map((row) => ({ row, score: 0 })).filter((h) => !plan.exclude.has(col.idAt(h.row))).slice(plan.offset, want);
   }
-  const rows = plan.filter ? col.rowsWhere(plan.filter) : undefined;
+  const rows = plan.rows ?? (plan.filter ? col.rowsWhere(plan.filter) : undefined);
   let hits: Hit[] = [];
   if (plan.kind === "custom") {
     const q = plan.custom!;

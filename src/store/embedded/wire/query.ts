@@ -1,5 +1,5 @@
 /**
- * Search bodies: the Query API's nearest, recommend (average_vector,
+ * Search bodies: nested prefetches with re-scoring or fusion (rrf, dbsf), the Query API's nearest, recommend (average_vector,
  * best_score, sum_scores), discover, context and relevance_feedback turned
  * into one engine plan (engine/search.ts), plus what each answered point
  * carries (payload, vector). The feedback queries' shapes are read in
@@ -9,8 +9,10 @@
 import { show } from "../engine/errors.js";
 import { type PointId, parseId } from "../engine/ids.js";
 import { readVector } from "../engine/points.js";
+import { DEFAULT_RRF_K } from "../engine/fusion.js";
+import { type Fusion, MAX_PREFETCH_DEPTH, type Stage, runStage } from "../engine/prefetch.js";
 import { type QueryPlan, search } from "../engine/search.js";
-import type { Collection } from "../state/collection.js";
+import type { Collection, Predicate } from "../state/collection.js";
 import { badRequest, notFound } from "./errors.js";
 import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
 import { compileFilter } from "./filter.js";
@@ -21,6 +23,8 @@ import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 export interface ParsedQuery extends QueryPlan {
   withPayload: PayloadSelector;
   withVector: boolean;
+  /** The stage tree: this plan and its prefetches (a plain plan has none). */
+  stage?: Stage;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -107,14 +111,35 @@ function basePlan(col: Collection, body: Record<string, unknown>, where: string,
   };
 }
 
-/** A body of POST /points/query (or one of /points/query/batch's `searches`). */
-export function parseQuery(col: Collection, body: Record<string, unknown>, where: string): ParsedQuery {
-  if (Array.isArray(body.prefetch) ? body.prefetch.length > 0 : body.prefetch != null) {
-    throw badRequest(`${where}.prefetch (hybrid, multi-stage queries) is not supported by the embedded store; use a Qdrant server (QDRANT_URL)`);
+/** Both filters (a prefetch's own and the one propagated from above), or whichever is given. */
+function both(a: Predicate | null, b: Predicate | null): Predicate | null {
+  if (!a) return b;
+  if (!b) return a;
+  return (p, id) => a(p, id) && b(p, id);
+}
+
+/** `{"fusion": "rrf" | "dbsf"}` or `{"rrf": {k, weights}}`, as Qdrant 1.19 reads them; undefined for any other query. */
+function parseFusion(q: Record<string, unknown>, where: string): Fusion | undefined {
+  if ("fusion" in q) {
+    if (q.fusion === "rrf") return { kind: "rrf", k: DEFAULT_RRF_K };
+    if (q.fusion === "dbsf") return { kind: "dbsf" };
+    throw badRequest(`${where}.fusion ${show(q.fusion)} is unknown. Should be one of: "rrf", "dbsf"`);
   }
-  const plan = basePlan(col, body, where, "filter", false);
-  const q = body.query;
-  if (q === undefined || q === null) return plan;
+  if (!("rrf" in q)) return undefined;
+  const r = q.rrf;
+  if (!isObject(r)) throw badRequest(`${where}.rrf must be an object {"k"?: integer >= 1, "weights"?: [number, ...]}, got ${show(r)}`);
+  const k = int(r.k, DEFAULT_RRF_K, 1, `${where}.rrf.k`);
+  const w = r.weights;
+  if (w === undefined || w === null) return { kind: "rrf", k };
+  if (!Array.isArray(w) || !w.every((x) => typeof x === "number" && Number.isFinite(x))) {
+    throw badRequest(`${where}.rrf.weights must be a list of numbers, one per prefetch, got ${show(w)}`);
+  }
+  return { kind: "rrf", k, weights: w as number[] };
+}
+
+/** The query of a body or prefetch: sets the plan's kind, or answers its fusion. */
+function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQuery): Fusion | undefined {
+  if (q === undefined || q === null) return undefined;
   if (Array.isArray(q) || typeof q === "number" || typeof q === "string") {
     plan.kind = "nearest";
     plan.vector = vectorInput(col, q, `${where}.query`, plan.exclude);
@@ -129,17 +154,55 @@ export function parseQuery(col: Collection, body: Record<string, unknown>, where
     plan.custom = "discover" in q ? parseDiscover(q.discover, read, `${where}.query.discover`)
       : "context" in q ? parseContext(q.context, read, `${where}.query.context`)
       : parseRelevanceFeedback(q.relevance_feedback, read, `${where}.query.relevance_feedback`);
+  } else if (isObject(q) && ("fusion" in q || "rrf" in q)) {
+    return parseFusion(q, `${where}.query`);
   } else {
     const kind = isObject(q) ? Object.keys(q)[0] : undefined;
     throw badRequest(
       `${where}.query ${kind ? `"${kind}" ` : ""}is not supported by the embedded store: it answers a vector, a point id, ` +
-        `{"nearest"}, {"recommend"}, {"discover"}, {"context"} and {"relevance_feedback"}; use a Qdrant server (QDRANT_URL) for the rest`,
+        `{"nearest"}, {"recommend"}, {"discover"}, {"context"}, {"relevance_feedback"}, {"fusion"} and {"rrf"}; use a Qdrant server (QDRANT_URL) for the rest`,
     );
   }
+  return undefined;
+}
+
+/**
+ * A body or one of its prefetches (nested to any depth), as a stage. Every
+ * point referenced by id anywhere in the tree is left out of every stage, and
+ * a filter applies to all the prefetches under it, as in Qdrant.
+ */
+function parseStage(col: Collection, body: Record<string, unknown>, where: string, exclude: Set<PointId>, above: Predicate | null, depth: number): { plan: ParsedQuery; stage: Stage } {
+  if (depth > MAX_PREFETCH_DEPTH) throw badRequest(`prefetches depth ${depth} exceeds max depth ${MAX_PREFETCH_DEPTH}`);
+  const plan = basePlan(col, body, where, "filter", false);
+  plan.exclude = exclude;
+  plan.filter = both(above, plan.filter);
+  if (depth > 0) plan.offset = 0; // a prefetch has no offset: its limit counts from the top
+  const raw = body.prefetch;
+  const list = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
+  const prefetch = list.map((p, i) => {
+    const at = `${where}.prefetch${Array.isArray(raw) ? `[${i}]` : ""}`;
+    if (!isObject(p)) throw badRequest(`${at} must be an object {"query", "filter", "limit", "prefetch", ...}, got ${show(p)}`);
+    return parseStage(col, p, at, exclude, plan.filter, depth + 1).stage;
+  });
+  const fusion = parseScoring(col, body.query, where, plan);
+  if (prefetch.length > 0 && plan.kind === "scroll" && !fusion) {
+    throw badRequest(`${where}: A query is needed to merge the prefetches. Can't have prefetches without defining a query.`);
+  }
+  if (fusion && prefetch.length === 0) throw badRequest(`${where}.query: cannot apply Fusion without prefetches; give it a "prefetch" list`);
+  if (fusion?.kind === "rrf" && fusion.weights && fusion.weights.length !== prefetch.length) {
+    throw badRequest(`${where}.query.rrf.weights: Number of weights in RRF should match number of pre-fetches: got ${fusion.weights.length}, expected ${prefetch.length}`);
+  }
+  return { plan, stage: { plan, prefetch, ...(fusion ? { fusion } : {}) } };
+}
+
+/** A body of POST /points/query (or one of /points/query/batch's `searches`). */
+export function parseQuery(col: Collection, body: Record<string, unknown>, where: string): ParsedQuery {
+  const { plan, stage } = parseStage(col, body, where, new Set(), null, 0);
+  plan.stage = stage;
   return plan;
 }
 
 /** Run a parsed query: the scored points, best first, as Qdrant's ScoredPoint. */
 export function runQuery(col: Collection, q: ParsedQuery): PointView[] {
-  return search(col, q).map((h) => pointView(col, h.row, q.withPayload, q.withVector, h.score));
+  return (q.stage ? runStage(col, q.stage) : search(col, q)).map((h) => pointView(col, h.row, q.withPayload, q.withVector, h.score));
 }

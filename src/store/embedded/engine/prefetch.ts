@@ -11,6 +11,7 @@
 
 import type { Collection } from "../state/collection.js";
 import { dbsf, rrf } from "./fusion.js";
+import { type OrderBy, orderedHits, sampleHits } from "./order-by.js";
 import { type Hit, type QueryPlan, search } from "./search.js";
 
 /** Qdrant's limit on nesting prefetches. */
@@ -24,12 +25,16 @@ export interface Stage {
   plan: QueryPlan;
   prefetch: Stage[];
   fusion?: Fusion;
+  /** Order by a payload key instead of scoring (order-by.ts). */
+  orderBy?: OrderBy;
+  /** Pick points at random instead of scoring. */
+  sample?: boolean;
 }
 
 /** Run a stage: its hits, best first, up to plan.offset + plan.limit, then the offset cut. */
 export function runStage(col: Collection, stage: Stage): Hit[] {
   const { plan } = stage;
-  if (stage.prefetch.length === 0) return search(col, plan);
+  if (stage.prefetch.length === 0) return leaf(col, stage, plan);
   const lists = stage.prefetch.map((s) => runStage(col, s));
   const want = plan.offset + plan.limit;
   if (stage.fusion) {
@@ -42,5 +47,11 @@ export function runStage(col: Collection, stage: Stage): Hit[] {
   for (const l of lists) for (const h of l) rows.add(h.row);
   if (rows.size === 0) return [];
   const candidates = Int32Array.from([...rows].sort((a, b) => a - b));
-  return search(col, { ...plan, filter: null, rows: candidates });
+  return leaf(col, stage, { ...plan, filter: null, rows: candidates });
+}
+
+function leaf(col: Collection, stage: Stage, plan: QueryPlan): Hit[] {
+  if (stage.orderBy) return orderedHits(col, plan, stage.orderBy);
+  if (stage.sample) return sampleHits(col, plan);
+  return search(col, plan);
 }

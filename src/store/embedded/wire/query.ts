@@ -14,6 +14,7 @@ import { type Fusion, MAX_PREFETCH_DEPTH, type Stage, runStage } from "../engine
 import { type QueryPlan, search } from "../engine/search.js";
 import type { Collection, Predicate } from "../state/collection.js";
 import { badRequest, notFound } from "./errors.js";
+import { parseOrderBy, parseSample } from "./query-order.js";
 import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
 import { compileFilter } from "./filter.js";
 import { type PointView, parseWithVector, pointView } from "./views.js";
@@ -137,8 +138,11 @@ function parseFusion(q: Record<string, unknown>, where: string): Fusion | undefi
   return { kind: "rrf", k, weights: w as number[] };
 }
 
-/** The query of a body or prefetch: sets the plan's kind, or answers its fusion. */
-function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQuery): Fusion | undefined {
+/** What a stage does instead of scoring by a vector: fuse, order by a key, or sample. */
+type Merge = Pick<Stage, "fusion" | "orderBy" | "sample">;
+
+/** The query of a body or prefetch: sets the plan's kind, or answers its fusion, order_by or sample. */
+function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQuery): Merge | undefined {
   if (q === undefined || q === null) return undefined;
   if (Array.isArray(q) || typeof q === "number" || typeof q === "string") {
     plan.kind = "nearest";
@@ -155,12 +159,17 @@ function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQu
       : "context" in q ? parseContext(q.context, read, `${where}.query.context`)
       : parseRelevanceFeedback(q.relevance_feedback, read, `${where}.query.relevance_feedback`);
   } else if (isObject(q) && ("fusion" in q || "rrf" in q)) {
-    return parseFusion(q, `${where}.query`);
+    return { fusion: parseFusion(q, `${where}.query`) };
+  } else if (isObject(q) && "order_by" in q) {
+    if (plan.threshold !== undefined) throw badRequest(`${where}: Can't use score_threshold with an order_by query.`);
+    return { orderBy: parseOrderBy(col, q.order_by, `${where}.query.order_by`) };
+  } else if (isObject(q) && "sample" in q) {
+    return { sample: parseSample(q.sample, `${where}.query.sample`) };
   } else {
     const kind = isObject(q) ? Object.keys(q)[0] : undefined;
     throw badRequest(
       `${where}.query ${kind ? `"${kind}" ` : ""}is not supported by the embedded store: it answers a vector, a point id, ` +
-        `{"nearest"}, {"recommend"}, {"discover"}, {"context"}, {"relevance_feedback"}, {"fusion"} and {"rrf"}; use a Qdrant server (QDRANT_URL) for the rest`,
+        `{"nearest"}, {"recommend"}, {"discover"}, {"context"}, {"relevance_feedback"}, {"fusion"}, {"rrf"}, {"order_by"} and {"sample"}; use a Qdrant server (QDRANT_URL) for the rest`,
     );
   }
   return undefined;
@@ -184,15 +193,16 @@ function parseStage(col: Collection, body: Record<string, unknown>, where: strin
     if (!isObject(p)) throw badRequest(`${at} must be an object {"query", "filter", "limit", "prefetch", ...}, got ${show(p)}`);
     return parseStage(col, p, at, exclude, plan.filter, depth + 1).stage;
   });
-  const fusion = parseScoring(col, body.query, where, plan);
-  if (prefetch.length > 0 && plan.kind === "scroll" && !fusion) {
+  const merge = parseScoring(col, body.query, where, plan) ?? {};
+  const fusion = merge.fusion;
+  if (prefetch.length > 0 && plan.kind === "scroll" && !fusion && !merge.orderBy && !merge.sample) {
     throw badRequest(`${where}: A query is needed to merge the prefetches. Can't have prefetches without defining a query.`);
   }
   if (fusion && prefetch.length === 0) throw badRequest(`${where}.query: cannot apply Fusion without prefetches; give it a "prefetch" list`);
   if (fusion?.kind === "rrf" && fusion.weights && fusion.weights.length !== prefetch.length) {
     throw badRequest(`${where}.query.rrf.weights: Number of weights in RRF should match number of pre-fetches: got ${fusion.weights.length}, expected ${prefetch.length}`);
   }
-  return { plan, stage: { plan, prefetch, ...(fusion ? { fusion } : {}) } };
+  return { plan, stage: { plan, prefetch, ...merge } };
 }
 
 /** A body of POST /points/query (or one of /points/query/batch's `searches`). */
@@ -204,5 +214,9 @@ export function parseQuery(col: Collection, body: Record<string, unknown>, where
 
 /** Run a parsed query: the scored points, best first, as Qdrant's ScoredPoint. */
 export function runQuery(col: Collection, q: ParsedQuery): PointView[] {
-  return (q.stage ? runStage(col, q.stage) : search(col, q)).map((h) => pointView(col, h.row, q.withPayload, q.withVector, h.score));
+  return (q.stage ? runStage(col, q.stage) : search(col, q)).map((h) => {
+    const v = pointView(col, h.row, q.withPayload, q.withVector, h.score);
+    if ("orderValue" in h) v.order_value = h.orderValue as number;
+    return v;
+  });
 }

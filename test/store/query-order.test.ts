@@ -33,7 +33,7 @@ afterAll(async () => {
   await h.stop();
 });
 
-type Res = { points: Array<{ id: string | number; score: number; order_value?: number | null }> };
+type Res = { points: Array<{ id: string | number; score: number; order_value?: unknown }> };
 const ids = (r: Res) => r.points.map((p) => p.id);
 const values = (r: Res) => r.points.map((p) => p.order_value);
 

@@ -15,6 +15,7 @@ import { badRequest, notFound } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
 import { parseQuery, runQuery } from "./query.js";
+import { queryGroups } from "./query-groups.js";
 import { matrixOffsets, matrixPairs } from "./query-matrix.js";
 import { parseWithVector, pointView } from "./views.js";
 import { parseWithPayload } from "./with-payload.js";
@@ -178,6 +179,7 @@ export const ROUTES: [string, string, Handler][] = [
     const plans = searches(c).map((s, i) => parseQuery(fc, s, `searches[${i}]`));
     return plans.map((p) => ({ points: runQuery(fc, p) }));
   }],
+  ["POST", "/collections/:name/points/query/groups", (c) => queryGroups(c.store, col(c), c.body)],
   ["POST", "/collections/:name/points/search/matrix/pairs", (c) => matrixPairs(col(c), c.body)],
   ["POST", "/collections/:name/points/search/matrix/offsets", (c) => matrixOffsets(col(c), c.body)],
   // Qdrant 1.19 removed the pre-Query-API endpoints; say so rather than answer a generic 404

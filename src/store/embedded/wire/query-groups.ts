@@ -46,7 +46,7 @@ export function queryGroups(store: Engine, col: Collection, body: Record<string,
   const groupSize = int(body.group_size, 3, "body.group_size");
   const limit = int(body.limit, 10, "body.limit");
   const lookup = parseLookup(store, body.with_lookup, "body.with_lookup");
-  const q = parseQuery(col, { ...body, limit: undefined, offset: undefined }, "body");
+  const q = parseQuery(col, { ...body, limit: undefined, offset: undefined }, "body", (n) => store.get(n));
   // every candidate, best first: the groups are cut from the whole answer, not from its first page
   q.limit = Math.max(1, col.count);
   q.offset = 0;

@@ -24,6 +24,8 @@ import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 export interface ParsedQuery extends QueryPlan {
   withPayload: PayloadSelector;
   withVector: boolean;
+  /** Where ids in the query take their vectors (lookup_from), when not this collection. */
+  lookup?: Collection;
   /** The stage tree: this plan and its prefetches (a plain plan has none). */
   stage?: Stage;
 }
@@ -38,14 +40,25 @@ function int(v: unknown, dflt: number, min: number, where: string): number {
   return v;
 }
 
-/** A vector given inline or by point id; ids join `exclude`. */
-function vectorInput(col: Collection, v: unknown, where: string, exclude: Set<PointId>): Float32Array {
+/**
+ * A vector given inline or by point id. An id names a point of this
+ * collection, which then joins `exclude`, or with `lookup_from` a point of
+ * that collection, which excludes nothing here (as Qdrant).
+ */
+function vectorInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): Float32Array {
   if (typeof v === "number" || typeof v === "string") {
     const id = parseId(v, where);
-    const r = col.row(id);
-    if (r === undefined) throw notFound(`No point with id ${id} found (${where})`);
-    exclude.add(id);
-    return col.vectorAt(r);
+    const src = plan.lookup ?? col;
+    const r = src.row(id);
+    if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
+    if (!plan.lookup) {
+      plan.exclude.add(id);
+      return col.vectorAt(r);
+    }
+    // another collection's vector: checked and normalized as an inline one (dimension, Cosine)
+    const out = new Float32Array(col.dim);
+    readVector(col, Array.from(src.vectorAt(r)), `${where} (point ${id} of collection ${src.name})`, out, 0);
+    return out;
   }
   const out = new Float32Array(col.dim);
   readVector(col, v, where, out, 0);
@@ -57,7 +70,7 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
     const v = r[k];
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v)) throw badRequest(`${where}.${k} must be a list of point ids or vectors, got ${show(v)}`);
-    return v.map((x, i) => vectorInput(col, x, `${where}.${k}[${i}]`, plan.exclude));
+    return v.map((x, i) => vectorInput(col, x, `${where}.${k}[${i}]`, plan));
   };
   const pos = list("positive");
   const neg = list("negative");
@@ -92,12 +105,26 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
 }
 
 /** The shared options of every search body. */
-function basePlan(col: Collection, body: Record<string, unknown>, where: string, filterKey: string, payloadDefault: boolean): ParsedQuery {
+/** Finds another collection by name (lookup_from); throws Qdrant's 404 for an unknown one. */
+export type CollectionLookup = (name: string) => Collection;
+
+/** `{"collection", "vector"?}`: the collection ids in the query refer to. */
+function parseLookupFrom(v: unknown, where: string, resolve: CollectionLookup | undefined): Collection | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!resolve) throw badRequest(`${where}.lookup_from is not supported here`);
+  if (!isObject(v) || typeof v.collection !== "string") throw badRequest(`${where}.lookup_from must be {"collection": name, "vector"?: name}, got ${show(v)}`);
+  if (v.vector !== undefined && v.vector !== null && v.vector !== "") {
+    throw badRequest(`Not existing vector name error: ${String(v.vector)} (${where}.lookup_from: the embedded store's collections have only the unnamed vector; leave "vector" out)`);
+  }
+  return resolve(v.collection);
+}
+
+function basePlan(col: Collection, body: Record<string, unknown>, where: string, filterKey: string, payloadDefault: boolean, resolve?: CollectionLookup): ParsedQuery {
   const using = body.using;
   if (using !== undefined && using !== null && using !== "") {
     throw badRequest(`Not existing vector name error: ${String(using)} (collection ${col.name} has only the unnamed vector; leave "using" out)`);
   }
-  if (body.lookup_from !== undefined && body.lookup_from !== null) throw badRequest(`${where}.lookup_from is not supported by the embedded store`);
+  const lookup = parseLookupFrom(body.lookup_from, where, resolve);
   const t = body.score_threshold;
   if (t !== undefined && t !== null && (typeof t !== "number" || !Number.isFinite(t))) throw badRequest(`${where}.score_threshold must be a number, got ${show(t)}`);
   return {
@@ -109,6 +136,7 @@ function basePlan(col: Collection, body: Record<string, unknown>, where: string,
     threshold: typeof t === "number" ? t : undefined,
     withPayload: parseWithPayload(body.with_payload, payloadDefault, `${where}.with_payload`),
     withVector: parseWithVector(body, `${where}.with_vector`),
+    ...(lookup ? { lookup } : {}),
   };
 }
 
@@ -146,14 +174,14 @@ function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQu
   if (q === undefined || q === null) return undefined;
   if (Array.isArray(q) || typeof q === "number" || typeof q === "string") {
     plan.kind = "nearest";
-    plan.vector = vectorInput(col, q, `${where}.query`, plan.exclude);
+    plan.vector = vectorInput(col, q, `${where}.query`, plan);
   } else if (isObject(q) && "nearest" in q) {
     plan.kind = "nearest";
-    plan.vector = vectorInput(col, q.nearest, `${where}.query.nearest`, plan.exclude);
+    plan.vector = vectorInput(col, q.nearest, `${where}.query.nearest`, plan);
   } else if (isObject(q) && isObject(q.recommend)) {
     recommend(col, q.recommend, `${where}.query.recommend`, plan);
   } else if (isObject(q) && ("discover" in q || "context" in q || "relevance_feedback" in q)) {
-    const read = (v: unknown, at: string) => vectorInput(col, v, at, plan.exclude);
+    const read = (v: unknown, at: string) => vectorInput(col, v, at, plan);
     plan.kind = "custom";
     plan.custom = "discover" in q ? parseDiscover(q.discover, read, `${where}.query.discover`)
       : "context" in q ? parseContext(q.context, read, `${where}.query.context`)
@@ -180,9 +208,11 @@ function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQu
  * point referenced by id anywhere in the tree is left out of every stage, and
  * a filter applies to all the prefetches under it, as in Qdrant.
  */
-function parseStage(col: Collection, body: Record<string, unknown>, where: string, exclude: Set<PointId>, above: Predicate | null, depth: number): { plan: ParsedQuery; stage: Stage } {
+function parseStage(
+  col: Collection, body: Record<string, unknown>, where: string, exclude: Set<PointId>, above: Predicate | null, depth: number, resolve?: CollectionLookup,
+): { plan: ParsedQuery; stage: Stage } {
   if (depth > MAX_PREFETCH_DEPTH) throw badRequest(`prefetches depth ${depth} exceeds max depth ${MAX_PREFETCH_DEPTH}`);
-  const plan = basePlan(col, body, where, "filter", false);
+  const plan = basePlan(col, body, where, "filter", false, resolve);
   plan.exclude = exclude;
   plan.filter = both(above, plan.filter);
   if (depth > 0) plan.offset = 0; // a prefetch has no offset: its limit counts from the top
@@ -191,7 +221,7 @@ function parseStage(col: Collection, body: Record<string, unknown>, where: strin
   const prefetch = list.map((p, i) => {
     const at = `${where}.prefetch${Array.isArray(raw) ? `[${i}]` : ""}`;
     if (!isObject(p)) throw badRequest(`${at} must be an object {"query", "filter", "limit", "prefetch", ...}, got ${show(p)}`);
-    return parseStage(col, p, at, exclude, plan.filter, depth + 1).stage;
+    return parseStage(col, p, at, exclude, plan.filter, depth + 1, resolve).stage;
   });
   const merge = parseScoring(col, body.query, where, plan) ?? {};
   const fusion = merge.fusion;
@@ -205,9 +235,9 @@ function parseStage(col: Collection, body: Record<string, unknown>, where: strin
   return { plan, stage: { plan, prefetch, ...merge } };
 }
 
-/** A body of POST /points/query (or one of /points/query/batch's `searches`). */
-export function parseQuery(col: Collection, body: Record<string, unknown>, where: string): ParsedQuery {
-  const { plan, stage } = parseStage(col, body, where, new Set(), null, 0);
+/** A body of POST /points/query (or one of /points/query/batch's `searches`); `resolve` finds lookup_from collections. */
+export function parseQuery(col: Collection, body: Record<string, unknown>, where: string, resolve?: CollectionLookup): ParsedQuery {
+  const { plan, stage } = parseStage(col, body, where, new Set(), null, 0, resolve);
   plan.stage = stage;
   return plan;
 }

@@ -173,10 +173,10 @@ export const ROUTES: [string, string, Handler][] = [
     const pred = compileFilter(c.body.filter, "filter");
     return { count: pred ? fc.rowsWhere(pred).length : fc.count };
   }],
-  ["POST", "/collections/:name/points/query", (c) => ({ points: runQuery(col(c), parseQuery(col(c), c.body, "body")) })],
+  ["POST", "/collections/:name/points/query", (c) => ({ points: runQuery(col(c), parseQuery(col(c), c.body, "body", (n) => c.store.get(n))) })],
   ["POST", "/collections/:name/points/query/batch", (c) => {
     const fc = col(c);
-    const plans = searches(c).map((s, i) => parseQuery(fc, s, `searches[${i}]`));
+    const plans = searches(c).map((s, i) => parseQuery(fc, s, `searches[${i}]`, (n) => c.store.get(n)));
     return plans.map((p) => ({ points: runQuery(fc, p) }));
   }],
   ["POST", "/collections/:name/points/query/groups", (c) => queryGroups(c.store, col(c), c.body)],

@@ -11,6 +11,7 @@
 
 import type { Collection } from "../state/collection.js";
 import { dbsf, rrf } from "./fusion.js";
+import { type Mmr, mmrHits } from "./mmr.js";
 import { type OrderBy, orderedHits, sampleHits } from "./order-by.js";
 import { type Hit, type QueryPlan, search } from "./search.js";
 
@@ -27,6 +28,8 @@ export interface Stage {
   fusion?: Fusion;
   /** Order by a payload key instead of scoring (order-by.ts). */
   orderBy?: OrderBy;
+  /** Re-rank the nearest candidates for diversity (mmr.ts). */
+  mmr?: Mmr;
   /** Pick points at random instead of scoring. */
   sample?: boolean;
 }
@@ -53,5 +56,6 @@ export function runStage(col: Collection, stage: Stage): Hit[] {
 function leaf(col: Collection, stage: Stage, plan: QueryPlan): Hit[] {
   if (stage.orderBy) return orderedHits(col, plan, stage.orderBy);
   if (stage.sample) return sampleHits(col, plan);
+  if (stage.mmr) return mmrHits(col, plan, stage.mmr);
   return search(col, plan);
 }

@@ -10,6 +10,7 @@ import { show } from "../engine/errors.js";
 import { type PointId, parseId } from "../engine/ids.js";
 import { readVector } from "../engine/points.js";
 import { DEFAULT_RRF_K } from "../engine/fusion.js";
+import type { Mmr } from "../engine/mmr.js";
 import { type Fusion, MAX_PREFETCH_DEPTH, type Stage, runStage } from "../engine/prefetch.js";
 import { type QueryPlan, search } from "../engine/search.js";
 import type { Collection, Predicate } from "../state/collection.js";
@@ -167,7 +168,15 @@ function parseFusion(q: Record<string, unknown>, where: string): Fusion | undefi
 }
 
 /** What a stage does instead of scoring by a vector: fuse, order by a key, or sample. */
-type Merge = Pick<Stage, "fusion" | "orderBy" | "sample">;
+type Merge = Pick<Stage, "fusion" | "orderBy" | "sample" | "mmr">;
+
+/** `{"diversity"?: 0..1 (default 0.5), "candidates_limit"?: integer >= 1 (default: the limit)}`. */
+function parseMmr(v: unknown, where: string, limit: number): Mmr {
+  if (!isObject(v)) throw badRequest(`${where} must be {"diversity", "candidates_limit"}, got ${show(v)}`);
+  const d = v.diversity ?? 0.5;
+  if (typeof d !== "number" || !(d >= 0 && d <= 1)) throw badRequest(`${where}.diversity must be a number from 0 to 1, got ${show(d)}`);
+  return { lambda: Math.fround(1 - d), candidatesLimit: int(v.candidates_limit, limit, 1, `${where}.candidates_limit`) };
+}
 
 /** The query of a body or prefetch: sets the plan's kind, or answers its fusion, order_by or sample. */
 function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQuery): Merge | undefined {
@@ -178,6 +187,7 @@ function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQu
   } else if (isObject(q) && "nearest" in q) {
     plan.kind = "nearest";
     plan.vector = vectorInput(col, q.nearest, `${where}.query.nearest`, plan);
+    if (q.mmr !== undefined && q.mmr !== null) return { mmr: parseMmr(q.mmr, `${where}.query.mmr`, plan.limit) };
   } else if (isObject(q) && isObject(q.recommend)) {
     recommend(col, q.recommend, `${where}.query.recommend`, plan);
   } else if (isObject(q) && ("discover" in q || "context" in q || "relevance_feedback" in q)) {

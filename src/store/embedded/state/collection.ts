@@ -11,6 +11,7 @@
  */
 
 import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
+import type { QuantizedState } from "./quantized.js";
 import { DISTANCES, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type Replica, type Selector } from "../log/records.js";
 import { deleteAt, mergeAt, splitPath } from "./payload.js";
 
@@ -44,6 +45,8 @@ export class Collection implements Replica {
   indexes: Record<string, unknown> = {};
   /** The last operation number applied. */
   lastOp = 0;
+  /** Scalar quantization: its settings and codes derived from the vectors (state/quantized.ts); null: none. */
+  quantized: QuantizedState | null = null;
   /** Compiles a logged filter (the engine's filter language) into a predicate. */
   private readonly compile: (filter: unknown) => Predicate | null;
   /** The vectors: `[capacity, dim]` f32 in the kernels' memory (empty until the first point). */
@@ -227,6 +230,7 @@ export class Collection implements Replica {
 
   /** Give the wasm block back (the collection is unusable afterwards). */
   dispose(): void {
+    this.quantized?.dispose();
     this.block.free();
   }
 }

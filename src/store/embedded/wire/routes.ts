@@ -14,6 +14,7 @@ import { DISTANCES } from "../state/collection.js";
 import { badRequest, notFound } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
+import { parseQuantizationConfig, quantizationView } from "./quantization.js";
 import { parseQuery, runQuery } from "./query.js";
 import { parseWithVector, pointView } from "./views.js";
 import { parseWithPayload } from "./with-payload.js";
@@ -55,7 +56,7 @@ function info(c: Ctx) {
         memmap_threshold: null, indexing_threshold: 20000, flush_interval_sec: 5, max_optimization_threads: null,
       },
       wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
-      quantization_config: null,
+      quantization_config: quantizationView(col.quantized?.config),
       strict_mode_config: { enabled: false },
     },
     payload_schema: schema,
@@ -74,7 +75,8 @@ async function create(c: Ctx) {
   if (!DISTANCES.includes(v.distance as Distance)) {
     throw badRequest(`unsupported vectors.distance ${show(v.distance)}. Should be one of: ${DISTANCES.map((d) => `"${d}"`).join(", ")}`);
   }
-  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance);
+  const quantization = parseQuantizationConfig(c.body.quantization_config, "quantization_config");
+  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance, quantization ?? undefined);
   return true;
 }
 
@@ -133,7 +135,12 @@ export const ROUTES: [string, string, Handler][] = [
   ["GET", "/collections", (c) => ({ collections: c.store.names().map((name) => ({ name })) })],
   ["GET", "/collections/:name", info],
   ["PUT", "/collections/:name", create],
-  ["PATCH", "/collections/:name", (c) => (col(c), true)],
+  ["PATCH", "/collections/:name", (c) => {
+    const q = parseQuantizationConfig(c.body.quantization_config, "quantization_config", true);
+    if (q !== undefined) c.store.setQuantization(col(c).name, q);
+    else col(c);
+    return true;
+  }],
   ["DELETE", "/collections/:name", (c) => c.store.deleteCollection(c.params.name!)],
   ["GET", "/collections/:name/exists", (c) => ({ exists: c.store.has(c.params.name!) })],
   ["PUT", "/collections/:name/index", (c) => {

@@ -124,7 +124,7 @@ export class QuantizedBlock {
     const corrScale = this.metric === "dot" ? alpha * lo : 0;
     this.#core.call((c) => {
       const x = c.in(vectors);
-      this.#core.x.encodeU7(x, n, this.dim, this.stride, lo, 1 / alpha, this.#codes + at * this.stride, this.#corr + at * 4, corrScale);
+      this.#core.x.encodeU7(x, n, this.dim, this.stride, lo, 1 / alpha, this.#codes + at * this.stride, this.#corr + at * 4, corrScale, this.metric === "sqL2" ? 1 : 0);
     });
     this.#count = Math.max(this.#count, at + n);
   }
@@ -153,7 +153,7 @@ export class QuantizedBlock {
     if (kk === 0) return { indices: new Int32Array(0), values: new Float32Array(0) };
     const x = this.#core.x;
     return this.#core.call((c) => {
-      const q = this.queryCodes(c, query);
+      const { q8, q16 } = this.queryCodes(c, query);
       const { scale, bias } = this.constants(query);
       const scores = c.tmp(SCAN_BLOCK * 4);
       const idx = c.tmp(kk * 4);
@@ -166,7 +166,7 @@ export class QuantizedBlock {
         const len = Math.min(SCAN_BLOCK, n - b);
         const codes = rows ? this.#codes : this.#codes + b * this.stride;
         const corr = rows ? this.#corr : this.#corr + b * 4;
-        x.scanU7(code, q, codes, this.stride, rows ? rp + b * 4 : 0, len, corr, scale, bias, scores);
+        x.scanU7(code, q8, q16, codes, this.stride, rows ? rp + b * 4 : 0, len, corr, scale, bias, scores);
         size = x.topKOfferF32(scores, len, b, kk, largest, idx, val, size);
       }
       x.topKFinishF32(kk, largest, idx, val);
@@ -192,22 +192,29 @@ export class QuantizedBlock {
     this.#capacity = cap;
   }
 
-  /** The query's codes, zero-padded to the stride, in a scratch block. */
-  private queryCodes(c: Call, query: Float32Array): number {
-    const p = c.tmp(this.stride);
-    const bytes = new Uint8Array(this.#core.arena.memory.buffer, p, this.stride);
+  /** The query's codes, zero-padded to the stride, as u8 and as i16, in scratch blocks. */
+  private queryCodes(c: Call, query: Float32Array): { q8: number; q16: number } {
+    const q8 = c.tmp(this.stride);
+    const q16 = c.tmp(this.stride * 2);
+    const bytes = new Uint8Array(this.#core.arena.memory.buffer, q8, this.stride);
+    const wide = new Int16Array(this.#core.arena.memory.buffer, q16, this.stride);
     bytes.fill(0);
-    for (let d = 0; d < this.dim; d++) bytes[d] = codeOf(query[d]!, this.grid);
-    return p;
+    wide.fill(0);
+    for (let d = 0; d < this.dim; d++) wide[d] = bytes[d] = codeOf(query[d]!, this.grid);
+    return { q8, q16 };
   }
 
   /** scale and bias of the kernel's score (assembly/quantized.ts). */
   private constants(query: Float32Array): { scale: number; bias: number } {
     const { lo, alpha } = this.grid;
     if (this.metric === "l1") return { scale: alpha, bias: 0 };
-    if (this.metric === "sqL2") return { scale: alpha * alpha, bias: 0 };
-    let sum = 0;
-    for (let d = 0; d < this.dim; d++) sum += codeOf(query[d]!, this.grid);
+    let sum = 0, sq = 0;
+    for (let d = 0; d < this.dim; d++) {
+      const c = codeOf(query[d]!, this.grid);
+      sum += c;
+      sq += c * c;
+    }
+    if (this.metric === "sqL2") return { scale: alpha * alpha, bias: sq };
     return { scale: alpha * alpha, bias: alpha * lo * sum + this.dim * lo * lo };
   }
 }

@@ -130,3 +130,43 @@ describe("payload indexes", () => {
     expect(Object.keys((await h.client.getCollection("c")).payload_schema)).toEqual(["n"]);
   });
 });
+
+describe("health, telemetry and metrics", () => {
+  it("counts requests by endpoint and status, and collections and points as they are", async () => {
+    const g = await harness("answers-telemetry");
+    try {
+      for (const p of ["/healthz", "/livez", "/readyz"]) {
+        const r = await g.raw("GET", p);
+        expect(r.status).toBe(200);
+        expect(r.headers.get("content-type")).toBe("text/plain");
+      }
+      await g.client.createCollection("t", { vectors: { size: 2, distance: "Dot" } });
+      await g.client.upsert("t", { wait: true, points: [1, 2, 3].map((id) => ({ id, vector: [id, 0] })) });
+      expect((await g.raw("GET", "/collections/missing")).status).toBe(404);
+      expect((await g.raw("GET", "/collections/missing")).status).toBe(404);
+      const t = await g.raw("GET", "/telemetry");
+      expect(t.status).toBe(200);
+      const res = t.json.result.requests.rest.responses;
+      expect(t.json.result.collections).toEqual({ number_of_collections: 1 });
+      expect(res["PUT /collections/{name}"]["200"].count).toBe(1);
+      expect(res["PUT /collections/{name}/points"]["200"].count).toBe(1);
+      expect(res["GET /collections/{name}"]["404"]).toMatchObject({ count: 2, fail_count: 2 });
+      expect(res["GET /healthz"]["200"].count).toBe(1);
+      const s = res["GET /collections/{name}"]["404"];
+      expect(s.min_duration_micros).toBeLessThanOrEqual(s.avg_duration_micros);
+      expect(s.avg_duration_micros).toBeLessThanOrEqual(s.max_duration_micros);
+      const m = await g.raw("GET", "/metrics");
+      expect(m.status).toBe(200);
+      const text = m.json as string;
+      expect(text).toContain("\ncollections_total 1\n");
+      expect(text).toContain("\ncollections_vector_total 3\n");
+      expect(text).toContain('\ncollection_points{collection="t"} 3\n');
+      expect(text).toContain('\nrest_responses_total{method="GET",endpoint="/collections/{name}",status="404"} 2\n');
+      expect(text).toContain('\nrest_responses_fail_total{method="GET",endpoint="/collections/{name}",status="404"} 2\n');
+      // the telemetry request itself is counted once answered
+      expect(text).toContain('\nrest_responses_total{method="GET",endpoint="/telemetry",status="200"} 1\n');
+    } finally {
+      await g.stop();
+    }
+  });
+});

@@ -86,7 +86,7 @@ describe("bad requests", () => {
   });
 
   it("unknown routes: 404 in Qdrant's shape; the wrong method: 405", async () => {
-    await expectError(h.raw("GET", "/telemetry"), 404, /no endpoint GET \/telemetry/);
+    await expectError(h.raw("GET", "/cluster"), 404, /no endpoint GET \/cluster/);
     await expectError(h.raw("POST", "/collections/c/exists"), 405, /not allowed/);
   });
 

@@ -73,6 +73,12 @@ describe("422 where Qdrant validates the schema", () => {
     expect(r.json.status.error).toMatch(/^Wrong input: /);
     expect((await h.raw("POST", "/collections/nope/points/query", { query: [1, 0] })).status).toBe(404);
     expect((await h.raw("GET", "/collections/c/points/99")).status).toBe(404);
+    const q = await h.raw("PUT", "/collections/q", { vectors: { size: 2, distance: "Dot" }, quantization_config: { scalar: { type: "int8" } } });
+    expect(q.status).toBe(400);
+    expect(q.json.status.error).toMatch(/^Wrong input: quantization_config is not supported by the embedded store/);
+    const u = await h.raw("PATCH", "/collections/c", { vectors: { "": { on_disk: true } } });
+    expect(u.status).toBe(400);
+    expect(u.json.status.error).toMatch(/^Wrong input: vectors is not supported by the embedded store on update/);
     const bad = await h.raw("PUT", "/collections/c/index", { field_name: "color", field_schema: "colour" });
     expect(bad.status).toBe(400);
     expect(bad.json.status.error).toMatch(/field_schema must be one of "keyword", .*got "colour"/);

@@ -19,7 +19,7 @@ import { parseWithVector, pointView } from "./views.js";
 import { parseWithPayload } from "./with-payload.js";
 import { parsePath } from "../engine/paths.js";
 import { parseFieldSchema, payloadSchema } from "./payload-schema.js";
-import { validateCreate, validateFilterBody, validateQuery, validateQueryBatch, validateUpdate } from "./validate.js";
+import { refuseUnserved, validateCreate, validateFilterBody, validateQuery, validateQueryBatch, validateUpdate } from "./validate.js";
 import { defaultSettings, mergeSettings } from "../state/config.js";
 
 /** What a handler receives. */
@@ -61,6 +61,7 @@ function info(c: Ctx) {
 
 async function create(c: Ctx) {
   validateCreate(c.params.name!, c.body);
+  refuseUnserved(c.body, false);
   const v = c.body.vectors;
   if (!isObject(v)) throw badRequest(`the body must hold "vectors": {"size": n, "distance": "Cosine" | "Euclid" | "Dot" | "Manhattan"}, got ${show(v)}`);
   if (!("size" in v) && !("distance" in v)) {
@@ -135,6 +136,7 @@ export const ROUTES: [string, string, Handler][] = [
   ["PATCH", "/collections/:name", (c) => {
     const fc = col(c);
     validateUpdate(c.body);
+    refuseUnserved(c.body, true);
     c.store.setSettings(fc.name, mergeSettings(fc.settings, c.body));
     return true;
   }],

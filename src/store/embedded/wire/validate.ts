@@ -187,3 +187,15 @@ export function validateFilterBody(b: Record<string, unknown>): void {
   filter(out, b.filter, "filter");
   refuse(out);
 }
+
+/**
+ * Collection config the store cannot serve (it would answer as if applied):
+ * a clear 400 naming the field rather than a silent ignore.
+ * @throws HttpError 400 "Wrong input: ... not supported by the embedded store".
+ */
+export function refuseUnserved(b: Record<string, unknown>, update: boolean): void {
+  const given = (k: string) => b[k] !== undefined && b[k] !== null && !(isObject(b[k]) && Object.keys(b[k] as object).length === 0);
+  const fields = ["sparse_vectors", "quantization_config", ...(update ? ["vectors"] : [])].filter(given);
+  if (fields.length === 0) return;
+  throw new HttpError(400, `Wrong input: ${fields.join(", ")} ${fields.length > 1 ? "are" : "is"} not supported by the embedded store${update ? " on update" : ""}; leave ${fields.length > 1 ? "them" : "it"} out, or use a Qdrant server (QDRANT_URL)`);
+}

@@ -9,6 +9,7 @@
  *   <path>/collections/<name>/...    one folder per collection (log/storage.ts)
  */
 
+import { type CollectionSettings, defaultSettings, loadSettings } from "../state/config.js";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../../../errors.js";
@@ -55,8 +56,8 @@ interface Entry {
 }
 
 /** collection.json of a collection: derived from it, so each fact has one home. */
-function metaOf(col: Collection, indexes = col.indexes, quantization = col.quantized?.config): CollectionMeta {
-  const meta: CollectionMeta = { format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes };
+function metaOf(col: Collection, indexes = col.indexes, settings = col.settings, quantization = col.quantized?.config): CollectionMeta {
+  const meta: CollectionMeta = { format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes, settings: { ...settings } };
   if (quantization) meta.quantization = { ...quantization };
   return meta;
 }
@@ -67,6 +68,7 @@ function openCollection(dir: string, meta: CollectionMeta, kernels: Kernels, war
     name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels,
     compileFilter: (filter) => compileFilter(filter),
   });
+  col.settings = loadSettings(meta.settings);
   if (meta.quantization) col.quantized = new QuantizedState(meta.quantization as unknown as ScalarConfig);
   try {
     const { storage, degraded } = CollectionStorage.open(dir, meta, col, warn);
@@ -160,13 +162,13 @@ export class Engine {
    * Create a collection of `size`-dimensional vectors.
    * @throws EngineError: wrong input for a bad name, exists when it exists, internal when the disk refuses.
    */
-  async createCollection(name: string, size: number, distance: Distance, quantization?: ScalarConfig): Promise<void> {
+  async createCollection(name: string, size: number, distance: Distance, settings: CollectionSettings = defaultSettings(), quantization?: ScalarConfig): Promise<void> {
     checkName(name);
     if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
     const root = join(this.path, "collections");
     const dir = join(root, encodeURIComponent(name));
     const tmp = join(root, `.tmp-${process.pid}-${Date.now()}`);
-    const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {} };
+    const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {}, settings: { ...settings } };
     if (quantization) meta.quantization = { ...quantization };
     const kernels = this.opts.kernels ?? (await Kernels.load());
     if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
@@ -266,9 +268,16 @@ export class Engine {
   /** Set (or, with null, drop) a collection's scalar quantization; its codes are rebuilt by the next search that uses them. */
   setQuantization(name: string, config: ScalarConfig | null): void {
     const e = this.entry(name);
-    e.storage.writeMeta(metaOf(e.col, e.col.indexes, config ?? undefined)); // first: a disk that refuses leaves memory as it was
+    e.storage.writeMeta(metaOf(e.col, e.col.indexes, e.col.settings, config ?? undefined)); // first: a disk that refuses leaves memory as it was
     e.col.quantized?.dispose();
     e.col.quantized = config ? new QuantizedState(config) : null;
+  }
+
+  /** Replace a collection's kept settings (PATCH /collections/{name}); durable before it answers. */
+  setSettings(name: string, settings: CollectionSettings): void {
+    const e = this.entry(name);
+    e.storage.writeMeta(metaOf(e.col, e.col.indexes, settings)); // first: a disk that refuses leaves memory as it was
+    e.col.settings = settings;
   }
 
   /** Snapshot a collection now and drop its log (normally automatic); resolves when the snapshot is on disk. */

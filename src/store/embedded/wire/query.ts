@@ -18,6 +18,7 @@ import { badRequest, notFound } from "./errors.js";
 import { parseOrderBy, parseSample } from "./query-order.js";
 import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
 import { compileFilter } from "./filter.js";
+import { parseSearchParams } from "./quantization.js";
 import { type PointView, parseWithVector, pointView } from "./views.js";
 import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 
@@ -135,6 +136,7 @@ function basePlan(col: Collection, body: Record<string, unknown>, where: string,
     limit: int(body.limit, 10, 1, `${where}.limit`),
     offset: int(body.offset, 0, 0, `${where}.offset`),
     threshold: typeof t === "number" ? t : undefined,
+    params: parseSearchParams(body.params, `${where}.params`),
     withPayload: parseWithPayload(body.with_payload, payloadDefault, `${where}.with_payload`),
     withVector: parseWithVector(body, `${where}.with_vector`),
     ...(lookup ? { lookup } : {}),

@@ -11,6 +11,7 @@ import { scroll as scrollPage } from "../engine/scroll.js";
 import type { Engine } from "../engine/store.js";
 import type { Distance } from "../log/records.js";
 import { DISTANCES } from "../state/collection.js";
+import { collectionAliases, listAliases, updateAliases } from "./aliases.js";
 import { badRequest, notFound } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
@@ -43,6 +44,7 @@ function wait(c: Ctx): boolean {
 
 function info(c: Ctx) {
   const col = c.store.get(c.params.name!);
+  const metadata = c.store.metadata(col.name);
   const schema: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(col.indexes)) schema[k] = { data_type: typeof v === "string" ? v : (v as { type?: string })?.type ?? "keyword", params: isObject(v) ? v : undefined, points: col.count };
   return {
@@ -57,6 +59,7 @@ function info(c: Ctx) {
       wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
       quantization_config: null,
       strict_mode_config: { enabled: false },
+      ...(metadata ? { metadata } : {}),
     },
     payload_schema: schema,
   };
@@ -74,7 +77,21 @@ async function create(c: Ctx) {
   if (!DISTANCES.includes(v.distance as Distance)) {
     throw badRequest(`unsupported vectors.distance ${show(v.distance)}. Should be one of: ${DISTANCES.map((d) => `"${d}"`).join(", ")}`);
   }
-  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance);
+  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance, metadataOf(c.body.metadata) ?? undefined);
+  return true;
+}
+
+/** Qdrant's collection `metadata`: a JSON object, or null / absent for none. */
+function metadataOf(m: unknown): Record<string, unknown> | null {
+  if (m === undefined || m === null) return null;
+  if (!isObject(m)) throw badRequest(`metadata must be a JSON object like {"model": "name"}, got ${show(m)}`);
+  return m;
+}
+
+function update(c: Ctx) {
+  const fc = c.store.get(c.params.name!);
+  const m = metadataOf(c.body.metadata);
+  if (m) c.store.updateMetadata(fc.name, m);
   return true;
 }
 
@@ -133,7 +150,10 @@ export const ROUTES: [string, string, Handler][] = [
   ["GET", "/collections", (c) => ({ collections: c.store.names().map((name) => ({ name })) })],
   ["GET", "/collections/:name", info],
   ["PUT", "/collections/:name", create],
-  ["PATCH", "/collections/:name", (c) => (col(c), true)],
+  ["PATCH", "/collections/:name", update],
+  ["POST", "/collections/aliases", (c) => updateAliases(c.store, c.body)],
+  ["GET", "/aliases", (c) => listAliases(c.store)],
+  ["GET", "/collections/:name/aliases", (c) => collectionAliases(c.store, c.params.name!)],
   ["DELETE", "/collections/:name", (c) => c.store.deleteCollection(c.params.name!)],
   ["GET", "/collections/:name/exists", (c) => ({ exists: c.store.has(c.params.name!) })],
   ["PUT", "/collections/:name/index", (c) => {

@@ -60,8 +60,8 @@ export class EmbeddedStore {
   }
 
   /** Create a collection of `size`-dimensional vectors. @throws HttpError 400 for a bad name, 409 when it exists. */
-  createCollection(name: string, size: number, distance: Distance): Promise<void> {
-    return answering(() => this.engine.createCollection(name, size, distance));
+  createCollection(name: string, size: number, distance: Distance, metadata?: Record<string, unknown>): Promise<void> {
+    return answering(() => this.engine.createCollection(name, size, distance, metadata));
   }
 
   /** Delete a collection and its folder; false when there was none. */

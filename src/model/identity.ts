@@ -1,6 +1,7 @@
 /**
  * A model's identity as a collection records it: its name, its version (a
- * content hash of the .onnx file, so a retrained model under the same name
+ * content hash of the .onnx file and the card's preprocessing, the two
+ * things that decide the vectors, so a retrained model under the same name
  * is another version) and its preprocessing. Kept in Qdrant's collection
  * `metadata` under {@link MODEL_METADATA_KEY}, so search, serve and eval can
  * take the model from the collection and refuse one that does not match.
@@ -18,7 +19,7 @@ export const MODEL_METADATA_KEY = "margin_model";
 /** What a collection knows of the model that made it. */
 export interface ModelIdentity {
   name: string;
-  /** First 16 hex digits of the SHA-256 of the .onnx file. */
+  /** First 16 hex digits of the SHA-256 of the .onnx file followed by the card's `input` as JSON. */
   version: string;
   /** The card's input: channels, size, resize rule, mean / std. */
   preprocessing: ModelInput;
@@ -27,22 +28,23 @@ export interface ModelIdentity {
 const hashes = new Map<string, Promise<string>>();
 
 /**
- * The identity of the model whose card is at `cardPath` (the .onnx is hashed
- * once per process and path).
+ * The identity of the model whose card is at `cardPath` (hashed once per
+ * process, .onnx path and preprocessing).
  * @throws ModelError when the .onnx file cannot be read.
  */
 export async function modelIdentity(cardPath: string, card: ModelCard): Promise<ModelIdentity> {
   const onnx = join(dirname(resolve(cardPath)), card.onnx ?? `${card.name}.onnx`);
-  let h = hashes.get(onnx);
+  const key = `${onnx}\n${JSON.stringify(card.input)}`;
+  let h = hashes.get(key);
   if (!h) {
     h = readFile(onnx).then(
-      (b) => createHash("sha256").update(b).digest("hex").slice(0, 16),
+      (b) => createHash("sha256").update(b).update(JSON.stringify(card.input)).digest("hex").slice(0, 16),
       (e: NodeJS.ErrnoException) => {
-        hashes.delete(onnx);
+        hashes.delete(key);
         throw new ModelError(`model ${card.name}: its ONNX file ${onnx} cannot be read (${e.code ?? e.message}) to record its version`);
       },
     );
-    hashes.set(onnx, h);
+    hashes.set(key, h);
   }
   return { name: card.name, version: await h, preprocessing: card.input };
 }

@@ -154,7 +154,8 @@ export function progressPrinter(out: NodeJS.WriteStream): (e: IngestEvent) => vo
   const bar = progress(out, "ingest");
   return (e) => {
     if (e.status === "start") {
-      bar.line(`ingest: collection "${e.collection}"${e.created ? " (created)" : ""}, model ${e.model} on ${e.device}, ${e.workers} decode workers`);
+      const into = e.target === e.collection ? "" : ` as ${e.target}`;
+      bar.line(`ingest: collection "${e.collection}"${e.created ? " (created)" : ""}${into}, model ${e.model} on ${e.device}, ${e.workers} decode workers`);
     } else if (e.status === "progress") {
       bar.update(e.done, e.total, "files", `skipped ${e.skipped}`);
     } else if (e.status === "done") bar.end();

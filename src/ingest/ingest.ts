@@ -81,7 +81,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       metadata: { [MODEL_METADATA_KEY]: identity },
     });
     pool = new DecodePool({ workers, input: card.input, pixelLimit, maxBytes, readTimeoutMs, inFlightBytes, depth: Math.ceil(batchSize / workers) + 2 });
-    onProgress?.({ status: "start", collection, model: card.name, device: encoder.device, created, workers });
+    onProgress?.({ status: "start", collection: options.collection, target: collection, model: card.name, device: encoder.device, created, workers });
 
     const counts: IngestCounts = { found: 0, done: 0, ingested: 0, alreadyPresent: 0, duplicates: 0, skipped: 0 };
     const skipped: SkippedFile[] = [];

@@ -104,7 +104,7 @@ export interface IngestSummary {
 
 /** Progress events, discriminated on `status`. */
 export type IngestEvent =
-  | { status: "start"; collection: string; model: string; device: "cuda" | "cpu"; created: boolean; workers: number }
+  | { status: "start"; collection: string; target: string; model: string; device: "cuda" | "cpu"; created: boolean; workers: number }
   | ({
       status: "progress";
       /** All files under `dir`, once a separate counting walk has finished (for an ETA); undefined before. */

@@ -289,7 +289,7 @@ export class CollectionStorage {
       writeFileDurably(join(this.dir, "collection.json"), JSON.stringify(meta, null, 2));
     } catch (err) {
       rmSync(join(this.dir, "collection.json.tmp"), { force: true });
-      throw this.cannotPersist(err as Error, "the collection's payload indexes and metadata were not changed");
+      throw this.cannotPersist(err as Error, "the payload index was not changed (nor the metadata)");
     }
   }
 

@@ -14,7 +14,10 @@ const help = `margin ingest: embed every image under DIR and store it in a Qdran
 
 Usage: margin ingest DIR [options]
 
-  --collection NAME   collection (default: DIR's folder name); created when missing
+  --collection NAME   the name to search (default: DIR's folder name): an alias of the collection NAME-v<model
+                      hash>, created when missing; with another model a new NAME-v<hash> is filled and the
+                      alias switches to it when done (searches never see a half-built collection)
+  --prune             after switching to a new model's collection, delete the one the alias pointed to
   --model NAME|PATH   a model name (shipped, or in $MARGIN_HOME/models) or a card NAME.json (default ${DEFAULT_MODEL})
   --device D          auto | cuda | cpu (default auto: CUDA when installed, else CPU)
   --force             re-embed images that are stored already
@@ -47,7 +50,7 @@ const command: Command = {
   async run(argv) {
     const { values, positionals } = parse("ingest", argv, {
       collection: { type: "string" }, model: { type: "string" }, device: { type: "string" },
-      force: { type: "boolean" }, strict: { type: "boolean" }, similar: { type: "string" }, limit: { type: "string" },
+      force: { type: "boolean" }, prune: { type: "boolean" }, strict: { type: "boolean" }, similar: { type: "string" }, limit: { type: "string" },
       "batch-size": { type: "string" }, workers: { type: "string" }, threads: { type: "string" }, streams: { type: "string" },
       shards: { type: "string" }, replicas: { type: "string" }, store: { type: "string" },
       "max-bytes": { type: "string" }, "read-timeout": { type: "string" },
@@ -73,7 +76,7 @@ const command: Command = {
           device, force: Boolean(values.force), strict: Boolean(values.strict),
           batchSize: opt("batch-size", { max: 4096 }), workers: opt("workers", { max: 256 }), threads: opt("threads", { max: 1024 }),
           upsertStreams: opt("streams", { max: 64 }),
-          shards: opt("shards"), replicas: opt("replicas"),
+          shards: opt("shards"), replicas: opt("replicas"), prune: Boolean(values.prune),
           maxBytes: values["max-bytes"] === undefined ? undefined : bytesOf(values["max-bytes"] as string),
           readTimeoutMs: values["read-timeout"] === undefined ? undefined
             : Math.round(1000 * num("ingest", "read-timeout", values["read-timeout"] as string, 30, { min: 0.001, max: 86_400 })),
@@ -133,8 +136,10 @@ async function nearestTo(store: QdrantStore, collection: string, dir: string, pa
 
 function printSummary(s: IngestSummary, where: string): void {
   const rate = s.seconds > 0 ? ` (${Math.round(s.ingested / s.seconds)} images/s)` : "";
-  console.log(`ingested ${s.ingested} image(s) into "${s.collection}" in ${where}` +
+  const into = s.target === s.collection ? `"${s.collection}"` : `"${s.collection}" (collection ${s.target})`;
+  console.log(`ingested ${s.ingested} image(s) into ${into} in ${where}` +
     ` with ${s.model} on ${s.device}${s.created ? " (collection created)" : ""}: ${s.seconds.toFixed(1)} s${rate}`);
+  if (s.previous) console.log(`"${s.collection}" now points to ${s.target} instead of ${s.previous}${s.pruned.length ? ` (${s.pruned.join(", ")} deleted)` : " (kept; --prune deletes it)"}`);
   console.log(`files ${s.files}, already present ${s.alreadyPresent}, duplicates ${s.duplicates}, skipped ${s.skipped.length}`);
   for (const k of s.skipped) console.log(`  skipped ${k.path}: ${k.reason}: ${k.message}`);
 }
@@ -149,7 +154,8 @@ export function progressPrinter(out: NodeJS.WriteStream): (e: IngestEvent) => vo
   const bar = progress(out, "ingest");
   return (e) => {
     if (e.status === "start") {
-      bar.line(`ingest: collection "${e.collection}"${e.created ? " (created)" : ""}, model ${e.model} on ${e.device}, ${e.workers} decode workers`);
+      const into = e.target === e.collection ? "" : ` as ${e.target}`;
+      bar.line(`ingest: collection "${e.collection}"${e.created ? " (created)" : ""}${into}, model ${e.model} on ${e.device}, ${e.workers} decode workers`);
     } else if (e.status === "progress") {
       bar.update(e.done, e.total, "files", `skipped ${e.skipped}`);
     } else if (e.status === "done") bar.end();

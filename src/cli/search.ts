@@ -1,6 +1,7 @@
 /** `margin search QUERY`: nearest images of an image, a stored id or a vector, optionally re-ranked. */
 
 import {
+  collectionModel,
   DEFAULT_STRATEGY, Encoder, InputError, parseRef, recordMarks, RERANK, search, STRATEGIES, UsageError, type QuerySpec, type Rerank, type Strategy, type StoreFilter,
 } from "../index.js";
 import type { Command } from "./main.js";
@@ -26,7 +27,9 @@ Usage: margin search IMAGE [options]
   --oversample F      fetch F×k candidates with vectors and re-rank them on the kernels (default 4)
   --filter JSON       a Qdrant filter, e.g. '{"must":[{"key":"label","match":{"value":"coat"}}]}'
   --label L           shortcut for a filter on the payload's label
-  --model NAME|PATH   model for image queries: a name or a card NAME.json (default ${DEFAULT_MODEL})
+  --model NAME|PATH   model for image queries: a name or a card NAME.json (default: the model the collection
+                      was made by, from its metadata, else ${DEFAULT_MODEL}); another model than the
+                      collection's is refused
   --device D          auto | cuda | cpu (default auto)
   --store PATH        embedded store folder when QDRANT_URL is unset (default ${STORE_HELP})
   --json              print the result as JSON
@@ -58,12 +61,15 @@ const command: Command = {
     const positives = ((values.positive as string[] | undefined) ?? []).map(parseRef);
     const negatives = ((values.negative as string[] | undefined) ?? []).map(parseRef);
     const needsModel = [query, ...positives, ...negatives].some((q) => "image" in q);
-    const encoder = needsModel || values.model
-      ? await Encoder.load({ model: modelCard(values.model as string | undefined), device: (values.device ?? "auto") as "auto", logger: { warn: (m) => console.error(`warning: ${m}`) } })
-      : undefined;
+    const collection = (values.collection as string | undefined) ?? DEFAULT_COLLECTION;
     const opened = await openStore(values.store as string | undefined);
+    let encoder: Encoder | undefined;
     try {
-      const collection = (values.collection as string | undefined) ?? DEFAULT_COLLECTION;
+      if (needsModel || values.model) {
+        // without --model, the model the collection was made by (its metadata), else the default
+        const model = (values.model as string | undefined) ?? (await collectionModel(opened.store, collection))?.name;
+        encoder = await Encoder.load({ model: modelCard(model), device: (values.device ?? "auto") as "auto", logger: { warn: (m) => console.error(`warning: ${m}`) } });
+      }
       const r = await search({
         store: opened.store, collection, query, positives, negatives, k, rerank, strategy, oversample, filter, encoder,
         onMarks: values["no-record"] ? undefined : async (m) => {

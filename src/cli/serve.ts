@@ -2,7 +2,7 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { serve, UsageError } from "../index.js";
+import { checkModelMatches, collectionModel, loadModelCard, modelIdentity, serve, UsageError } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
 import { openStore } from "./open-store.js";
@@ -15,7 +15,8 @@ Usage: margin serve [options]
   --port N            TCP port (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)
   --host H            interface (default ${DEFAULT_HOST}, this machine only)
   --collection NAME   collection to search (default ${DEFAULT_COLLECTION})
-  --model NAME|PATH   a model name or card NAME.json; the page runs its ONNX file (default ${DEFAULT_MODEL})
+  --model NAME|PATH   a model name or card NAME.json; the page runs its ONNX file (default: the model the
+                      collection was made by, from its metadata, else ${DEFAULT_MODEL}); another one is refused
   --images DIR        the folder that was ingested, for thumbnails (default: the package's samples/NAME when it exists)
   --store PATH        embedded store folder when QDRANT_URL is unset (default ${STORE_HELP})
   --allow-host NAME   accept requests addressed to NAME (a proxy's or LAN name); repeatable
@@ -44,12 +45,15 @@ const command: Command = {
     }
     const port = num("serve", "port", values.port as string | undefined, DEFAULT_SERVE_PORT, { integer: true, min: 0, max: 65535 });
     const collection = (values.collection as string | undefined) ?? DEFAULT_COLLECTION;
-    const model = modelCard(values.model as string | undefined);
     const fallbackImages = join(SAMPLES_DIR, collection);
     const imagesRoot = (values.images as string | undefined) ?? (existsSync(fallbackImages) ? fallbackImages : undefined);
     const opened = await openStore(values.store as string | undefined);
     let handle;
     try {
+      // the page embeds with the collection's own model unless --model says otherwise; another one is refused
+      const stored = await collectionModel(opened.store, collection);
+      const model = modelCard((values.model as string | undefined) ?? stored?.name);
+      checkModelMatches(collection, stored, await modelIdentity(model, await loadModelCard(model)));
       handle = await serve({
         port, host: (values.host as string | undefined) ?? DEFAULT_HOST, collection, store: opened.store,
         modelCard: model, imagesRoot,

@@ -14,6 +14,8 @@ import { DEFAULT_PIXEL_LIMIT, DEFAULT_READ_TIMEOUT_MS, defaultMaxBytes, hashImag
 import { NodeEncoder as Encoder } from "../model/session-node.js";
 import { walkImages, type WalkEntry } from "../data/walk.js";
 import type { StorePoint } from "../store/qdrant.js";
+import { MODEL_METADATA_KEY, modelIdentity } from "../model/identity.js";
+import { ingestTarget } from "./versioned.js";
 import { DecodePool, DEFAULT_IN_FLIGHT_BYTES } from "./decode-pool.js";
 import { pointIdFromSha256 } from "./point-id.js";
 import { Limiter } from "./limiter.js";
@@ -57,7 +59,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   if (typeof options.collection !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(options.collection)) {
     throw new InputError(`collection name ${JSON.stringify(options.collection)} must be 1-255 letters, digits, _ . -`);
   }
-  const { store, collection, onProgress } = options;
+  const { store, onProgress } = options;
   const started = performance.now();
   const dir = resolve(options.dir);
   const walker = walkImages(dir); // checks the folder before the model loads
@@ -71,11 +73,15 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   let pool: DecodePool | undefined;
   let stopCounting = false;
   try {
+    const identity = await modelIdentity(encoder.cardPath, card);
+    const plan = await ingestTarget(store, options.collection, identity);
+    const collection = plan.collection; // where the points go; the alias switches to it at the end
     const { created } = await store.ensureCollection({
       name: collection, size: card.output.dim, distance: card.distance, shards: options.shards, replicas: options.replicas,
+      metadata: { [MODEL_METADATA_KEY]: identity },
     });
     pool = new DecodePool({ workers, input: card.input, pixelLimit, maxBytes, readTimeoutMs, inFlightBytes, depth: Math.ceil(batchSize / workers) + 2 });
-    onProgress?.({ status: "start", collection, model: card.name, device: encoder.device, created, workers });
+    onProgress?.({ status: "start", collection: options.collection, target: collection, model: card.name, device: encoder.device, created, workers });
 
     const counts: IngestCounts = { found: 0, done: 0, ingested: 0, alreadyPresent: 0, duplicates: 0, skipped: 0 };
     const skipped: SkippedFile[] = [];
@@ -185,8 +191,13 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     if (failure) throw failure;
     progress(true);
 
+    if (plan.alias) await store.switchAlias(plan.alias, collection); // only now do searches of the alias see it
+    const pruned: string[] = [];
+    if (options.prune && plan.previous && plan.previous !== collection && (await store.deleteCollection(plan.previous))) pruned.push(plan.previous);
+
     const summary: IngestSummary = {
-      collection, model: card.name, device: encoder.device, created,
+      collection: options.collection, target: collection, ...(plan.previous ? { previous: plan.previous } : {}), pruned,
+      model: card.name, modelVersion: identity.version, device: encoder.device, created,
       ingested: counts.ingested, alreadyPresent: counts.alreadyPresent, duplicates: counts.duplicates,
       skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
       files: counts.found, seconds: (performance.now() - started) / 1000,

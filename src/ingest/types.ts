@@ -10,7 +10,10 @@ import type { QdrantStore } from "../store/qdrant.js";
 export interface IngestOptions {
   /** The image folder; labels are its first-level sub-folder names. */
   dir: string;
-  /** Qdrant collection; created with the model's size and distance when missing. */
+  /**
+   * The name users search: an alias of a versioned collection NAME-v<model hash>, created with the
+   * model's size, distance and identity (metadata) when missing; see ingest/versioned.ts.
+   */
   collection: string;
   /** A model card path ("models/NAME.json") or a loaded {@link Encoder}. */
   model: string | Encoder;
@@ -45,6 +48,8 @@ export interface IngestOptions {
   shards?: number;
   /** Replicas when the collection is created (Qdrant clusters). */
   replicas?: number;
+  /** After switching the alias to a new model's collection, delete the collection it pointed to before. Default false (kept). */
+  prune?: boolean;
   /** Warnings (e.g. the CUDA fallback). */
   logger?: Logger;
   /** Progress events. */
@@ -71,8 +76,17 @@ export interface IngestCounts {
 }
 
 export interface IngestSummary {
+  /** The name given: an alias of {@link target} once the ingest is done (or `target` itself for a plain collection made before aliases). */
   collection: string;
+  /** The collection the points went into, e.g. photos-v0123abcd (versioned by the model). */
+  target: string;
+  /** The collection the alias pointed to before this run, when this run moved it (a new model). */
+  previous?: string;
+  /** Collections deleted by `prune`. */
+  pruned: string[];
   model: string;
+  /** The model's version (content hash of its .onnx), as recorded in the collection's metadata. */
+  modelVersion: string;
   device: "cuda" | "cpu";
   /** Whether this run created the collection. */
   created: boolean;
@@ -90,7 +104,7 @@ export interface IngestSummary {
 
 /** Progress events, discriminated on `status`. */
 export type IngestEvent =
-  | { status: "start"; collection: string; model: string; device: "cuda" | "cpu"; created: boolean; workers: number }
+  | { status: "start"; collection: string; target: string; model: string; device: "cuda" | "cpu"; created: boolean; workers: number }
   | ({
       status: "progress";
       /** All files under `dir`, once a separate counting walk has finished (for an ETA); undefined before. */

@@ -8,6 +8,7 @@
 import { InputError } from "../errors.js";
 import { Kernels, RERANK_MODES, type TopKResult } from "../kernels/index.js";
 import type { Encoder } from "../model/encoder.js";
+import { checkModelMatches, identityFromMetadata, modelIdentity } from "../model/identity.js";
 import type { PointId, QdrantStore, StoreFilter, StoreHit } from "../store/qdrant.js";
 import { resolveQueries, type QuerySpec } from "./query.js";
 import { DEFAULT_STRATEGY, rankWithFeedback, STRATEGIES, type FeedbackParams, type Strategy } from "../feedback/index.js";
@@ -101,6 +102,8 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
   const info = await o.store.collectionInfo(o.collection);
   if (!info) throw new InputError(`search: collection "${o.collection}" does not exist; ingest images into it first (margin ingest DIR --collection ${o.collection})`);
   const cosine = info.distance === "Cosine";
+  // an encoder other than the collection's own would return neighbours of a vector from another space
+  if (o.encoder) checkModelMatches(o.collection, identityFromMetadata(info.metadata), await modelIdentity(o.encoder.cardPath, o.encoder.card));
 
   const t0 = performance.now();
   const resolved = await resolveQueries({

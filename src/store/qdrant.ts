@@ -53,6 +53,8 @@ export interface CollectionSpec {
   shards?: number;
   /** Only used when the collection is created. */
   replicas?: number;
+  /** Qdrant's collection metadata (>= 1.16; an older server ignores it), set when the collection is created. */
+  metadata?: Record<string, unknown>;
 }
 
 export interface NearestOptions {
@@ -128,6 +130,7 @@ export class QdrantStore {
           vectors: { size, distance },
           shard_number: spec.shards,
           replication_factor: spec.replicas,
+          ...(spec.metadata ? { metadata: spec.metadata } : {}),
         }), { retry: false });
         return { created: true };
       } catch (e) {
@@ -282,13 +285,31 @@ export class QdrantStore {
     } while (offset !== null && offset !== undefined);
   }
 
-  /** The collection's vector size and distance, or null when it does not exist. */
-  async collectionInfo(collection: string): Promise<{ size: number; distance: string; points: number } | null> {
+  /**
+   * The collection's vector size, distance, point count and metadata (empty
+   * from a Qdrant before 1.16), or null when it does not exist. `collection`
+   * may be an alias.
+   */
+  async collectionInfo(collection: string): Promise<{ size: number; distance: string; points: number; metadata: Record<string, unknown> } | null> {
     const exists = await this.call("collection exists", collection, () => this.client.collectionExists(collection));
     if (!exists.exists) return null;
     const info = await this.call("get collection", collection, () => this.client.getCollection(collection));
     const v = info.config.params.vectors as { size?: number; distance?: string } | undefined;
-    return { size: v?.size ?? 0, distance: v?.distance ?? "", points: info.points_count ?? 0 };
+    const metadata = (info.config as { metadata?: Record<string, unknown> | null }).metadata ?? {};
+    return { size: v?.size ?? 0, distance: v?.distance ?? "", points: info.points_count ?? 0, metadata };
+  }
+
+  /** The collection an alias points to, or undefined when `alias` is no alias. */
+  async aliasTarget(alias: string): Promise<string | undefined> {
+    const r = await this.call("list aliases", undefined, () => this.client.getAliases());
+    return r.aliases.find((a) => a.alias_name === alias)?.collection_name;
+  }
+
+  /** Point `alias` at `collection` in one atomic request (created when missing, moved when it points elsewhere). */
+  async switchAlias(alias: string, collection: string): Promise<void> {
+    await this.call("switch alias", collection, () => this.client.updateCollectionAliases({
+      actions: [{ delete_alias: { alias_name: alias } }, { create_alias: { collection_name: collection, alias_name: alias } }],
+    }));
   }
 
   /** Delete a collection and its points; true when it existed. */

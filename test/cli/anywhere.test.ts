@@ -162,7 +162,10 @@ describe.skipIf(!built)("margin from any folder", () => {
       const info = JSON.parse(match[1]!);
       expect([info.path, info.collections, info.points]).toEqual([join(home, "store"), 2, 1024]);
       const list = await (await fetch(`${info.url}/collections`)).json();
-      expect(list.result.collections.map((c: { name: string }) => c.name).sort()).toEqual(["fashion-mnist", "photos"]);
+      // ingest fills versioned collections (NAME-v<model hash>) and points the alias NAME at each
+      expect(list.result.collections.map((c: { name: string }) => c.name.replace(/-v[0-9a-f]{8}$/, "")).sort()).toEqual(["fashion-mnist", "photos"]);
+      const aliases = await (await fetch(`${info.url}/aliases`)).json();
+      expect(aliases.result.aliases.map((a: { alias_name: string }) => a.alias_name).sort()).toEqual(["fashion-mnist", "photos"]);
       expect(await stop(child)).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pointIdFromSha256, QdrantStore, sha256Hex, walkImages } from "../../src/index.js";
+import { loadModelCard, modelIdentity, pointIdFromSha256, QdrantStore, sha256Hex, walkImages } from "../../src/index.js";
 import { startTestStore, type TestStore } from "./store.js";
 
 const run = promisify(execFile);
@@ -31,7 +31,11 @@ describe("ingest killed mid-way", () => {
       .then(() => { throw new Error("the child was not killed"); }, (e: { signal?: string; stdout?: string }) => e);
     expect(child.signal).toBe("SIGKILL");
     expect(child.stdout).toMatch(/^killing at \d+/);
-    const before = await store.count(collection);
+    // the killed run never switched the alias: its points are in the versioned collection only
+    const card = "models/fashion-mnist-triplet-64.json";
+    const target = `${collection}-v${(await modelIdentity(card, await loadModelCard(card))).version.slice(0, 8)}`;
+    expect(await store.aliasTarget(collection)).toBeUndefined();
+    const before = await store.count(target);
     expect(before).toBeGreaterThanOrEqual(200);
     expect(before).toBeLessThan(1000);
 

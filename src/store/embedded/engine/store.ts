@@ -7,6 +7,10 @@
  *
  *   <path>/LOCK                      the owning process (log/lock.ts)
  *   <path>/collections/<name>/...    one folder per collection (log/storage.ts)
+ *   <path>/aliases.json              the aliases (engine/aliases.ts, log/aliases-file.ts)
+ *
+ * Every call that takes a collection name also takes an alias of it, as
+ * Qdrant's routes do, except delete (a collection's own name only).
  */
 
 import { type CollectionSettings, defaultSettings, loadSettings } from "../state/config.js";
@@ -26,6 +30,7 @@ import { EngineError, noCollection, wrongInput } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { rowsOp } from "./points.js";
 import { prepareWrite } from "./prepare.js";
+import { type AliasAction, Aliases } from "./aliases.js";
 
 /** Options of {@link Engine.open}. */
 export interface StoreOptions {
@@ -53,12 +58,29 @@ interface Entry {
   flushTimer: NodeJS.Timeout | null;
   /** Why the collection is read-only (a record that could not be replayed), when it is. */
   degraded?: string;
+  /** Qdrant's collection `metadata`, when set. */
+  metadata?: Record<string, unknown>;
 }
 
 /** collection.json of a collection: derived from it, so each fact has one home. */
-function metaOf(col: Collection, indexes = col.indexes, settings = col.settings, quantization = col.quantized?.config): CollectionMeta {
-  const meta: CollectionMeta = { format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes, settings: { ...settings } };
+/** What collection.json may be written with instead of the collection's current value. */
+interface MetaChange {
+  indexes?: Record<string, unknown>;
+  settings?: CollectionSettings;
+  /** null drops quantization. */
+  quantization?: ScalarConfig | null;
+  metadata?: Record<string, unknown>;
+}
+
+function metaOf(e: Entry, o: MetaChange = {}): CollectionMeta {
+  const col = e.col;
+  const quantization = o.quantization === undefined ? col.quantized?.config : o.quantization;
+  const metadata = o.metadata ?? e.metadata;
+  const meta: CollectionMeta = {
+    format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes: o.indexes ?? col.indexes, settings: { ...(o.settings ?? col.settings) },
+  };
   if (quantization) meta.quantization = { ...quantization };
+  if (metadata) meta.metadata = metadata;
   return meta;
 }
 
@@ -72,7 +94,7 @@ function openCollection(dir: string, meta: CollectionMeta, kernels: Kernels, war
   if (meta.quantization) col.quantized = new QuantizedState(meta.quantization as unknown as ScalarConfig);
   try {
     const { storage, degraded } = CollectionStorage.open(dir, meta, col, warn);
-    return { col, storage, flushTimer: null, degraded };
+    return { col, storage, flushTimer: null, degraded, metadata: meta.metadata };
   } catch (e) {
     col.dispose();
     throw e;
@@ -93,6 +115,7 @@ export class Engine {
   private readonly entries = new Map<string, Entry>();
   private readonly opts: StoreOptions;
   private closed = false;
+  private aliases!: Aliases;
 
   private constructor(opts: StoreOptions, lock: FolderLock) {
     this.path = opts.path;
@@ -114,6 +137,7 @@ export class Engine {
     const store = new Engine(opts, lockFolder(opts.path));
     const warn = opts.onWarning ?? (() => {});
     try {
+      store.aliases = Aliases.load(opts.path);
       if (opts.repair) store.repaired = repairStore(opts.path);
       for (const d of readdirSync(root)) {
         const dir = join(root, d);
@@ -149,27 +173,78 @@ export class Engine {
     return [...this.entries.keys()];
   }
 
-  /** A collection. @throws EngineError (not found) when it does not exist. */
+  /** A collection, by its name or an alias. @throws EngineError (not found) when it does not exist. */
   get(name: string): Collection {
     return this.entry(name).col;
   }
 
+  /** Does a collection of this name or alias exist? */
   has(name: string): boolean {
-    return this.entries.has(name);
+    return this.entries.has(this.resolve(name));
+  }
+
+  /** The collection name behind `name`: an alias's collection, else `name` itself. */
+  resolve(name: string): string {
+    return this.entries.has(name) ? name : this.aliases.target(name) ?? name;
+  }
+
+  /** Every alias with its collection (GET /aliases). */
+  listAliases(): { alias_name: string; collection_name: string }[] {
+    return this.aliases.list();
+  }
+
+  /** The aliases of a collection, by its own name (GET /collections/{name}/aliases). */
+  aliasesOf(name: string): string[] {
+    return this.aliases.of(name);
+  }
+
+  /**
+   * Apply alias actions in one step, all or nothing, durable before this returns.
+   * @throws EngineError: not found (collection or old alias), exists (an alias named as a collection), internal.
+   */
+  updateAliases(actions: AliasAction[]): void {
+    if (this.closed) throw new StoreError(`the embedded store at ${this.path} is closed`);
+    this.aliases.apply(actions, { has: (n) => this.entries.has(n) });
+  }
+
+  /** A collection's `metadata` (by name or alias), undefined when none was set. */
+  metadata(name: string): Record<string, unknown> | undefined {
+    return this.entry(name).metadata;
+  }
+
+  /**
+   * Merge `patch` into a collection's metadata as Qdrant does: top-level keys
+   * replace, a key set to null is removed. Durable before this returns.
+   */
+  updateMetadata(name: string, patch: Record<string, unknown>): void {
+    const e = this.entry(name);
+    const next: Record<string, unknown> = { ...(e.metadata ?? {}) };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    e.storage.writeMeta(metaOf(e, { metadata: next })); // first: a disk that refuses leaves memory as it was
+    e.metadata = next;
   }
 
   /**
    * Create a collection of `size`-dimensional vectors.
    * @throws EngineError: wrong input for a bad name, exists when it exists, internal when the disk refuses.
    */
-  async createCollection(name: string, size: number, distance: Distance, settings: CollectionSettings = defaultSettings(), quantization?: ScalarConfig): Promise<void> {
+  async createCollection(name: string, size: number, distance: Distance, o: { settings?: CollectionSettings; quantization?: ScalarConfig; metadata?: Record<string, unknown> } = {}): Promise<void> {
+    const settings = o.settings ?? defaultSettings();
+    const { quantization, metadata } = o;
     checkName(name);
+    if (this.aliases.target(name) !== undefined) {
+      throw wrongInput(`Can't create collection with name ${name}. Alias with the same name already exists`);
+    }
     if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
     const root = join(this.path, "collections");
     const dir = join(root, encodeURIComponent(name));
     const tmp = join(root, `.tmp-${process.pid}-${Date.now()}`);
     const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {}, settings: { ...settings } };
     if (quantization) meta.quantization = { ...quantization };
+    if (metadata) meta.metadata = metadata;
     const kernels = this.opts.kernels ?? (await Kernels.load());
     if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
     try {
@@ -193,6 +268,7 @@ export class Engine {
   deleteCollection(name: string): boolean {
     const e = this.entries.get(name);
     if (!e) return false;
+    this.aliases.dropCollection(name); // first, durably: a crash after it leaves a collection without aliases, never an alias without its collection
     this.entries.delete(name);
     if (e.flushTimer) clearTimeout(e.flushTimer);
     e.storage.close();
@@ -261,14 +337,14 @@ export class Engine {
     const indexes = { ...e.col.indexes };
     if (schema === null) delete indexes[field];
     else indexes[field] = schema;
-    e.storage.writeMeta(metaOf(e.col, indexes)); // first: a disk that refuses leaves memory as it was
+    e.storage.writeMeta(metaOf(e, { indexes })); // first: a disk that refuses leaves memory as it was
     e.col.indexes = indexes;
   }
 
   /** Set (or, with null, drop) a collection's scalar quantization; its codes are rebuilt by the next search that uses them. */
   setQuantization(name: string, config: ScalarConfig | null): void {
     const e = this.entry(name);
-    e.storage.writeMeta(metaOf(e.col, e.col.indexes, e.col.settings, config ?? undefined)); // first: a disk that refuses leaves memory as it was
+    e.storage.writeMeta(metaOf(e, { quantization: config })); // first: a disk that refuses leaves memory as it was
     e.col.quantized?.dispose();
     e.col.quantized = config ? new QuantizedState(config) : null;
   }
@@ -276,7 +352,7 @@ export class Engine {
   /** Replace a collection's kept settings (PATCH /collections/{name}); durable before it answers. */
   setSettings(name: string, settings: CollectionSettings): void {
     const e = this.entry(name);
-    e.storage.writeMeta(metaOf(e.col, e.col.indexes, settings)); // first: a disk that refuses leaves memory as it was
+    e.storage.writeMeta(metaOf(e, { settings })); // first: a disk that refuses leaves memory as it was
     e.col.settings = settings;
   }
 
@@ -311,7 +387,7 @@ export class Engine {
 
   private entry(name: string): Entry {
     if (this.closed) throw new StoreError(`the embedded store at ${this.path} is closed`);
-    const e = this.entries.get(name);
+    const e = this.entries.get(this.resolve(name));
     if (!e) throw noCollection(name);
     return e;
   }

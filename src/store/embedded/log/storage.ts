@@ -42,6 +42,8 @@ export interface CollectionMeta {
   settings?: Record<string, unknown>;
   /** Scalar quantization settings (the state's ScalarConfig), absent for none. */
   quantization?: Record<string, unknown>;
+  /** Qdrant's collection `metadata` (free JSON), when set. */
+  metadata?: Record<string, unknown>;
 }
 
 /** How long a failed compaction waits before the next write may start another. */
@@ -285,13 +287,13 @@ export class CollectionStorage {
     fsyncDir(this.dir);
   }
 
-  /** Rewrite collection.json (payload indexes changed). */
+  /** Rewrite collection.json (payload indexes or metadata changed). */
   writeMeta(meta: CollectionMeta): void {
     try {
       writeFileDurably(join(this.dir, "collection.json"), JSON.stringify(meta, null, 2));
     } catch (err) {
       rmSync(join(this.dir, "collection.json.tmp"), { force: true });
-      throw this.cannotPersist(err as Error, "the payload index was not changed");
+      throw this.cannotPersist(err as Error, "the payload index was not changed (nor the metadata)");
     }
   }
 

@@ -11,6 +11,7 @@ import { scroll as scrollPage } from "../engine/scroll.js";
 import type { Engine } from "../engine/store.js";
 import type { Distance } from "../log/records.js";
 import { DISTANCES } from "../state/collection.js";
+import { collectionAliases, listAliases, updateAliases } from "./aliases.js";
 import { badRequest, notFound } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
@@ -51,12 +52,14 @@ function wait(c: Ctx): boolean {
 function info(c: Ctx) {
   const col = c.store.get(c.params.name!);
   const st = col.settings;
+  const metadata = c.store.metadata(col.name);
   return {
     status: "green", optimizer_status: "ok", indexed_vectors_count: 0, points_count: col.count, segments_count: 1,
     config: {
       params: { vectors: { size: col.dim, distance: col.distance }, ...st.params },
       hnsw_config: st.hnsw_config, optimizer_config: st.optimizer_config, wal_config: st.wal_config,
       quantization_config: quantizationView(col.quantized?.config), strict_mode_config: st.strict_mode_config,
+      ...(metadata ? { metadata } : {}),
     },
     payload_schema: payloadSchema(col),
   };
@@ -77,7 +80,29 @@ async function create(c: Ctx) {
     throw badRequest(`unsupported vectors.distance ${show(v.distance)}. Should be one of: ${DISTANCES.map((d) => `"${d}"`).join(", ")}`);
   }
   const quantization = parseQuantizationConfig(c.body.quantization_config, "quantization_config");
-  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance, mergeSettings(defaultSettings(), c.body), quantization ?? undefined);
+  const metadata = metadataOf(c.body.metadata) ?? undefined;
+  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance, { settings: mergeSettings(defaultSettings(), c.body), quantization: quantization ?? undefined, metadata });
+  return true;
+}
+
+/** Qdrant's collection `metadata`: a JSON object, or null / absent for none. */
+function metadataOf(m: unknown): Record<string, unknown> | null {
+  if (m === undefined || m === null) return null;
+  if (!isObject(m)) throw badRequest(`metadata must be a JSON object like {"model": "name"}, got ${show(m)}`);
+  return m;
+}
+
+/** PATCH /collections/{name}: everything is checked before the first change is written. */
+function update(c: Ctx) {
+  const fc = col(c);
+  validateUpdate(c.body);
+  refuseUnserved(c.body, true);
+  const settings = mergeSettings(fc.settings, c.body);
+  const q = parseQuantizationConfig(c.body.quantization_config, "quantization_config", true);
+  const m = metadataOf(c.body.metadata);
+  c.store.setSettings(fc.name, settings);
+  if (q !== undefined) c.store.setQuantization(fc.name, q);
+  if (m) c.store.updateMetadata(fc.name, m);
   return true;
 }
 
@@ -137,15 +162,10 @@ export const ROUTES: [string, string, Handler][] = [
   ["GET", "/collections", (c) => ({ collections: c.store.names().map((name) => ({ name })) })],
   ["GET", "/collections/:name", info],
   ["PUT", "/collections/:name", create],
-  ["PATCH", "/collections/:name", (c) => {
-    const fc = col(c);
-    validateUpdate(c.body);
-    refuseUnserved(c.body, true);
-    c.store.setSettings(fc.name, mergeSettings(fc.settings, c.body));
-    const q = parseQuantizationConfig(c.body.quantization_config, "quantization_config", true);
-    if (q !== undefined) c.store.setQuantization(fc.name, q);
-    return true;
-  }],
+  ["PATCH", "/collections/:name", update],
+  ["POST", "/collections/aliases", (c) => updateAliases(c.store, c.body)],
+  ["GET", "/aliases", (c) => listAliases(c.store)],
+  ["GET", "/collections/:name/aliases", (c) => collectionAliases(c.store, c.params.name!)],
   ["DELETE", "/collections/:name", (c) => c.store.deleteCollection(c.params.name!)],
   ["GET", "/collections/:name/exists", (c) => ({ exists: c.store.has(c.params.name!) })],
   ["PUT", "/collections/:name/index", (c) => {

@@ -61,8 +61,8 @@ export class EmbeddedStore {
   }
 
   /** Create a collection of `size`-dimensional vectors. @throws HttpError 400 for a bad name, 409 when it exists. */
-  createCollection(name: string, size: number, distance: Distance): Promise<void> {
-    return answering(() => this.engine.createCollection(name, size, distance));
+  createCollection(name: string, size: number, distance: Distance, metadata?: Record<string, unknown>): Promise<void> {
+    return answering(() => this.engine.createCollection(name, size, distance, { metadata }));
   }
 
   /** Set (null: drop) a collection's scalar quantization, Qdrant's `quantization_config.scalar`. @throws HttpError 404 for an unknown collection. */

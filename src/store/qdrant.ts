@@ -36,6 +36,7 @@ export interface StoreHit {
   vector?: number[];
 }
 
+/** How {@link QdrantStore.connect} reaches a Qdrant server: its URL, API key, timeout and retries. */
 export interface ConnectOptions extends RetryOptions {
   /** Base URL, e.g. http://localhost:6333. */
   url: string;
@@ -45,6 +46,7 @@ export interface ConnectOptions extends RetryOptions {
   timeoutMs?: number;
 }
 
+/** A collection's shape: its vector size and distance. */
 export interface CollectionSpec {
   name: string;
   size: number;
@@ -55,6 +57,7 @@ export interface CollectionSpec {
   replicas?: number;
 }
 
+/** A nearest-neighbour query: the collection, a vector or a stored point's id, how many hits, a filter, what comes back. */
 export interface NearestOptions {
   collection: string;
   /** Query by vector… */

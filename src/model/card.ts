@@ -6,8 +6,11 @@
 
 import { ModelError } from "../errors.js";
 
-/** Qdrant's distance names. */
-export const DISTANCES = ["Euclid", "Cosine", "Dot", "Manhattan"] as const;
+/**
+ * Qdrant's distance names, in Qdrant's order (its error messages list them so):
+ * the one table the card, the client and the embedded store all check against.
+ */
+export const DISTANCES = ["Cosine", "Euclid", "Dot", "Manhattan"] as const;
 /** How a collection compares vectors, in Qdrant's names: one of {@link DISTANCES}. */
 export type Distance = (typeof DISTANCES)[number];
 

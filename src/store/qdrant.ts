@@ -7,6 +7,7 @@
  */
 
 import { QdrantClient, type Schemas } from "@qdrant/js-client-rest";
+import type { PointId } from "../data/point-id.js";
 import { InputError, StoreError } from "../errors.js";
 import type { Distance } from "../model/card.js";
 import { retrying, type RetryOptions } from "./qdrant-retry.js";
@@ -18,8 +19,8 @@ export type StoreFilter = Schemas["Filter"];
 /** A Query API query body of the feedback kinds (Qdrant's schema, passed through as is). */
 export type FeedbackQueryBody = Schemas["RecommendQuery"] | Schemas["DiscoverQuery"] | Schemas["ContextQuery"] | Schemas["RelevanceFeedbackQuery"] | Schemas["NearestQuery"];
 
-/** A point id: an unsigned integer or a UUID string. */
-export type PointId = string | number;
+/** A point id (defined once, in src/data/point-id.ts). */
+export type { PointId };
 
 /** A point to upsert. */
 export interface StorePoint {

@@ -105,7 +105,9 @@ export { retrievalMetrics, type RetrievalMetrics } from "./train/metrics.js";
 export {
   LR_SCHEDULES, type EpochRecord, type LrSchedule, type TrainOptions, type TrainProgress,
 } from "./train/options.js";
-export { FASHION_MNIST_NORM, saveModel, type SaveModelOptions } from "./train/save.js";
+export {
+  FASHION_MNIST_NORM, saveModel, trainingCard, type SaveModelOptions, type TrainingCardOptions,
+} from "./train/save.js";
 export { train, type TrainResult } from "./train/train.js";
 
 // Adapters from marks

@@ -23,7 +23,7 @@ const VALUES = [
     "reportMarkdown", "RERANK", "RERANK_MODES", "rerankPool", "RESIZE_RULES", "resolveModel", "retrievalMetrics",
     "saveAdaptedModel", "saveModel", "search", "serve", "sessionsFromMarks", "setOnnxTelemetry", "sha256Hex",
     "SHIPPED_MODELS_DIR", "startEmbeddedStore", "STEER_SETTINGS", "steering", "steeringRows", "StoreError",
-    "STRATEGIES", "TARGETS", "train", "TRAIN_DEFAULTS", "trainAdapter", "tripletRowsLoss", "tuningRows",
+    "STRATEGIES", "TARGETS", "train", "trainingCard", "TRAIN_DEFAULTS", "trainAdapter", "tripletRowsLoss", "tuningRows",
     "UsageError", "walkImages", "WasmAdapter", "WasmNet", "writeReport",
 ];
 
@@ -45,7 +45,7 @@ const TYPES = [
     "RetrievalMetrics", "RetryOptions", "RunningStore", "SaveModelOptions", "SearchHit", "SearchOptions",
     "SearchResult", "ServeHandle", "ServeOptions", "SessionOutput", "SessionSet", "SkippedFile", "SkippedImage",
     "SteeringOptions", "SteeringResult", "SteeringSetting", "StoreFilter", "StoreHit", "StoreOptions", "StorePoint",
-    "Strategy", "Target", "TopKResult", "TrainAdapterOptions", "TrainedAdapter", "TrainingRecord", "TrainOptions",
+    "Strategy", "Target", "TopKResult", "TrainAdapterOptions", "TrainedAdapter", "TrainingRecord", "TrainingCardOptions", "TrainOptions",
     "TrainProgress", "TrainResult", "TripletLossOptions", "TripletStats", "TripletStatsOptions", "UpdateResult",
     "WalkEntry", "WalkOptions", "WasmSource",
 ];

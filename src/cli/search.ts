@@ -1,7 +1,7 @@
 /** `margin search QUERY`: nearest images of an image, a stored id or a vector, optionally re-ranked. */
 
 import {
-  DEFAULT_STRATEGY, Encoder, InputError, parseRef, RERANK, search, STRATEGIES, UsageError, type QuerySpec, type Rerank, type Strategy, type StoreFilter,
+  DEFAULT_STRATEGY, Encoder, InputError, parseRef, recordMarks, RERANK, search, STRATEGIES, UsageError, type QuerySpec, type Rerank, type Strategy, type StoreFilter,
 } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
@@ -18,6 +18,8 @@ Usage: margin search IMAGE [options]
   -k N                results (default 10)
   --positive REF      another example of what you want: an image path or a point id (repeatable)
   --negative REF      an example of what you do not want (repeatable)
+  --no-record         do not record the marks (by default marks given as point ids are kept with the
+                      collection, for \`margin feedback\` and \`margin adapt\`: docs/adapt.md)
   --strategy S        how marks rank the results (default ${DEFAULT_STRATEGY}): ${STRATEGIES.join(" | ")}
                       (docs/feedback.md; plain ignores the marks)
   --rerank MODE       without marks: none | exact | triplet | contrastive (default none; docs/architecture.md's scores)
@@ -43,7 +45,7 @@ const command: Command = {
       collection: { type: "string" }, k: { type: "string", short: "k" }, id: { type: "string" }, vector: { type: "string" },
       positive: { type: "string", multiple: true }, negative: { type: "string", multiple: true },
       rerank: { type: "string" }, strategy: { type: "string" }, oversample: { type: "string" }, filter: { type: "string" }, label: { type: "string" },
-      model: { type: "string" }, device: { type: "string" }, store: { type: "string" },
+      model: { type: "string" }, device: { type: "string" }, store: { type: "string" }, "no-record": { type: "boolean" },
     });
     const query = queryOf(positionals, values.id as string | undefined, values.vector as string | undefined);
     const rerank = (values.rerank ?? "none") as Rerank;
@@ -61,9 +63,15 @@ const command: Command = {
       : undefined;
     const opened = await openStore(values.store as string | undefined);
     try {
+      const collection = (values.collection as string | undefined) ?? DEFAULT_COLLECTION;
       const r = await search({
-        store: opened.store, collection: (values.collection as string | undefined) ?? DEFAULT_COLLECTION,
-        query, positives, negatives, k, rerank, strategy, oversample, filter, encoder,
+        store: opened.store, collection, query, positives, negatives, k, rerank, strategy, oversample, filter, encoder,
+        onMarks: values["no-record"] ? undefined : async (m) => {
+          // the model that made the collection's vectors: the encoder's when one is loaded, else the marked points'
+          const [first] = await opened.store.retrieve(collection, [...m.right, ...m.wrong].slice(0, 1));
+          const model = encoder?.card.name ?? String(first?.payload?.model ?? "unknown");
+          await recordMarks(opened.store, { collection, query: m.query, right: m.right, wrong: m.wrong, model });
+        },
       });
       if (values.json) console.log(JSON.stringify({ ...r, rerank }));
       else if (r.strategy) printTable(r.hits, r.timings, `feedback ${r.strategy}`, r.candidates);

@@ -43,6 +43,20 @@ export interface SearchOptions {
   encoder?: Encoder;
   /** Default: a release instance loaded on first use. */
   kernels?: Kernels;
+  /**
+   * Called once the marked search has ranked, with the resolved query and the
+   * marks given as stored ids (image examples are not points, so they are left
+   * out), so the caller can record the session (e.g. `recordMarks`). Not called
+   * without id marks. A rejection fails the search.
+   */
+  onMarks?: (session: MarkedSession) => Promise<void>;
+}
+
+/** A search's marks as ids of the collection, with its query (the stored id, or the vector as searched). */
+export interface MarkedSession {
+  query: { id: PointId } | { vector: Float32Array };
+  right: PointId[];
+  wrong: PointId[];
 }
 
 /** One search result: the point's id, score and payload. */
@@ -111,6 +125,11 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
       query: resolved.query, positives: resolved.positives, negatives: resolved.negatives,
     }))[strategy]!;
     const t2 = performance.now();
+    const ids = (specs: QuerySpec[] | undefined) => (specs ?? []).flatMap((q) => ("id" in q && q.id !== undefined ? [q.id] : []));
+    const right = ids(o.positives), wrong = ids(o.negatives);
+    if (o.onMarks && right.length + wrong.length > 0) {
+      await o.onMarks({ query: resolved.query.id !== undefined ? { id: resolved.query.id } : { vector: resolved.query.vector }, right, wrong });
+    }
     return {
       hits: ranked.hits.map((h, r) => hitOf(h, h.score, r)), candidates: ranked.hits.length, strategy,
       timings: { embedMs: t1 - t0, searchMs: t2 - t1 - ranked.rerankMs, rerankMs: ranked.rerankMs },

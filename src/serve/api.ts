@@ -11,6 +11,7 @@ import { pointIdFromText, type PointId } from "../data/point-id.js";
 import type { QdrantStore, StoreFilter } from "../store/qdrant.js";
 import type { CollectionInfo, FeedbackResponse, ModelInfo, SearchRequest, SearchResponse } from "./api-types.js";
 import { STRATEGIES, type Strategy } from "../feedback/strategies.js";
+import { recordMarks } from "../adapt/marks.js";
 import { search } from "../search/search.js";
 import { serveConfined } from "./confined-file.js";
 import { ApiError, notFound, readJson, sendFile, sendJson } from "./http.js";
@@ -135,6 +136,8 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
     const r = await search({
       store: ctx.store, collection: ctx.collection, query: { vector: q.vector }, k: q.limit, filter: q.filter, strategy: q.strategy,
       positives: q.positives.map((id) => ({ id })), negatives: q.negatives.map((id) => ({ id })),
+      // every mark in the page is kept with the collection (margin feedback / margin adapt)
+      onMarks: (m) => recordMarks(ctx.store, { collection: ctx.collection, query: m.query, right: m.right, wrong: m.wrong, model: ctx.card.name }).then(() => {}),
     });
     const body: FeedbackResponse = { results: r.hits.map((h) => ({ id: h.id, score: h.score, payload: h.payload })), strategy: q.strategy, ms: performance.now() - t0 };
     sendJson(res, 200, body);

@@ -134,7 +134,7 @@ describe.skipIf(!built)("margin from any folder", () => {
 
   it("eval reads the default collection from MARGIN_HOME/store and writes its report where asked", () => {
     const out = join(reports, "fashion");
-    const r = json(["eval", "--queries", "100", "--steer", "0", "-k", "1,5", "--out", out]);
+    const r = json(["eval", "--queries", "100", "-k", "1,5", "--out", out]);
     expect([r.collection, r.points, r.queries]).toEqual(["fashion-mnist", 1000, 100]);
     expect(r.retrieval.modes.none.precisionAt1).toBeGreaterThan(0.7);
     expect(readdirSync(out).sort()).toEqual(["report.html", "report.json", "report.md"]);

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError, QdrantStore, startEmbeddedStore, type RunningStore } from "../../src/index.js";
+import { InputError, listMarks, QdrantStore, startEmbeddedStore, type RunningStore } from "../../src/index.js";
 import { serve, type ServeHandle } from "../../src/serve/index.js";
 import { MODEL } from "./env.js";
 
@@ -61,6 +61,11 @@ describe("serve(): the JSON API", () => {
     expect(body.strategy).toBe("sum-scores");
     expect(body.results.map((h: { id: string }) => h.id)).toEqual(want.map((w) => w.id));
     body.results.forEach((h: { score: number }, i: number) => expect(h.score).toBeCloseTo(want[i]!.s, 2));
+    // the marks are kept with the collection, with the query vector as searched (refused bodies record nothing)
+    const kept = await listMarks(store, "c");
+    expect(kept.records).toHaveLength(1);
+    expect(kept.records[0]).toMatchObject({ queryId: null, right: [ID(2)], wrong: [ID(4)], model: "fashion-mnist-triplet-64" });
+    Array.from(kept.records[0]!.queryVector).forEach((x, d) => expect(x).toBeCloseTo(vec(1)[d]!, 5));
     for (const [bad, message] of [
       [{ vector: vec(1), positives: [], negatives: [], strategy: "kde" }, "mark at least one result"],
       [{ vector: vec(1), positives: [ID(2)], negatives: [], strategy: "magic" }, 'strategy must be one of "plain"'],
@@ -72,6 +77,7 @@ describe("serve(): the JSON API", () => {
       expect(e.status).toBe(400);
       expect((await e.json()).error.message).toContain(message);
     }
+    expect((await listMarks(store, "c")).records).toHaveLength(1);
   });
 
   it("sends COOP/COEP on every answer, errors included", async () => {

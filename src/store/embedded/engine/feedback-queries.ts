@@ -15,6 +15,7 @@
 
 import type { Kernels, Metric } from "../../../kernels/index.js";
 import { isDistance } from "../../../kernels/index.js";
+import { F32_MAX } from "./limits.js";
 
 /** Qdrant's `fast_sigmoid`: x / (1 + |x|), in (−1, 1). */
 export function fastSigmoid(x: number): number {
@@ -149,12 +150,22 @@ export function runCustomQuery(
   const sign = isDistance(metric) ? -1 : 1; // Qdrant's similarity is minus the distance
   // f64: a wide scan (values beyond f32) hands back f64 similarities
   const sim = new Float64Array(e);
-  const scores = new Float32Array(m);
+  const scores = new Float64Array(m);
+  let inF32 = true;
   for (let j = 0; j < m; j++) {
     const r = rows ? rows[j]! : j;
     for (let i = 0; i < e; i++) sim[i] = sign * d[i * n + r]!;
-    scores[j] = query.score(sim);
+    const s = query.score(sim);
+    scores[j] = s;
+    if (!(Math.abs(Math.fround(s)) <= F32_MAX)) inF32 = false;
   }
-  const top = kernels.topK({ scores, k: Math.min(k, m), largest: true });
-  return Array.from(top.indices, (j, i) => ({ row: rows ? rows[j]! : j, score: top.values[i]! }));
+  const keep = Math.min(k, m);
+  const at = (j: number) => (rows ? rows[j]! : j);
+  if (inF32) {
+    const top = kernels.topK({ scores: Float32Array.from(scores), k: keep, largest: true });
+    return Array.from(top.indices, (j, i) => ({ row: at(j), score: top.values[i]! }));
+  }
+  // a score beyond f32 (sum_scores over extreme vectors): rank the doubles here, highest first, ties to the lower row
+  const order = Array.from({ length: m }, (_, j) => j).sort((x, y) => scores[y]! - scores[x]! || x - y);
+  return order.slice(0, keep).map((j) => ({ row: at(j), score: scores[j]! }));
 }

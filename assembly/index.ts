@@ -26,3 +26,6 @@ export { adamF32 } from "./adam";
 
 // Adapter training on recorded marks (issue 15): explicit triplets of rows.
 export { tripletRowsF32 } from "./adapter";
+
+// Scalar quantization (issue 10): int8 codes, scanned with i16x8 → i32x4 accumulation.
+export { scanU7, encodeU7 } from "./quantized";

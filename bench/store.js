@@ -3,7 +3,10 @@
 // scan compiled here with gcc -O3 -march=native -ffast-math and a plain-JS
 // scan, on the same seeded random vectors (64-d, 100,000 and 1,000,000),
 // interleaved in rounds (each ratio is the median of per-round ratios); plus upserts through @qdrant/js-client-rest, and the
-// memory the store holds per point.
+// memory the store holds per point. Then the quantized scan (int8 codes +
+// exact rescoring of the candidates) at 1,000,000 × 64 and × 128 against the
+// store's exact f32 scan and the C f32 scan, interleaved the same way, with
+// recall@10 against the exact answers. `--quant` runs only that part.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +24,9 @@ const log = (m) => json || console.error(m);
 
 const DIM = 64, N = 1_000_000, QN = 32, K = 10, ROUNDS = 5;
 const SIZES = [100_000, 1_000_000];
+const QUANT_ONLY = process.argv.includes("--quant");
+/** Candidates per result the quantized scan hands to rescoring (Qdrant's `oversampling`). */
+const OVERSAMPLING = [2, 4];
 const tmp = mkdtempSync(join(tmpdir(), "margin-bench-store-"));
 
 const C_SOURCE = String.raw`
@@ -103,13 +109,23 @@ try {
   log("generating 1,000,000 × 64 seeded vectors...");
   const data = randomF32(N * DIM, 1);
   const queries = randomF32(QN * DIM, 2);
-  writeFileSync(join(tmp, "x.bin"), new Uint8Array(data.buffer));
-  writeFileSync(join(tmp, "q.bin"), new Uint8Array(queries.buffer));
   writeFileSync(join(tmp, "scan.c"), C_SOURCE);
-  const exe = join(tmp, "scan");
-  execFileSync("gcc", ["-O3", "-march=native", "-ffast-math", `-DDIM=${DIM}`, `-DK=${K}`, "-o", exe, join(tmp, "scan.c")]);
-  const cRun = (n, secs) => JSON.parse(execFileSync(exe, [join(tmp, "x.bin"), join(tmp, "q.bin"), String(n), String(QN), String(secs)], { encoding: "utf8" }));
+  /** The C scan of `dim`-d data, compiled for that dim: a function (n, secs) → {top, qps}. */
+  const cScan = (x, q, dim) => {
+    writeFileSync(join(tmp, `x${dim}.bin`), new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    writeFileSync(join(tmp, `q${dim}.bin`), new Uint8Array(q.buffer, q.byteOffset, q.byteLength));
+    const exe = join(tmp, `scan${dim}`);
+    execFileSync("gcc", ["-O3", "-march=native", "-ffast-math", `-DDIM=${dim}`, `-DK=${K}`, "-o", exe, join(tmp, "scan.c")]);
+    return (n, secs) => JSON.parse(execFileSync(exe, [join(tmp, `x${dim}.bin`), join(tmp, `q${dim}.bin`), String(n), String(QN), String(secs)], { encoding: "utf8" }));
+  };
+  const cRun = cScan(data, queries, DIM);
 
+  const rows = [];
+  if (!QUANT_ONLY) await exactRows(rows);
+  await quantRows(rows);
+  report("store", rows);
+
+  async function exactRows(rows) {
   log("loading the embedded store (in-process, durable log on disk)...");
   gc();
   const heap0 = process.memoryUsage().heapUsed;
@@ -130,7 +146,6 @@ try {
   const heapPerPoint = (process.memoryUsage().heapUsed - heap0) / (SIZES[0] + SIZES[1]);
   const wasmPerPoint = store.get(`n${N}`).vectorBytes / N;
 
-  const rows = [];
   for (const n of SIZES) {
     const name = `n${n}`;
     const secs = n >= 1e6 ? 1.0 : 0.5;
@@ -196,7 +211,55 @@ try {
   const clientRate = UP / ((performance.now() - t0) / 1000);
   rows.push({ case: `upsert through the client (64-d + payload, ${B} per request, wait=true) vs in-process`, value: clientRate, baseline: loadRate[SIZES[0]], unit: "points/s", ratio: clientRate / loadRate[SIZES[0]] });
   await running.close();
-  report("store", rows);
+  }
+
+  /** int8 + rescore vs the exact scans, at 1,000,000 × 64 and × 128. */
+  async function quantRows(rows) {
+    const store = await EmbeddedStore.open({ path: join(tmp, "quant"), compactBytes: 2 ** 40 });
+    for (const dim of [64, 128]) {
+      log(`quantized scan: loading 1,000,000 × ${dim}...`);
+      const x = dim === DIM ? data : randomF32(N * dim, 3);
+      const q = dim === DIM ? queries : randomF32(QN * dim, 4);
+      const c = dim === DIM ? cRun : cScan(x, q, dim);
+      const name = `q${dim}`;
+      await store.createCollection(name, dim, "Euclid");
+      store.setQuantization(name, { type: "int8", quantile: 0.99 });
+      for (let s = 0; s < N; s += 50_000) {
+        const ids = Array.from({ length: Math.min(50_000, N - s) }, (_, i) => s + i);
+        await store.upsertPoints(name, { ids, vectors: x.subarray(s * dim, (s + ids.length) * dim), wait: s + 50_000 >= N });
+      }
+      const qs = Array.from({ length: QN }, (_, i) => Array.from(q.subarray(i * dim, (i + 1) * dim)));
+      const exact = (i) => store.query(name, { query: qs[i % QN], limit: K, params: { exact: true } });
+      const quant = (o) => (i) => store.query(name, { query: qs[i % QN], limit: K, params: { quantization: { rescore: true, oversampling: o } } });
+      const t0 = performance.now();
+      quant(1)(0); // builds the codes
+      const buildSecs = (performance.now() - t0) / 1000;
+      // recall@10 against the exact answers of every query
+      const truth = qs.map((_, i) => new Set(exact(i).map((p) => p.id)));
+      const recall = (o) => qs.reduce((s, _, i) => s + quant(o)(i).filter((p) => truth[i].has(p.id)).length, 0) / (QN * K);
+      const cq = [], eq = [], zq = OVERSAMPLING.map(() => []), rc = OVERSAMPLING.map(() => []), re = OVERSAMPLING.map(() => []);
+      for (let r = 0; r < ROUNDS; r++) {
+        log(`  ${dim}-d: round ${r + 1}/${ROUNDS}`);
+        cq.push(c(N, 1.0).qps);
+        eq.push(qps(exact, 1.0));
+        OVERSAMPLING.forEach((o, j) => {
+          zq[j].push(qps(quant(o), 1.0));
+          rc[j].push(zq[j][r] / cq[r]);
+          re[j].push(zq[j][r] / eq[r]);
+        });
+      }
+      const col = store.get(name);
+      OVERSAMPLING.forEach((o, j) => {
+        const rec = recall(o).toFixed(3);
+        rows.push({ case: `int8 + rescore (oversampling ${o}, recall@10 ${rec}), 1,000,000×${dim}: vs C exact f32 scan`, value: median(zq[j]), baseline: median(cq), unit: "queries/s", ratio: median(rc[j]) });
+        rows.push({ case: `int8 + rescore (oversampling ${o}, recall@10 ${rec}), 1,000,000×${dim}: vs the store's exact f32 scan`, value: median(zq[j]), baseline: median(eq), unit: "queries/s", ratio: median(re[j]) });
+      });
+      const codeBytes = col.quantized.bytes / N;
+      rows.push({ case: `int8 codes per point at 1,000,000×${dim} (built in ${buildSecs.toFixed(2)} s) vs f32 vector`, value: codeBytes, baseline: dim * 4, unit: "bytes/point", ratio: codeBytes / (dim * 4) });
+      store.deleteCollection(name);
+    }
+    store.close();
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -46,6 +46,10 @@ export interface Exports {
     invScale: number, weight: number, invTau: number, out: number, tmp: number,
   ): void;
 
+  // scalar quantization: assembly/quantized.ts
+  scanU7(metric: number, q8: number, q16: number, codes: number, stride: number, rows: number, n: number, corr: number, scale: number, bias: number, out: number): void;
+  encodeU7(x: number, n: number, dim: number, stride: number, lo: number, inv: number, codes: number, corr: number, corrScale: number, squares: number): void;
+
   // training: assembly/{gemm,conv,nn,adam}.ts
   gemmF32(m: number, n: number, k: number, a: number, sai: number, sak: number, b: number, c: number, acc: number): void;
   simdPeakF32(buf: number, iters: number): number;

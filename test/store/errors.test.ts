@@ -80,13 +80,13 @@ describe("bad requests", () => {
   });
 
   it("unsupported query kinds say so", async () => {
-    await expectError(h.raw("POST", "/collections/c/points/query", { query: { fusion: "rrf" } }), 400, /"fusion" is not supported by the embedded store/);
+    await expectError(h.raw("POST", "/collections/c/points/query", { query: { formula: { sum: [1, "$score"] } } }), 400, /"formula" is not supported by the embedded store/);
     await expectError(h.raw("POST", "/collections/c/points/query", { query: [1, 0, 0], using: "image" }), 400, /Not existing vector name/);
-    await expectError(h.raw("POST", "/collections/c/points/query", { query: [1, 0, 0], limit: 0 }), 400, /limit must be an integer >= 1/);
+    await expectError(h.raw("POST", "/collections/c/points/query", { query: [1, 0, 0], limit: 0 }), 422, /^Validation error in JSON body: \[limit: value 0 invalid, must be 1 or larger\]$/);
   });
 
   it("unknown routes: 404 in Qdrant's shape; the wrong method: 405", async () => {
-    await expectError(h.raw("GET", "/telemetry"), 404, /no endpoint GET \/telemetry/);
+    await expectError(h.raw("GET", "/cluster"), 404, /no endpoint GET \/cluster/);
     await expectError(h.raw("POST", "/collections/c/exists"), 405, /not allowed/);
   });
 

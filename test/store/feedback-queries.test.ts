@@ -145,6 +145,11 @@ describe("feedback queries over HTTP (Euclid: similarity −d²)", () => {
 
 describe("feedback queries refuse bad requests with Qdrant's 400", () => {
   const q = (body: unknown) => h.raw("POST", "/collections/e/points/query", body);
+  it("a recommend without examples is Qdrant's schema 422, whatever the strategy", async () => {
+    const r = await q({ query: { recommend: { strategy: "sum_scores" } } });
+    expect(r.status).toBe(422);
+    expect(r.json.status.error).toContain("At least one positive or negative vector/id must be provided");
+  });
   it.each([
     [{ query: { relevance_feedback: { target: [0, 0], feedback: [], strategy: { naive: { a: 1, b: 1, c: 1 } } } } }, "feedback elements must be non-empty"],
     [{ query: { relevance_feedback: { target: [0, 0], feedback: [{ example: [1, 0], score: 1 }], strategy: { naive: { a: 1, b: -1, c: 1 } } } } }, "naive.b must be a finite number >= 0, got -1"],
@@ -153,7 +158,6 @@ describe("feedback queries refuse bad requests with Qdrant's 400", () => {
     [{ query: { context: [{ positive: [1, 0] }] } }, "query.context[0] must be a pair"],
     [{ query: { context: { positive: [1, 0, 3], negative: [0, 0] } } }, "expected dim: 2, got 3"],
     [{ query: { recommend: { positive: [1], strategy: "best" } } }, "\"best\" is unknown. Should be one of: \"average_vector\", \"best_score\", \"sum_scores\""],
-    [{ query: { recommend: { strategy: "sum_scores" } } }, "sum_scores needs at least one positive or negative example"],
     [{ query: { context: { positive: 1, negative: 3 } }, using: "image" }, "Not existing vector name error: image"],
   ])("%j", async (body, message) => {
     const r = await q(body);

@@ -26,9 +26,19 @@ export interface QueryPlan {
   /** Points that never appear in the results (the examples given by id). */
   exclude: Set<PointId>;
   filter: Predicate | null;
+  /** Score only these rows (ascending): a multi-stage query's candidates (prefetch.ts); the filter then is null. */
+  rows?: Int32Array;
   limit: number;
   offset: number;
   threshold?: number;
+  /** Qdrant's search `params` that change the answer: `exact`, `quantization` (others are accepted and have no effect on an exact scan). */
+  params?: SearchParams;
+}
+
+/** Qdrant's SearchParams as checked by the wire. */
+export interface SearchParams {
+  exact?: boolean;
+  quantization?: { ignore?: boolean; rescore?: boolean; oversampling?: number };
 }
 
 /** One answered point: its row now, and its score (0 in id order). */
@@ -44,14 +54,14 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
     const { rows } = scroll(col, { filter: plan.filter, limit: want + plan.exclude.size });
     return rows.map((row) => ({ row, score: 0 })).filter((h) => !plan.exclude.has(col.idAt(h.row))).slice(plan.offset, want);
   }
-  const rows = plan.filter ? col.rowsWhere(plan.filter) : undefined;
+  const rows = plan.rows ?? (plan.filter ? col.rowsWhere(plan.filter) : undefined);
   let hits: Hit[] = [];
   if (plan.kind === "custom") {
     const q = plan.custom!;
     hits = runCustomQuery(col.kernels, q.examples.length ? distancesSafe(col, q.examples) : [], col.count, col.metric, q, rows, want + plan.exclude.size);
   } else {
     const k = want + plan.exclude.size;
-    const top = nearestSafe(col, plan.vector!, k, rows);
+    const top = nearestRows(col, plan.vector!, k, rows, plan.params);
     const sqrt = col.distance === "Euclid";
     for (let i = 0; i < top.indices.length; i++) hits.push({ row: top.indices[i]!, score: sqrt ? Math.sqrt(top.values[i]!) : top.values[i]! });
   }
@@ -63,4 +73,24 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
     return lowerIsBetter ? h.score <= t : h.score >= t;
   });
   return kept.slice(plan.offset, want);
+}
+
+/**
+ * The nearest rows, on the quantized codes when the collection has them and
+ * the query neither asks `exact` nor `quantization.ignore` (Qdrant's rules):
+ * `k · oversampling` candidates by quantized score (oversampling counts only
+ * above 1, Qdrant truncates the product), then, with `rescore` (off by
+ * default for scalar quantization, as in Qdrant), the best `k` of them by
+ * the exact kernels on the full-precision rows; without it, the best `k`
+ * candidates with their quantized scores.
+ */
+function nearestRows(col: Collection, q: Float32Array, k: number, rows: Int32Array | undefined, params: SearchParams | undefined): { indices: Int32Array; values: ArrayLike<number> } {
+  const qz = col.quantized;
+  if (!qz || params?.exact || params?.quantization?.ignore) return nearestSafe(col, q, k, rows);
+  const over = params?.quantization?.oversampling;
+  const wide = over !== undefined && over > 1 ? Math.max(k, Math.floor(k * over)) : k;
+  const cand = qz.nearest(col, q, wide, rows);
+  if (!params?.quantization?.rescore) return { indices: cand.indices.subarray(0, k), values: cand.values.subarray(0, k) };
+  // ascending rows: the rescoring scan reads the block forward, and ties go to the lower row as in an exact scan
+  return nearestSafe(col, q, k, Int32Array.from(cand.indices).sort());
 }

@@ -9,6 +9,7 @@
  *   <path>/collections/<name>/...    one folder per collection (log/storage.ts)
  */
 
+import { type CollectionSettings, defaultSettings, loadSettings } from "../state/config.js";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../../../errors.js";
@@ -20,6 +21,7 @@ import { readMeta } from "../log/recovery.js";
 import { type RepairedLog, repairStore } from "../log/repair.js";
 import { type CollectionMeta, CollectionStorage } from "../log/storage.js";
 import { Collection } from "../state/collection.js";
+import { QuantizedState, type ScalarConfig } from "../state/quantized.js";
 import { EngineError, noCollection, wrongInput } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { rowsOp } from "./points.js";
@@ -54,8 +56,10 @@ interface Entry {
 }
 
 /** collection.json of a collection: derived from it, so each fact has one home. */
-function metaOf(col: Collection, indexes = col.indexes): CollectionMeta {
-  return { format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes };
+function metaOf(col: Collection, indexes = col.indexes, settings = col.settings, quantization = col.quantized?.config): CollectionMeta {
+  const meta: CollectionMeta = { format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes, settings: { ...settings } };
+  if (quantization) meta.quantization = { ...quantization };
+  return meta;
 }
 
 /** A collection recovered from its folder into an empty one made from collection.json (filters in the engine's language). */
@@ -64,6 +68,8 @@ function openCollection(dir: string, meta: CollectionMeta, kernels: Kernels, war
     name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels,
     compileFilter: (filter) => compileFilter(filter),
   });
+  col.settings = loadSettings(meta.settings);
+  if (meta.quantization) col.quantized = new QuantizedState(meta.quantization as unknown as ScalarConfig);
   try {
     const { storage, degraded } = CollectionStorage.open(dir, meta, col, warn);
     return { col, storage, flushTimer: null, degraded };
@@ -156,13 +162,14 @@ export class Engine {
    * Create a collection of `size`-dimensional vectors.
    * @throws EngineError: wrong input for a bad name, exists when it exists, internal when the disk refuses.
    */
-  async createCollection(name: string, size: number, distance: Distance): Promise<void> {
+  async createCollection(name: string, size: number, distance: Distance, settings: CollectionSettings = defaultSettings(), quantization?: ScalarConfig): Promise<void> {
     checkName(name);
     if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
     const root = join(this.path, "collections");
     const dir = join(root, encodeURIComponent(name));
     const tmp = join(root, `.tmp-${process.pid}-${Date.now()}`);
-    const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {} };
+    const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {}, settings: { ...settings } };
+    if (quantization) meta.quantization = { ...quantization };
     const kernels = this.opts.kernels ?? (await Kernels.load());
     if (this.entries.has(name)) throw new EngineError("exists", `Wrong input: Collection \`${name}\` already exists!`);
     try {
@@ -256,6 +263,21 @@ export class Engine {
     else indexes[field] = schema;
     e.storage.writeMeta(metaOf(e.col, indexes)); // first: a disk that refuses leaves memory as it was
     e.col.indexes = indexes;
+  }
+
+  /** Set (or, with null, drop) a collection's scalar quantization; its codes are rebuilt by the next search that uses them. */
+  setQuantization(name: string, config: ScalarConfig | null): void {
+    const e = this.entry(name);
+    e.storage.writeMeta(metaOf(e.col, e.col.indexes, e.col.settings, config ?? undefined)); // first: a disk that refuses leaves memory as it was
+    e.col.quantized?.dispose();
+    e.col.quantized = config ? new QuantizedState(config) : null;
+  }
+
+  /** Replace a collection's kept settings (PATCH /collections/{name}); durable before it answers. */
+  setSettings(name: string, settings: CollectionSettings): void {
+    const e = this.entry(name);
+    e.storage.writeMeta(metaOf(e.col, e.col.indexes, settings)); // first: a disk that refuses leaves memory as it was
+    e.col.settings = settings;
   }
 
   /** Snapshot a collection now and drop its log (normally automatic); resolves when the snapshot is on disk. */

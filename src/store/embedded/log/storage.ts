@@ -38,6 +38,10 @@ export interface CollectionMeta {
   name: string;
   vectors: { size: number; distance: Distance };
   indexes?: Record<string, unknown>;
+  /** Collection settings kept for GET (engine-defined; the log stores them as given). */
+  settings?: Record<string, unknown>;
+  /** Scalar quantization settings (the state's ScalarConfig), absent for none. */
+  quantization?: Record<string, unknown>;
 }
 
 /** How long a failed compaction waits before the next write may start another. */

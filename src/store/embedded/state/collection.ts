@@ -10,9 +10,12 @@
  * the durable log writes an operation first, then `apply` runs it.
  */
 
+import { type CollectionSettings, defaultSettings } from "./config.js";
 import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
+import type { QuantizedState } from "./quantized.js";
 import { DISTANCES, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type Replica, type Selector } from "../log/records.js";
-import { deleteAt, mergeAt, splitPath } from "./payload.js";
+import { removeAtPath, setAtPath } from "./json-path.js";
+import { splitPath } from "./payload.js";
 
 export { DISTANCES };
 export type { Distance, FrozenCollection, Op, Selector };
@@ -42,8 +45,12 @@ export class Collection implements Replica {
   readonly kernels: Kernels;
   /** Payload indexes asked for (accepted, recorded, not needed by an exact scan). */
   indexes: Record<string, unknown> = {};
+  /** Settings kept but not acted on (HNSW, WAL, optimizers, sharding): state/config.ts. */
+  settings: CollectionSettings = defaultSettings();
   /** The last operation number applied. */
   lastOp = 0;
+  /** Scalar quantization: its settings and codes derived from the vectors (state/quantized.ts); null: none. */
+  quantized: QuantizedState | null = null;
   /** Compiles a logged filter (the engine's filter language) into a predicate. */
   private readonly compile: (filter: unknown) => Predicate | null;
   /** The vectors: `[capacity, dim]` f32 in the kernels' memory (empty until the first point). */
@@ -167,8 +174,8 @@ export class Collection implements Replica {
           else {
             const p = structuredClone(this.payloads[r]!);
             // keys were checked when the request came in (engine/paths.ts)
-            if (op.type === "set_payload") mergeAt(p, op.key ? splitPath(op.key)! : null, op.payload);
-            else for (const k of op.keys) deleteAt(p, splitPath(k)!);
+            if (op.type === "set_payload") setAtPath(p, op.key ? splitPath(op.key)! : null, op.payload);
+            else for (const k of op.keys) removeAtPath(p, splitPath(k)!);
             this.payloads[r] = p;
           }
         }
@@ -227,6 +234,7 @@ export class Collection implements Replica {
 
   /** Give the wasm block back (the collection is unusable afterwards). */
   dispose(): void {
+    this.quantized?.dispose();
     this.block.free();
   }
 }

@@ -65,29 +65,7 @@ export function valuesAt(payload: unknown, steps: Step[]): unknown[] {
   return cur;
 }
 
-/** Set `value` (merged as keys) at the object under `steps`, creating objects on the way. */
-export function mergeAt(payload: Payload, steps: Step[] | null, value: Payload): void {
-  let target: Record<string, unknown> = payload;
-  for (const s of steps ?? []) {
-    const next = Object.hasOwn(target, s.key) ? target[s.key] : undefined;
-    if (!isObject(next)) setOwn(target, s.key, {});
-    target = target[s.key] as Record<string, unknown>;
-  }
-  for (const [k, v] of Object.entries(structuredClone(value))) setOwn(target, k, v);
-}
-
 /** Set an own data property: a key such as "__proto__" stays a plain key, never a prototype. */
 export function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
 }
-
-/** Delete the key at `steps` (in every object the path reaches). */
-export function deleteAt(payload: Payload, steps: Step[]): void {
-  const parents = valuesAt(payload, steps.slice(0, -1));
-  const last = steps[steps.length - 1]!;
-  for (const p of parents) {
-    const objs = Array.isArray(p) && last.index === undefined ? p : [p];
-    for (const o of objs) if (isObject(o)) delete o[last.key];
-  }
-}
-

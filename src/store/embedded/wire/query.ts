@@ -1,5 +1,5 @@
 /**
- * Search bodies: the Query API's nearest, recommend (average_vector,
+ * Search bodies: nested prefetches with re-scoring or fusion (rrf, dbsf), the Query API's nearest, recommend (average_vector,
  * best_score, sum_scores), discover, context and relevance_feedback turned
  * into one engine plan (engine/search.ts), plus what each answered point
  * carries (payload, vector). The feedback queries' shapes are read in
@@ -10,11 +10,16 @@ import { scaleToUnit } from "../../../kernels/unit-vector.js";
 import { show } from "../engine/errors.js";
 import { type PointId, parseId } from "../engine/ids.js";
 import { readVector } from "../engine/points.js";
+import { DEFAULT_RRF_K } from "../engine/fusion.js";
+import type { Mmr } from "../engine/mmr.js";
+import { type Fusion, MAX_PREFETCH_DEPTH, type Stage, runStage } from "../engine/prefetch.js";
 import { type QueryPlan, search } from "../engine/search.js";
-import type { Collection } from "../state/collection.js";
+import type { Collection, Predicate } from "../state/collection.js";
 import { badRequest, notFound } from "./errors.js";
+import { parseOrderBy, parseSample } from "./query-order.js";
 import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
 import { compileFilter } from "./filter.js";
+import { parseSearchParams } from "./quantization.js";
 import { type PointView, parseWithVector, pointView } from "./views.js";
 import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 
@@ -22,6 +27,10 @@ import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 export interface ParsedQuery extends QueryPlan {
   withPayload: PayloadSelector;
   withVector: boolean;
+  /** Where ids in the query take their vectors (lookup_from), when not this collection. */
+  lookup?: Collection;
+  /** The stage tree: this plan and its prefetches (a plain plan has none). */
+  stage?: Stage;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -34,14 +43,25 @@ function int(v: unknown, dflt: number, min: number, where: string): number {
   return v;
 }
 
-/** A vector given inline or by point id; ids join `exclude`. */
-function vectorInput(col: Collection, v: unknown, where: string, exclude: Set<PointId>): Float32Array {
+/**
+ * A vector given inline or by point id. An id names a point of this
+ * collection, which then joins `exclude`, or with `lookup_from` a point of
+ * that collection, which excludes nothing here (as Qdrant).
+ */
+function vectorInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): Float32Array {
   if (typeof v === "number" || typeof v === "string") {
     const id = parseId(v, where);
-    const r = col.row(id);
-    if (r === undefined) throw notFound(`No point with id ${id} found (${where})`);
-    exclude.add(id);
-    return col.vectorAt(r);
+    const src = plan.lookup ?? col;
+    const r = src.row(id);
+    if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
+    if (!plan.lookup) {
+      plan.exclude.add(id);
+      return col.vectorAt(r);
+    }
+    // another collection's vector: checked and normalized as an inline one (dimension, Cosine)
+    const out = new Float32Array(col.dim);
+    readVector(col, Array.from(src.vectorAt(r)), `${where} (point ${id} of collection ${src.name})`, out, 0);
+    return out;
   }
   const out = new Float32Array(col.dim);
   readVector(col, v, where, out, 0);
@@ -53,7 +73,7 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
     const v = r[k];
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v)) throw badRequest(`${where}.${k} must be a list of point ids or vectors, got ${show(v)}`);
-    return v.map((x, i) => vectorInput(col, x, `${where}.${k}[${i}]`, plan.exclude));
+    return v.map((x, i) => vectorInput(col, x, `${where}.${k}[${i}]`, plan));
   };
   const pos = list("positive");
   const neg = list("negative");
@@ -86,12 +106,26 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
 }
 
 /** The shared options of every search body. */
-function basePlan(col: Collection, body: Record<string, unknown>, where: string, filterKey: string, payloadDefault: boolean): ParsedQuery {
+/** Finds another collection by name (lookup_from); throws Qdrant's 404 for an unknown one. */
+export type CollectionLookup = (name: string) => Collection;
+
+/** `{"collection", "vector"?}`: the collection ids in the query refer to. */
+function parseLookupFrom(v: unknown, where: string, resolve: CollectionLookup | undefined): Collection | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!resolve) throw badRequest(`${where}.lookup_from is not supported here`);
+  if (!isObject(v) || typeof v.collection !== "string") throw badRequest(`${where}.lookup_from must be {"collection": name, "vector"?: name}, got ${show(v)}`);
+  if (v.vector !== undefined && v.vector !== null && v.vector !== "") {
+    throw badRequest(`Not existing vector name error: ${String(v.vector)} (${where}.lookup_from: the embedded store's collections have only the unnamed vector; leave "vector" out)`);
+  }
+  return resolve(v.collection);
+}
+
+function basePlan(col: Collection, body: Record<string, unknown>, where: string, filterKey: string, payloadDefault: boolean, resolve?: CollectionLookup): ParsedQuery {
   const using = body.using;
   if (using !== undefined && using !== null && using !== "") {
     throw badRequest(`Not existing vector name error: ${String(using)} (collection ${col.name} has only the unnamed vector; leave "using" out)`);
   }
-  if (body.lookup_from !== undefined && body.lookup_from !== null) throw badRequest(`${where}.lookup_from is not supported by the embedded store`);
+  const lookup = parseLookupFrom(body.lookup_from, where, resolve);
   const t = body.score_threshold;
   if (t !== undefined && t !== null && (typeof t !== "number" || !Number.isFinite(t))) throw badRequest(`${where}.score_threshold must be a number, got ${show(t)}`);
   return {
@@ -101,44 +135,129 @@ function basePlan(col: Collection, body: Record<string, unknown>, where: string,
     limit: int(body.limit, 10, 1, `${where}.limit`),
     offset: int(body.offset, 0, 0, `${where}.offset`),
     threshold: typeof t === "number" ? t : undefined,
+    params: parseSearchParams(body.params, `${where}.params`),
     withPayload: parseWithPayload(body.with_payload, payloadDefault, `${where}.with_payload`),
     withVector: parseWithVector(body, `${where}.with_vector`),
+    ...(lookup ? { lookup } : {}),
   };
 }
 
-/** A body of POST /points/query (or one of /points/query/batch's `searches`). */
-export function parseQuery(col: Collection, body: Record<string, unknown>, where: string): ParsedQuery {
-  if (Array.isArray(body.prefetch) ? body.prefetch.length > 0 : body.prefetch != null) {
-    throw badRequest(`${where}.prefetch (hybrid, multi-stage queries) is not supported by the embedded store; use a Qdrant server (QDRANT_URL)`);
+/** Both filters (a prefetch's own and the one propagated from above), or whichever is given. */
+function both(a: Predicate | null, b: Predicate | null): Predicate | null {
+  if (!a) return b;
+  if (!b) return a;
+  return (p, id) => a(p, id) && b(p, id);
+}
+
+/** `{"fusion": "rrf" | "dbsf"}` or `{"rrf": {k, weights}}`, as Qdrant 1.19 reads them; undefined for any other query. */
+function parseFusion(q: Record<string, unknown>, where: string): Fusion | undefined {
+  if ("fusion" in q) {
+    if (q.fusion === "rrf") return { kind: "rrf", k: DEFAULT_RRF_K };
+    if (q.fusion === "dbsf") return { kind: "dbsf" };
+    throw badRequest(`${where}.fusion ${show(q.fusion)} is unknown. Should be one of: "rrf", "dbsf"`);
   }
-  const plan = basePlan(col, body, where, "filter", false);
-  const q = body.query;
-  if (q === undefined || q === null) return plan;
+  if (!("rrf" in q)) return undefined;
+  const r = q.rrf;
+  if (!isObject(r)) throw badRequest(`${where}.rrf must be an object {"k"?: integer >= 1, "weights"?: [number, ...]}, got ${show(r)}`);
+  const k = int(r.k, DEFAULT_RRF_K, 1, `${where}.rrf.k`);
+  const w = r.weights;
+  if (w === undefined || w === null) return { kind: "rrf", k };
+  if (!Array.isArray(w) || !w.every((x) => typeof x === "number" && Number.isFinite(x))) {
+    throw badRequest(`${where}.rrf.weights must be a list of numbers, one per prefetch, got ${show(w)}`);
+  }
+  return { kind: "rrf", k, weights: w as number[] };
+}
+
+/** What a stage does instead of scoring by a vector: fuse, order by a key, or sample. */
+type Merge = Pick<Stage, "fusion" | "orderBy" | "sample" | "mmr">;
+
+/** `{"diversity"?: 0..1 (default 0.5), "candidates_limit"?: integer >= 1 (default: the limit)}`. */
+function parseMmr(v: unknown, where: string, limit: number): Mmr {
+  if (!isObject(v)) throw badRequest(`${where} must be {"diversity", "candidates_limit"}, got ${show(v)}`);
+  const d = v.diversity ?? 0.5;
+  if (typeof d !== "number" || !(d >= 0 && d <= 1)) throw badRequest(`${where}.diversity must be a number from 0 to 1, got ${show(d)}`);
+  return { lambda: Math.fround(1 - d), candidatesLimit: int(v.candidates_limit, limit, 1, `${where}.candidates_limit`) };
+}
+
+/** The query of a body or prefetch: sets the plan's kind, or answers its fusion, order_by or sample. */
+function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQuery): Merge | undefined {
+  if (q === undefined || q === null) return undefined;
   if (Array.isArray(q) || typeof q === "number" || typeof q === "string") {
     plan.kind = "nearest";
-    plan.vector = vectorInput(col, q, `${where}.query`, plan.exclude);
+    plan.vector = vectorInput(col, q, `${where}.query`, plan);
   } else if (isObject(q) && "nearest" in q) {
     plan.kind = "nearest";
-    plan.vector = vectorInput(col, q.nearest, `${where}.query.nearest`, plan.exclude);
+    plan.vector = vectorInput(col, q.nearest, `${where}.query.nearest`, plan);
+    if (q.mmr !== undefined && q.mmr !== null) return { mmr: parseMmr(q.mmr, `${where}.query.mmr`, plan.limit) };
   } else if (isObject(q) && isObject(q.recommend)) {
     recommend(col, q.recommend, `${where}.query.recommend`, plan);
   } else if (isObject(q) && ("discover" in q || "context" in q || "relevance_feedback" in q)) {
-    const read = (v: unknown, at: string) => vectorInput(col, v, at, plan.exclude);
+    const read = (v: unknown, at: string) => vectorInput(col, v, at, plan);
     plan.kind = "custom";
     plan.custom = "discover" in q ? parseDiscover(q.discover, read, `${where}.query.discover`)
       : "context" in q ? parseContext(q.context, read, `${where}.query.context`)
       : parseRelevanceFeedback(q.relevance_feedback, read, `${where}.query.relevance_feedback`);
+  } else if (isObject(q) && ("fusion" in q || "rrf" in q)) {
+    return { fusion: parseFusion(q, `${where}.query`) };
+  } else if (isObject(q) && "order_by" in q) {
+    if (plan.threshold !== undefined) throw badRequest(`${where}: Can't use score_threshold with an order_by query.`);
+    return { orderBy: parseOrderBy(col, q.order_by, `${where}.query.order_by`) };
+  } else if (isObject(q) && "sample" in q) {
+    return { sample: parseSample(q.sample, `${where}.query.sample`) };
   } else {
     const kind = isObject(q) ? Object.keys(q)[0] : undefined;
     throw badRequest(
       `${where}.query ${kind ? `"${kind}" ` : ""}is not supported by the embedded store: it answers a vector, a point id, ` +
-        `{"nearest"}, {"recommend"}, {"discover"}, {"context"} and {"relevance_feedback"}; use a Qdrant server (QDRANT_URL) for the rest`,
+        `{"nearest"}, {"recommend"}, {"discover"}, {"context"}, {"relevance_feedback"}, {"fusion"}, {"rrf"}, {"order_by"} and {"sample"}; use a Qdrant server (QDRANT_URL) for the rest`,
     );
   }
+  return undefined;
+}
+
+/**
+ * A body or one of its prefetches (nested to any depth), as a stage. Every
+ * point referenced by id anywhere in the tree is left out of every stage, and
+ * a filter applies to all the prefetches under it, as in Qdrant.
+ */
+function parseStage(
+  col: Collection, body: Record<string, unknown>, where: string, exclude: Set<PointId>, above: Predicate | null, depth: number, resolve?: CollectionLookup,
+): { plan: ParsedQuery; stage: Stage } {
+  if (depth > MAX_PREFETCH_DEPTH) throw badRequest(`prefetches depth ${depth} exceeds max depth ${MAX_PREFETCH_DEPTH}`);
+  const plan = basePlan(col, body, where, "filter", false, resolve);
+  plan.exclude = exclude;
+  plan.filter = both(above, plan.filter);
+  if (depth > 0) plan.offset = 0; // a prefetch has no offset: its limit counts from the top
+  const raw = body.prefetch;
+  const list = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
+  const prefetch = list.map((p, i) => {
+    const at = `${where}.prefetch${Array.isArray(raw) ? `[${i}]` : ""}`;
+    if (!isObject(p)) throw badRequest(`${at} must be an object {"query", "filter", "limit", "prefetch", ...}, got ${show(p)}`);
+    return parseStage(col, p, at, exclude, plan.filter, depth + 1, resolve).stage;
+  });
+  const merge = parseScoring(col, body.query, where, plan) ?? {};
+  const fusion = merge.fusion;
+  if (prefetch.length > 0 && plan.kind === "scroll" && !fusion && !merge.orderBy && !merge.sample) {
+    throw badRequest(`${where}: A query is needed to merge the prefetches. Can't have prefetches without defining a query.`);
+  }
+  if (fusion && prefetch.length === 0) throw badRequest(`${where}.query: cannot apply Fusion without prefetches; give it a "prefetch" list`);
+  if (fusion?.kind === "rrf" && fusion.weights && fusion.weights.length !== prefetch.length) {
+    throw badRequest(`${where}.query.rrf.weights: Number of weights in RRF should match number of pre-fetches: got ${fusion.weights.length}, expected ${prefetch.length}`);
+  }
+  return { plan, stage: { plan, prefetch, ...merge } };
+}
+
+/** A body of POST /points/query (or one of /points/query/batch's `searches`); `resolve` finds lookup_from collections. */
+export function parseQuery(col: Collection, body: Record<string, unknown>, where: string, resolve?: CollectionLookup): ParsedQuery {
+  const { plan, stage } = parseStage(col, body, where, new Set(), null, 0, resolve);
+  plan.stage = stage;
   return plan;
 }
 
 /** Run a parsed query: the scored points, best first, as Qdrant's ScoredPoint. */
 export function runQuery(col: Collection, q: ParsedQuery): PointView[] {
-  return search(col, q).map((h) => pointView(col, h.row, q.withPayload, q.withVector, h.score));
+  return (q.stage ? runStage(col, q.stage) : search(col, q)).map((h) => {
+    const v = pointView(col, h.row, q.withPayload, q.withVector, h.score);
+    if ("orderValue" in h) v.order_value = h.orderValue as number;
+    return v;
+  });
 }

@@ -14,9 +14,16 @@ import { DISTANCES } from "../state/collection.js";
 import { badRequest, notFound } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
+import { parseQuantizationConfig, quantizationView } from "./quantization.js";
 import { parseQuery, runQuery } from "./query.js";
+import { queryGroups } from "./query-groups.js";
+import { matrixOffsets, matrixPairs } from "./query-matrix.js";
 import { parseWithVector, pointView } from "./views.js";
 import { parseWithPayload } from "./with-payload.js";
+import { parsePath } from "../engine/paths.js";
+import { parseFieldSchema, payloadSchema } from "./payload-schema.js";
+import { refuseUnserved, validateCreate, validateFilterBody, validateQuery, validateQueryBatch, validateUpdate } from "./validate.js";
+import { defaultSettings, mergeSettings } from "../state/config.js";
 
 /** What a handler receives. */
 export interface Ctx {
@@ -43,26 +50,21 @@ function wait(c: Ctx): boolean {
 
 function info(c: Ctx) {
   const col = c.store.get(c.params.name!);
-  const schema: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(col.indexes)) schema[k] = { data_type: typeof v === "string" ? v : (v as { type?: string })?.type ?? "keyword", params: isObject(v) ? v : undefined, points: col.count };
+  const st = col.settings;
   return {
     status: "green", optimizer_status: "ok", indexed_vectors_count: 0, points_count: col.count, segments_count: 1,
     config: {
-      params: { vectors: { size: col.dim, distance: col.distance }, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: false },
-      hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000, max_indexing_threads: 0, on_disk: false },
-      optimizer_config: {
-        deleted_threshold: 0.2, vacuum_min_vector_number: 1000, default_segment_number: 0, max_segment_size: null,
-        memmap_threshold: null, indexing_threshold: 20000, flush_interval_sec: 5, max_optimization_threads: null,
-      },
-      wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
-      quantization_config: null,
-      strict_mode_config: { enabled: false },
+      params: { vectors: { size: col.dim, distance: col.distance }, ...st.params },
+      hnsw_config: st.hnsw_config, optimizer_config: st.optimizer_config, wal_config: st.wal_config,
+      quantization_config: quantizationView(col.quantized?.config), strict_mode_config: st.strict_mode_config,
     },
-    payload_schema: schema,
+    payload_schema: payloadSchema(col),
   };
 }
 
 async function create(c: Ctx) {
+  validateCreate(c.params.name!, c.body);
+  refuseUnserved(c.body, false);
   const v = c.body.vectors;
   if (!isObject(v)) throw badRequest(`the body must hold "vectors": {"size": n, "distance": "Cosine" | "Euclid" | "Dot" | "Manhattan"}, got ${show(v)}`);
   if (!("size" in v) && !("distance" in v)) {
@@ -74,7 +76,8 @@ async function create(c: Ctx) {
   if (!DISTANCES.includes(v.distance as Distance)) {
     throw badRequest(`unsupported vectors.distance ${show(v.distance)}. Should be one of: ${DISTANCES.map((d) => `"${d}"`).join(", ")}`);
   }
-  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance);
+  const quantization = parseQuantizationConfig(c.body.quantization_config, "quantization_config");
+  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance, mergeSettings(defaultSettings(), c.body), quantization ?? undefined);
   return true;
 }
 
@@ -111,6 +114,7 @@ function scroll(c: Ctx) {
   if (b.order_by !== undefined && b.order_by !== null) throw badRequest(`order_by is not supported by the embedded store; scroll returns points in id order`);
   const limit = b.limit ?? 10;
   if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) throw badRequest(`limit must be an integer >= 1, got ${show(limit)}`);
+  validateFilterBody(b);
   const pred = compileFilter(b.filter, "filter");
   const sel = parseWithPayload(b.with_payload, true, "with_payload");
   const wv = parseWithVector(b, "with_vector");
@@ -133,25 +137,37 @@ export const ROUTES: [string, string, Handler][] = [
   ["GET", "/collections", (c) => ({ collections: c.store.names().map((name) => ({ name })) })],
   ["GET", "/collections/:name", info],
   ["PUT", "/collections/:name", create],
-  ["PATCH", "/collections/:name", (c) => (col(c), true)],
+  ["PATCH", "/collections/:name", (c) => {
+    const fc = col(c);
+    validateUpdate(c.body);
+    refuseUnserved(c.body, true);
+    c.store.setSettings(fc.name, mergeSettings(fc.settings, c.body));
+    const q = parseQuantizationConfig(c.body.quantization_config, "quantization_config", true);
+    if (q !== undefined) c.store.setQuantization(fc.name, q);
+    return true;
+  }],
   ["DELETE", "/collections/:name", (c) => c.store.deleteCollection(c.params.name!)],
   ["GET", "/collections/:name/exists", (c) => ({ exists: c.store.has(c.params.name!) })],
   ["PUT", "/collections/:name/index", (c) => {
     const fc = col(c);
     const f = c.body.field_name;
     if (typeof f !== "string" || !f) throw badRequest(`field_name must be a payload key, got ${show(f)}`);
-    c.store.setIndex(fc.name, f, c.body.field_schema ?? "keyword");
-    return { operation_id: fc.lastOp, status: "completed" };
+    parsePath(f, "field_name");
+    const w = wait(c);
+    c.store.setIndex(fc.name, f, parseFieldSchema(c.body.field_schema, "field_schema"));
+    return { operation_id: fc.lastOp, status: w ? "completed" : "acknowledged" };
   }],
   ["DELETE", "/collections/:name/index/:field", (c) => {
     const fc = col(c);
+    const w = wait(c);
     c.store.setIndex(fc.name, c.params.field!, null);
-    return { operation_id: fc.lastOp, status: "completed" };
+    return { operation_id: fc.lastOp, status: w ? "completed" : "acknowledged" };
   }],
   ["PUT", "/collections/:name/points", upsert],
   ["POST", "/collections/:name/points", retrieve],
   ["POST", "/collections/:name/points/delete", async (c) => {
     const fc = col(c);
+    validateFilterBody(c.body);
     return c.store.write(fc.name, [{ type: "delete", sel: parseSelector(c.body, "body") }], wait(c));
   }],
   ["PUT", "/collections/:name/points/payload", payloadOp("overwrite_payload")],
@@ -168,15 +184,20 @@ export const ROUTES: [string, string, Handler][] = [
   ["POST", "/collections/:name/points/scroll", scroll],
   ["POST", "/collections/:name/points/count", (c) => {
     const fc = col(c);
+    validateFilterBody(c.body);
     const pred = compileFilter(c.body.filter, "filter");
     return { count: pred ? fc.rowsWhere(pred).length : fc.count };
   }],
-  ["POST", "/collections/:name/points/query", (c) => ({ points: runQuery(col(c), parseQuery(col(c), c.body, "body")) })],
+  ["POST", "/collections/:name/points/query", (c) => (validateQuery(c.body), { points: runQuery(col(c), parseQuery(col(c), c.body, "body", (n) => c.store.get(n))) })],
   ["POST", "/collections/:name/points/query/batch", (c) => {
     const fc = col(c);
-    const plans = searches(c).map((s, i) => parseQuery(fc, s, `searches[${i}]`));
+    validateQueryBatch(c.body);
+    const plans = searches(c).map((s, i) => parseQuery(fc, s, `searches[${i}]`, (n) => c.store.get(n)));
     return plans.map((p) => ({ points: runQuery(fc, p) }));
   }],
+  ["POST", "/collections/:name/points/query/groups", (c) => queryGroups(c.store, col(c), c.body)],
+  ["POST", "/collections/:name/points/search/matrix/pairs", (c) => matrixPairs(col(c), c.body)],
+  ["POST", "/collections/:name/points/search/matrix/offsets", (c) => matrixOffsets(col(c), c.body)],
   // Qdrant 1.19 removed the pre-Query-API endpoints; say so rather than answer a generic 404
   ...["search", "search/batch", "recommend", "recommend/batch", "discover", "discover/batch", "search/groups", "recommend/groups"].map(
     (old): [string, string, Handler] => ["POST", `/collections/:name/points/${old}`, () => {

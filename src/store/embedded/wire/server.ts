@@ -16,6 +16,7 @@ import { checkBodyDepth, checkUtf8 } from "./body-checks.js";
 import { HttpError, toHttpError } from "./errors.js";
 import { type Ctx, type Handler, QDRANT_VERSION, ROUTES } from "./routes.js";
 import type { EmbeddedStore } from "./store.js";
+import { endpointOf, RequestMetrics } from "./metrics.js";
 
 /** Options of {@link createStoreServer}. */
 export interface ServerOptions {
@@ -39,6 +40,8 @@ interface Compiled {
   names: string[];
   statics: number;
   handler: Handler;
+  /** `METHOD /collections/{name}`: the endpoint label of /telemetry and /metrics. */
+  endpoint: string;
 }
 
 const TABLE: Compiled[] = ROUTES.map(([method, path, handler]) => {
@@ -47,7 +50,7 @@ const TABLE: Compiled[] = ROUTES.map(([method, path, handler]) => {
   const re = new RegExp(
     "^" + parts.map((p) => (p.startsWith(":") ? (names.push(p.slice(1)), "/([^/]+)") : `/${p}`)).join("") + "/?$",
   );
-  return { method, re, names, statics: parts.filter((p) => !p.startsWith(":")).length, handler };
+  return { method, re, names, statics: parts.filter((p) => !p.startsWith(":")).length, handler, endpoint: endpointOf(method, path) };
 }).sort((a, b) => b.statics - a.statics);
 
 /** Methods whose requests carry a JSON body on Qdrant's routes. */
@@ -86,8 +89,12 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
     cors: parseOrigins(opts.cors, "cors"),
     allowHosts: parseHostNames(opts.allowHosts, "allowHosts"),
   };
+  const metrics = new RequestMetrics();
+  /** The endpoint each response answers (requests outside the routes count under "METHOD unknown"). */
+  const endpoints = new WeakMap<ServerResponse, string>();
   return createServer((req, res) => {
     const t0 = process.hrtime.bigint();
+    res.on("finish", () => metrics.record(endpoints.get(res) ?? `${req.method ?? "GET"} unknown`, res.statusCode, seconds(t0)));
     const cors = corsHeaders(req, exposure, "GET, POST, PUT, PATCH, DELETE", "content-type, api-key, authorization");
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
     handle(req, res, t0).catch((e) => {
@@ -102,6 +109,7 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
     const path = url.pathname;
     const method = req.method ?? "GET";
     if (method === "GET" && HEALTH[path]) {
+      endpoints.set(res, `GET ${path}`);
       req.resume();
       res.writeHead(200, { "content-type": "text/plain" }).end(HEALTH[path]);
       return;
@@ -124,7 +132,18 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
       fail(res, 401, "Must provide an API key or an Authorization bearer token", t0);
       return;
     }
+    if (method === "GET" && (path === "/telemetry" || path === "/metrics")) {
+      req.resume();
+      endpoints.set(res, `GET ${path}`);
+      if (path === "/telemetry") send(res, 200, { result: metrics.telemetry(store.engine, QDRANT_VERSION), status: "ok", time: seconds(t0) });
+      else {
+        const text = metrics.prometheus(store.engine, QDRANT_VERSION);
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": Buffer.byteLength(text) }).end(text);
+      }
+      return;
+    }
     if (method === "GET" && path === "/") {
+      endpoints.set(res, "GET /");
       req.resume();
       send(res, 200, { title: "qdrant - vector search engine", version: QDRANT_VERSION, commit: null });
       return;
@@ -154,6 +173,7 @@ export function createStoreServer(store: EmbeddedStore, opts: ServerOptions = {}
       else fail(res, 404, `Not found: no endpoint ${method} ${path} in the embedded store (it speaks the collections and points API of Qdrant)`, t0);
       return;
     }
+    endpoints.set(res, route.endpoint);
     // Qdrant's typed JSON routes answer a body of another type 400 "Content type error"; here it also
     // keeps out a page's text/plain or form POST, which a browser sends without a CORS preflight
     if (BODY_METHODS.has(method) && !isJsonType(req.headers["content-type"])) {

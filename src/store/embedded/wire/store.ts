@@ -6,6 +6,7 @@
 
 import type { Distance, Op, PointId } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
+import type { ScalarConfig } from "../state/quantized.js";
 import { checkValue } from "../engine/limits.js";
 import { Engine, type StoreOptions, type UpdateResult } from "../engine/store.js";
 import type { RepairedLog } from "../log/repair.js";
@@ -62,6 +63,11 @@ export class EmbeddedStore {
   /** Create a collection of `size`-dimensional vectors. @throws HttpError 400 for a bad name, 409 when it exists. */
   createCollection(name: string, size: number, distance: Distance): Promise<void> {
     return answering(() => this.engine.createCollection(name, size, distance));
+  }
+
+  /** Set (null: drop) a collection's scalar quantization, Qdrant's `quantization_config.scalar`. @throws HttpError 404 for an unknown collection. */
+  setQuantization(name: string, config: ScalarConfig | null): void {
+    answering(() => this.engine.setQuantization(name, config));
   }
 
   /** Delete a collection and its folder; false when there was none. */

@@ -13,6 +13,8 @@ export interface PointView {
   score?: number;
   payload?: Payload;
   vector?: number[];
+  /** The value an order_by query listed it by. */
+  order_value?: number;
 }
 
 /**

@@ -3,8 +3,8 @@
 import { show } from "../engine/errors.js";
 import { badRequest } from "./errors.js";
 import { parsePath } from "../engine/paths.js";
-import type { Payload, Step } from "../state/payload.js";
-import { deleteAt, setOwn } from "../state/payload.js";
+import { excludePaths, includePaths } from "../state/json-path.js";
+import type { Payload } from "../state/payload.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -23,36 +23,13 @@ export function parseWithPayload(value: unknown, dflt: boolean, where: string): 
     if (Array.isArray(value.include)) return include(value.include, `${where}.include`);
     if (Array.isArray(value.exclude)) {
       const paths = value.exclude.map((k, i) => parsePath(k, `${where}.exclude[${i}]`));
-      return (p) => {
-        const copy = structuredClone(p);
-        for (const s of paths) deleteAt(copy, s);
-        return copy;
-      };
+      return (p) => excludePaths(p, paths);
     }
   }
   throw badRequest(`${where} must be true, false, a list of keys, {"include": [...]} or {"exclude": [...]}, got ${show(value)}`);
 }
 
 function include(keys: unknown[], where: string): PayloadSelector {
-  const paths = keys.map((k, i) => ({ key: k as string, steps: parsePath(k, `${where}[${i}]`) }));
-  return (p) => {
-    const out: Payload = {};
-    for (const { steps } of paths) copyPath(p, out, steps);
-    return out;
-  };
-}
-
-function copyPath(src: Record<string, unknown>, dst: Record<string, unknown>, steps: Step[]): void {
-  const [s, ...rest] = steps;
-  if (!s || !Object.hasOwn(src, s.key)) return;
-  const v = src[s.key];
-  if (rest.length === 0 || s.index !== undefined) {
-    setOwn(dst, s.key, structuredClone(v));
-    return;
-  }
-  if (isObject(v)) {
-    const sub = Object.hasOwn(dst, s.key) && isObject(dst[s.key]) ? (dst[s.key] as Record<string, unknown>) : {};
-    setOwn(dst, s.key, sub);
-    copyPath(v, sub, rest);
-  } else if (Array.isArray(v)) setOwn(dst, s.key, structuredClone(v));
+  const paths = keys.map((k, i) => parsePath(k, `${where}[${i}]`));
+  return (p) => includePaths(p, paths);
 }

@@ -1,0 +1,81 @@
+/**
+ * A collection's scalar quantization (Qdrant's `quantization_config.scalar`,
+ * type int8): its settings and the codes derived from its vectors. The
+ * codes are derived state, never logged or snapshotted: they are rebuilt
+ * from the vectors when a search first needs them after a change (and so
+ * after a restart), because the vectors are the one home of the facts, a
+ * rebuild reads them once (≈ a second per million 64-d rows) and storing
+ * codes would make every snapshot 25% larger and give recovery a second
+ * thing to keep consistent.
+ *
+ * The grid: Qdrant's rule, the central `quantile` of the values (sampled)
+ * when a quantile is given, else their min and max, cut into 127 steps.
+ */
+
+import { type Grid, QuantizedBlock, gridOf, quantileRange } from "../../../kernels/index.js";
+import type { Collection } from "./collection.js";
+
+/** Qdrant's ScalarQuantizationConfig, as checked by the wire (type is always "int8"). */
+export interface ScalarConfig {
+  type: "int8";
+  quantile?: number;
+  always_ram?: boolean;
+}
+
+/** The approximate candidates of a scan: rows and their quantized scores, best first. */
+export interface Candidates {
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+/** The settings and, once built, the codes of one collection. */
+export class QuantizedState {
+  readonly config: ScalarConfig;
+  #block: QuantizedBlock | null = null;
+  /** The collection's change counter and size when the codes were built. */
+  #builtAt = "";
+
+  constructor(config: ScalarConfig) {
+    this.config = { ...config };
+  }
+
+  /** Bytes of wasm memory the codes hold now (0 before the first quantized search). */
+  get bytes(): number {
+    return this.#block?.bytes ?? 0;
+  }
+
+  /** The grid of the codes now, or null before they are built. */
+  get grid(): Grid | null {
+    return this.#block?.grid ?? null;
+  }
+
+  /**
+   * The `k` best rows by quantized score against `query` (already
+   * normalized for Cosine), among `rows` when given; the codes are rebuilt
+   * first when the collection changed since they were built.
+   */
+  nearest(col: Collection, query: Float32Array, k: number, rows?: Int32Array): Candidates {
+    return this.codes(col).nearest(query, k, rows);
+  }
+
+  /** The codes of the collection's rows now. */
+  codes(col: Collection): QuantizedBlock {
+    const key = `${col.lastOp}:${col.count}`;
+    if (this.#block && this.#builtAt === key) return this.#block;
+    this.#block?.free();
+    const m = col.matrix();
+    const range = quantileRange(m.view(), col.count, col.dim, this.config.quantile);
+    const block = new QuantizedBlock(col.kernels, col.dim, col.metric, gridOf(range));
+    block.encode(m);
+    this.#block = block;
+    this.#builtAt = key;
+    return block;
+  }
+
+  /** Give the codes' wasm memory back. */
+  dispose(): void {
+    this.#block?.free();
+    this.#block = null;
+    this.#builtAt = "";
+  }
+}

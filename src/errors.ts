@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   "E_KERNEL",
   "E_DATA",
 ] as const;
+/** The machine-readable `code` of a {@link MarginError}: one of {@link ERROR_CODES}. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Base class of every error margin throws on purpose. */

@@ -17,7 +17,8 @@
 import { randomUUID } from "node:crypto";
 import { InputError } from "../errors.js";
 import type { Distance } from "../model/card.js";
-import type { PointId, QdrantStore } from "../store/qdrant.js";
+import { isPointId, type PointId } from "../data/point-id.js";
+import type { QdrantStore } from "../store/qdrant.js";
 import type { MarkSession, SessionSet } from "./types.js";
 
 /** The sidecar collection's name for `collection`. */
@@ -40,9 +41,6 @@ export interface MarkRecord {
   /** ISO 8601. */
   time: string;
 }
-
-const isPointId = (v: unknown): v is PointId =>
-  (typeof v === "number" && Number.isInteger(v) && v >= 0) || (typeof v === "string" && v.length > 0);
 
 function checkIds(ids: unknown, name: string): PointId[] {
   if (!Array.isArray(ids)) throw new InputError(`recordMarks: ${name} must be an array of point ids, got ${typeof ids}`);

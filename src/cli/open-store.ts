@@ -14,11 +14,16 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
+/** QDRANT_API_KEY, for `margin store` to require the key its clients are given (empty counts as unset). */
+export function qdrantApiKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.QDRANT_API_KEY || undefined;
+}
+
 /** Open QDRANT_URL, else the embedded store on `path` (default MARGIN_HOME/store). */
 export async function openStore(given?: string, env: NodeJS.ProcessEnv = process.env): Promise<OpenedStore> {
   const url = env.QDRANT_URL;
   if (url) {
-    const store = await QdrantStore.connect({ url, apiKey: env.QDRANT_API_KEY || undefined });
+    const store = await QdrantStore.connect({ url, apiKey: qdrantApiKey(env) });
     return { store, close: async () => {}, where: `Qdrant at ${url}` };
   }
   const path = given ?? defaultStorePath(env);

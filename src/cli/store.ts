@@ -4,6 +4,7 @@ import { startEmbeddedStore, UsageError } from "../index.js";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
 import { DEFAULT_HOST, DEFAULT_STORE_PORT, defaultStorePath, STORE_HELP } from "./defaults.js";
+import { qdrantApiKey } from "./open-store.js";
 
 const help = `margin store: serve a data folder over Qdrant's REST API (the embedded store)
 
@@ -40,7 +41,7 @@ const command: Command = {
     const path = (values.path as string | undefined) ?? defaultStorePath();
     const flagKey = values["api-key"] as string | undefined;
     if (flagKey === "") throw new UsageError("margin store: --api-key must not be empty");
-    const apiKey = flagKey ?? (process.env.QDRANT_API_KEY || undefined);
+    const apiKey = flagKey ?? qdrantApiKey();
     const t0 = Date.now();
     if (!values.json) console.log(`margin store: opening ${path} (recovering its collections)...`);
     const running = await startEmbeddedStore({

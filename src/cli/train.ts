@@ -1,7 +1,7 @@
 /** `margin train`: flags → train() → $MARGIN_HOME/models/NAME.onnx + NAME.json with the test metrics. */
 
 import {
-  train, loadIdx, loadImageFolder, saveModel, UsageError, RESIZE_RULES, FASHION_MNIST_CLASSES, listModels, SHIPPED_MODELS_DIR,
+  train, trainingCard, loadIdx, loadImageFolder, saveModel, UsageError, RESIZE_RULES, FASHION_MNIST_CLASSES, listModels, SHIPPED_MODELS_DIR,
   type LabeledImages, type ResizeRule, type TrainOptions, type TrainProgress,
 } from "../index.js";
 import { join, resolve } from "node:path";
@@ -112,25 +112,10 @@ const command: Command = {
     const t0 = performance.now();
     const r = await train(opts);
     const seconds = Math.round((performance.now() - t0) / 1000);
-    const round = (o?: object) => o && Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === "number" ? Math.round(x * 10000) / 10000 : x]));
-    const last = r.history[r.history.length - 1];
-    const saved = await saveModel({
-      dir: out, name, plan: r.plan, params: r.params, mean: r.mean, std: r.std, resize,
-      training: {
-        loss: opts.loss ?? "triplet", margin: opts.margin ?? (opts.loss === "contrastive" ? 1 : 0.5), mining: opts.mining ?? "batch-all",
-        squared: opts.squared ?? true,
-        dataset: `${v.images ? `image folder ${v.images}` : `IDX ${dir}`} (${opts.train.count} training images, ${Math.round(100 * (opts.validation ?? 0.1))}% held out for validation)`,
-        epochs: r.history.length, seed: opts.seed ?? 1, command: ["margin", "train", ...argv].join(" "), seconds,
-        options: { ...opts, train: undefined, test: undefined, logger: undefined, onProgress: undefined },
-      },
-      metrics: {
-        protocol: "leave-one-out over the test split: each image queried against all the others by Euclidean distance",
-        ...(r.test ? { test: round(r.test) } : {}),
-        untrained: { ...(r.baseline.test ? round(r.baseline.test) : {}), validationPrecisionAt1: round({ x: r.baseline.validationPrecisionAt1 })!.x },
-        validationPrecisionAt1: last?.validationPrecisionAt1,
-        collapsed: r.collapsed,
-      },
+    const card = trainingCard(r, {
+      options: opts, source: v.images ? `image folder ${v.images}` : `IDX ${dir}`, command: ["margin", "train", ...argv].join(" "), seconds,
     });
+    const saved = await saveModel({ dir: out, name, plan: r.plan, params: r.params, mean: r.mean, std: r.std, resize, ...card });
     if (v.json) console.log(JSON.stringify({ model: saved.onnx, card: saved.card, seconds, test: r.test, baseline: r.baseline, history: r.history }));
     else {
       console.log(`wrote ${saved.onnx} and ${saved.card} (${seconds} s)`);

@@ -27,6 +27,7 @@ export interface LabeledImages {
 
 /** The two splits of an IDX folder. */
 export const IDX_SPLITS = ["train", "test"] as const;
+/** One of {@link IDX_SPLITS}: the training or the test half of an IDX data set. */
 export type IdxSplit = (typeof IDX_SPLITS)[number];
 
 /** Fashion-MNIST's class names, index = label. */

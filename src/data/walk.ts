@@ -30,6 +30,7 @@ export interface WalkEntry {
   label?: string;
 }
 
+/** Which file extensions {@link walkImages} counts as images. */
 export interface WalkOptions {
   /** Extensions to keep (lower case, with the dot). Default {@link IMAGE_EXTENSIONS}. */
   extensions?: readonly string[];

@@ -2,6 +2,7 @@
 
 import { mulberry32 } from "../data/random.js";
 
+/** A mean of paired differences with its 95% bootstrap interval ({@link pairedBootstrap}). */
 export interface Interval {
   /** Mean of the paired differences. */
   mean: number;

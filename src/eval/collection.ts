@@ -4,6 +4,7 @@ import { InputError } from "../errors.js";
 import { mulberry32, shuffleInPlace } from "../data/random.js";
 import type { PointId, QdrantStore } from "../store/qdrant.js";
 
+/** A collection read back whole ({@link loadLabeledSet}): ids, vectors and an integer label per row. */
 export interface LabeledSet {
   ids: PointId[];
   /** Row-major `[n, dim]`. */

@@ -22,6 +22,7 @@ import { steering, steeringRows, type SteeringResult } from "./steering.js";
 import type { FeedbackParams, Strategy } from "../feedback/index.js";
 import { lossyFirstStage, type LossyResult } from "./lossy.js";
 
+/** A progress event of {@link evaluate}: which stage runs and how far it is. */
 export type EvalEvent =
   | { status: "loading"; points: number }
   | { status: "retrieval"; done: number; total: number }
@@ -32,6 +33,7 @@ export type EvalEvent =
   | { status: "projection" }
   | { status: "done"; seconds: number };
 
+/** Inputs of {@link evaluate}: the store and collection, how many queries, the ks, and which further studies run. */
 export interface EvaluateOptions {
   store: QdrantStore;
   collection: string;
@@ -71,6 +73,7 @@ export interface EvaluateOptions {
   onProgress?: (e: EvalEvent) => void;
 }
 
+/** What {@link evaluate} measured about a collection: retrieval metrics, triplet statistics, distances and the further studies. */
 export interface EvalReport {
   collection: string;
   points: number;

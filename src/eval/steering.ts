@@ -21,6 +21,7 @@ export const STEER_SETTINGS = [
   { name: "3+3, two rounds", examples: 3, rounds: 2 },
 ] as const;
 
+/** One steering setting's results (how many examples were marked, over how many rounds). */
 export interface SteeringSetting {
   name: string;
   examples: number;
@@ -40,6 +41,7 @@ export interface SteeringSetting {
   alreadyRightVersusPlain: Partial<Record<Strategy, Interval>>;
 }
 
+/** What {@link steering} measured: per setting, each strategy's precision and its paired gain. */
 export interface SteeringResult {
   k: number;
   strategies: Strategy[];
@@ -48,6 +50,7 @@ export interface SteeringResult {
   seconds: number;
 }
 
+/** Inputs of {@link steering}: the store and collection, the labelled set and which rows query it. */
 export interface SteeringOptions {
   store: QdrantStore;
   collection: string;

@@ -21,6 +21,7 @@ export interface Example {
   ref: Ref;
 }
 
+/** Inputs of {@link rankWithFeedback}: the query, the marked results, the strategy and its parameters. */
 export interface FeedbackOptions {
   store: QdrantStore;
   collection: string;
@@ -41,6 +42,7 @@ export interface FeedbackOptions {
   withPayload?: boolean;
 }
 
+/** The ranking a feedback strategy produced and the time spent in the kernels. */
 export interface FeedbackRanking {
   /** Best first; `score` is the store's for Qdrant's strategies, the kernel score for margin's. */
   hits: StoreHit[];

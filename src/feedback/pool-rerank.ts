@@ -9,6 +9,7 @@ import { feedbackKdeTop } from "../kernels/feedback.js";
 import type { Kernels, TopKResult } from "../kernels/index.js";
 import type { FeedbackParams, MarginStrategy } from "./strategies.js";
 
+/** A candidate pool with the query and the right and wrong marks, as {@link rerankPool} takes it. */
 export interface PoolInput {
   /** `[nc, dim]` the pool's vectors. */
   candidates: Float32Array;

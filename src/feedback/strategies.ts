@@ -13,8 +13,11 @@ export const MARGIN_STRATEGIES = ["triplet", "contrastive", "rocchio", "kde"] as
 /** `plain` ignores the marks: the query's nearest neighbours. */
 export const STRATEGIES = ["plain", ...QDRANT_STRATEGIES, ...MARGIN_STRATEGIES] as const;
 
+/** A feedback strategy Qdrant runs in the store: one of {@link QDRANT_STRATEGIES}. */
 export type QdrantStrategy = (typeof QDRANT_STRATEGIES)[number];
+/** A feedback strategy margin runs in its kernels over a candidate pool: one of {@link MARGIN_STRATEGIES}. */
 export type MarginStrategy = (typeof MARGIN_STRATEGIES)[number];
+/** Any feedback strategy, the store's or margin's: one of {@link STRATEGIES}. */
 export type Strategy = (typeof STRATEGIES)[number];
 
 /**

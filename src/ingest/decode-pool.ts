@@ -8,10 +8,8 @@
  * photos cannot pile up in memory. Bytes and tensors are transferred, not copied.
  */
 
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { InputError } from "../errors.js";
+import { workerFile } from "../data/worker-file.js";
 import type { ModelInput } from "../model/card.js";
 import type { FileIdentity } from "../model/decode.js";
 import type { DecodeJob, DecodeResult, DecodeWorkerData } from "./decode-worker.js";
@@ -21,18 +19,6 @@ interface Pending { job: DecodeJob; resolve: (r: DecodeResult) => void; reject: 
 
 /** Default bytes of files the workers hold at once, all together: 16 MiB (two or three camera JPEGs per worker, which keeps both cores busy). */
 export const DEFAULT_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
-
-/**
- * The worker's compiled file. Beside this module in dist/; when the library
- * runs from its TypeScript sources (tests), the compiled copy in dist/.
- */
-function workerFile(): URL {
-  const beside = new URL("./decode-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const built = new URL("../../dist/ingest/decode-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new InputError(`the decode worker ${fileURLToPath(beside)} is missing; run \`npm run build\` first`);
-}
 
 export interface DecodePoolOptions {
   workers: number;
@@ -63,7 +49,7 @@ export class DecodePool {
     this.size = o.workers;
     this.depth = o.depth ?? 2;
     this.perWorkerBytes = (o.inFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES) / o.workers;
-    const file = workerFile();
+    const file = workerFile("decode-worker.js", import.meta.url, "decode worker");
     const data: DecodeWorkerData = { input: o.input, pixelLimit: o.pixelLimit, maxBytes: o.maxBytes, readTimeoutMs: o.readTimeoutMs };
     for (let i = 0; i < o.workers; i++) {
       const worker = new Worker(file, { workerData: data });

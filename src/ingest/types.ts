@@ -7,6 +7,7 @@ import type { NodeEncoder as Encoder, Device, Logger } from "../model/session-no
 import type { ImageErrorReason } from "../model/decode.js";
 import type { QdrantStore } from "../store/qdrant.js";
 
+/** Inputs of {@link ingest}: the folder, the encoder, the store and collection, batching and limits. */
 export interface IngestOptions {
   /** The image folder; labels are its first-level sub-folder names. */
   dir: string;
@@ -64,6 +65,7 @@ export interface SkippedFile {
   message: string;
 }
 
+/** Running counts of an {@link ingest}: files found and done, and of those ingested, already present, duplicate, skipped. */
 export interface IngestCounts {
   /** Files handed to the pipeline so far. */
   found: number;
@@ -75,6 +77,7 @@ export interface IngestCounts {
   skipped: number;
 }
 
+/** What {@link ingest} did: the collection and model, the final counts, the files it skipped and why, the time it took. */
 export interface IngestSummary {
   /** The name given: an alias of {@link target} once the ingest is done (or `target` itself for a plain collection made before aliases). */
   collection: string;

@@ -23,6 +23,7 @@ import { checkDim, checkMargin, checkOneOf, rowsOf } from "./validate.js";
 
 /** The two adapter architectures. */
 export const ADAPTER_KINDS = ["linear", "mlp"] as const;
+/** The shape of an adapter over the encoder's embeddings: one of {@link ADAPTER_KINDS}. */
 export type AdapterKind = (typeof ADAPTER_KINDS)[number];
 
 /** An adapter's architecture. */

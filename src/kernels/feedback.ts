@@ -12,6 +12,7 @@ import type { Kernels } from "./kernels.js";
 import type { F32Input, TopKResult } from "./types.js";
 import { checkDim, checkK, rowsOf } from "./validate.js";
 
+/** Inputs of {@link feedbackKde}: the candidates, the marked examples and the kernel's bandwidth settings. */
 export interface FeedbackKdeOptions {
   /** `[nc, dim]` candidates. */
   candidates: F32Input;

@@ -27,6 +27,7 @@ import { checkDim, checkK, checkMargin, checkOneOf, checkRows, rowsOf } from "./
 /** Rows per block of a long nearest-neighbour scan: 16 KiB of scores stay in L1. */
 const SCAN_BLOCK = 4096;
 
+/** Which build of the wasm module {@link Kernels.load} runs, and its bytes or file when not the shipped one. */
 export interface LoadOptions {
   /** Which build to run. Default `"release"`. */
   target?: Target;

@@ -18,6 +18,7 @@ import { checkClasses, checkDim, checkLabels, checkMargin, checkOneOf, rowsOf } 
 /** Anchors per tripletStats call: keeps each call short without a visible per-call cost. */
 const STATS_BLOCK = 64;
 
+/** Options shared by the metric-learning losses: the margin and whether distances are squared. */
 export interface ContrastiveLossOptions {
   /** `[B, dim]` embeddings. */
   embeddings: F32Input;
@@ -28,6 +29,7 @@ export interface ContrastiveLossOptions {
   margin: number;
 }
 
+/** Options of the triplet loss: the contrastive options plus the mining rule, squared distances and the reduction. */
 export interface TripletLossOptions extends ContrastiveLossOptions {
   /** Default "batch-all". */
   mining?: Mining;
@@ -37,6 +39,7 @@ export interface TripletLossOptions extends ContrastiveLossOptions {
   average?: Average;
 }
 
+/** Options of the triplet statistics: the contrastive options plus the contrastive margin and squared distances. */
 export interface TripletStatsOptions extends ContrastiveLossOptions {
   /** Margin of the contrastive term. Default: `margin`. */
   contrastiveMargin?: number;

@@ -8,6 +8,7 @@ import { InputError } from "../errors.js";
 import type { Kernels, Metric } from "../kernels/index.js";
 import type { QueryRanking } from "./ranking.js";
 
+/** Inputs of {@link exactRankings}: the vectors, their labels, the metric and how many to rank. */
 export interface ExactRankingOptions {
   kernels: Kernels;
   /** Row-major `[n, dim]`. */

@@ -11,8 +11,10 @@
 
 import { InputError } from "../errors.js";
 
+/** A class label as a ranking metric compares it (equal labels are relevant to each other). */
 export type Label = string | number;
 
+/** One query's ranked result labels and how many relevant items the collection holds for it. */
 export interface QueryRanking {
   label: Label;
   /** Same-label items in the collection other than the query. */
@@ -21,6 +23,7 @@ export interface QueryRanking {
   ranked: ArrayLike<Label>;
 }
 
+/** Retrieval metrics averaged over queries (precision@1, recall@k, mAP@R and the like). */
 export interface RankingMetrics {
   /** Queries that were scored (R ≥ 1). */
   queries: number;

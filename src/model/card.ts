@@ -6,8 +6,12 @@
 
 import { ModelError } from "../errors.js";
 
-/** Qdrant's distance names. */
-export const DISTANCES = ["Euclid", "Cosine", "Dot", "Manhattan"] as const;
+/**
+ * Qdrant's distance names, in Qdrant's order (its error messages list them so):
+ * the one table the card, the client and the embedded store all check against.
+ */
+export const DISTANCES = ["Cosine", "Euclid", "Dot", "Manhattan"] as const;
+/** How a collection compares vectors, in Qdrant's names: one of {@link DISTANCES}. */
 export type Distance = (typeof DISTANCES)[number];
 
 /**
@@ -16,11 +20,15 @@ export type Distance = (typeof DISTANCES)[number];
  * card's `pad` value); `cover` scales to cover and centre-crops.
  */
 export const RESIZE_RULES = ["fill", "contain", "cover"] as const;
+/** How an image is fitted to the model's input size: one of {@link RESIZE_RULES}. */
 export type ResizeRule = (typeof RESIZE_RULES)[number];
 
+/** The losses a model card may name as the one its weights were trained with. */
 export const LOSSES = ["triplet", "contrastive"] as const;
+/** One of {@link LOSSES}. */
 export type LossName = (typeof LOSSES)[number];
 
+/** What a model takes: its input tensor's name, size, channels, resize rule and normalisation. */
 export interface ModelInput {
   /** ONNX input name. */
   name: string;
@@ -37,12 +45,14 @@ export interface ModelInput {
   std: number[];
 }
 
+/** What a model gives: its output tensor's name and the embedding's dimension. */
 export interface ModelOutput {
   /** ONNX output name. */
   name: string;
   dim: number;
 }
 
+/** How a model's weights were produced (loss, margin, mining, data set, epochs, seed, command). */
 export interface TrainingRecord {
   loss: LossName;
   margin: number;
@@ -56,6 +66,7 @@ export interface TrainingRecord {
   [key: string]: unknown;
 }
 
+/** The JSON card beside an ONNX file: what the model takes, what it gives and how it was trained. */
 export interface ModelCard {
   /** Model name, also stored in every point's payload. */
   name: string;

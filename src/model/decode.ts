@@ -35,6 +35,7 @@ export interface DecodedImage extends Pixels {
   original: { width: number; height: number };
 }
 
+/** Limits and hints for decoding an image: the name in errors, the pixel limit, the model input to shrink towards. */
 export interface DecodeOptions {
   /** Name used in error messages. Default "<buffer>". */
   where?: string;

@@ -25,6 +25,7 @@ export type DeviceOf<R extends Runtime> = Table[R]["accelerator"] | Table[R]["fa
 
 /** Where inference runs in Node: `auto` tries CUDA and falls back to the CPU. */
 export const DEVICES = ["auto", DEVICE_TABLE.node.accelerator, DEVICE_TABLE.node.fallback] as const;
+/** Where the Node encoder runs: one of {@link DEVICES} (`auto` tries CUDA, then falls back to the CPU). */
 export type Device = (typeof DEVICES)[number];
 
 /** Where inference runs in the browser: `auto` takes WebGPU when an adapter exists, else wasm. */

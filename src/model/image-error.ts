@@ -4,6 +4,7 @@ import { DataError } from "../errors.js";
 
 /** Why an image could not be used. */
 export const IMAGE_ERROR_REASONS = ["empty", "unreadable", "not-a-file", "timeout", "unsupported", "corrupt", "too-large"] as const;
+/** Why an image could not be used: one of {@link IMAGE_ERROR_REASONS}. */
 export type ImageErrorReason = (typeof IMAGE_ERROR_REASONS)[number];
 
 /** An image file that cannot be read or decoded; `reason` says which way. */

@@ -30,6 +30,7 @@ export function defaultMaxBytes(pixelLimit: number): number {
 /** What identifies the file that was checked, so a second open can tell it is the same one. */
 export interface FileIdentity { dev: number; ino: number; size: number; mtimeMs: number }
 
+/** Limits on reading an image file: its largest size in bytes, the read deadline, the identity it must still have. */
 export interface ReadImageOptions {
   /** Refuse files larger than this. Default {@link defaultMaxBytes} of 100 megapixels. */
   maxBytes?: number;

@@ -19,6 +19,7 @@ import { InputError, ModelError } from "../errors.js";
  */
 export const SHIPPED_MODELS_DIR = fileURLToPath(new URL("../../models", import.meta.url));
 
+/** Where {@link resolveModel} looks for a model given by name (the shipped models, a home folder). */
 export interface ResolveModelOptions {
   /** A model name (`fashion-mnist-triplet-64`) or a path to `NAME.json` / `NAME.onnx`. */
   model: string;

@@ -23,6 +23,7 @@ export type { Logger } from "./session.js";
 /** Where a Node session runs. */
 export type NodeDevice = DeviceOf<"node">;
 
+/** How the Node encoder opens a model: the model, the device, the session's threads and where warnings go. */
 export interface EncoderOptions {
   /** Path of the model card, e.g. "models/fashion-mnist-triplet-64.json"; the ONNX file sits beside it. */
   model: string;

@@ -4,9 +4,11 @@
  */
 
 import { InputError } from "../errors.js";
+import { scaleToUnit } from "../kernels/unit-vector.js";
 import { decodeFile } from "../model/decode.js";
 import type { Encoder } from "../model/encoder.js";
-import type { PointId, QdrantStore } from "../store/qdrant.js";
+import { pointIdFromText, type PointId } from "../data/point-id.js";
+import type { QdrantStore } from "../store/qdrant.js";
 
 /** A query or example: exactly one of an image path, a stored point id, a vector. */
 export type QuerySpec = { image: string } | { id: PointId } | { vector: ArrayLike<number> };
@@ -22,9 +24,8 @@ export interface ResolvedQuery {
 
 /** Parse a CLI-style reference: a UUID or an unsigned integer is an id, anything else an image path. */
 export function parseRef(text: string): QuerySpec {
-  if (/^\d+$/.test(text)) return { id: Number(text) };
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) return { id: text.toLowerCase() };
-  return { image: text };
+  const id = pointIdFromText(text);
+  return id === undefined ? { image: text } : { id };
 }
 
 export async function resolveQueries(o: {
@@ -77,9 +78,7 @@ export async function resolveQueries(o: {
 }
 
 function normalized(v: Float32Array, role: string): Float32Array {
-  let s = 0;
-  for (const x of v) s += x * x;
-  if (s === 0) throw new InputError(`search: the ${role} vector is all zeros, which has no direction in a Cosine collection`);
-  const inv = 1 / Math.sqrt(s);
-  return v.map((x) => x * inv);
+  const u = v.slice();
+  if (scaleToUnit(u) === 0) throw new InputError(`search: the ${role} vector is all zeros, which has no direction in a Cosine collection`);
+  return u;
 }

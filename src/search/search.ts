@@ -15,8 +15,10 @@ import { DEFAULT_STRATEGY, rankWithFeedback, STRATEGIES, type FeedbackParams, ty
 
 /** `none` keeps Qdrant's order; the others re-rank on the kernels (docs/architecture.md). */
 export const RERANK = ["none", ...RERANK_MODES] as const;
+/** How {@link search} re-ranks the store's candidates: one of {@link RERANK}. */
 export type Rerank = (typeof RERANK)[number];
 
+/** Inputs of {@link search}: the store and collection, the query and its marks, k, re-ranking and the strategy. */
 export interface SearchOptions {
   store: QdrantStore;
   collection: string;
@@ -58,6 +60,7 @@ export interface MarkedSession {
   wrong: PointId[];
 }
 
+/** One search result: the point's id, score and payload. */
 export interface SearchHit {
   rank: number;
   id: PointId;
@@ -70,6 +73,7 @@ export interface SearchHit {
   payload?: Record<string, unknown>;
 }
 
+/** What {@link search} returns: the hits, best first, how many candidates were scored, and where the time went. */
 export interface SearchResult {
   hits: SearchHit[];
   /** Candidates the first stage returned (with marks: the hits, or the pool margin's strategies re-rank). */

@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { ModelCard } from "../model/card.js";
-import type { PointId, QdrantStore, StoreFilter } from "../store/qdrant.js";
+import { pointIdFromText, type PointId } from "../data/point-id.js";
+import type { QdrantStore, StoreFilter } from "../store/qdrant.js";
 import type { CollectionInfo, FeedbackResponse, ModelInfo, SearchRequest, SearchResponse } from "./api-types.js";
 import { STRATEGIES, type Strategy } from "../feedback/strategies.js";
 import { recordMarks } from "../adapt/marks.js";
@@ -34,15 +35,13 @@ export const MAX_LIMIT = 1000;
 /** Results when the request names no limit. */
 export const DEFAULT_LIMIT = 24;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * A point id from a URL segment: a UUID or an unsigned integer.
  * @throws ApiError 400 otherwise.
  */
 export function parsePointId(raw: string): PointId {
-  if (UUID.test(raw)) return raw.toLowerCase();
-  if (/^\d{1,15}$/.test(raw)) return Number(raw);
+  const id = pointIdFromText(raw);
+  if (id !== undefined) return id;
   throw new ApiError(400, "E_INPUT", `point id ${JSON.stringify(raw.slice(0, 80))} is neither a UUID nor an unsigned integer`);
 }
 

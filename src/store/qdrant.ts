@@ -7,6 +7,7 @@
  */
 
 import { QdrantClient, type Schemas } from "@qdrant/js-client-rest";
+import type { PointId } from "../data/point-id.js";
 import { InputError, StoreError } from "../errors.js";
 import type { Distance } from "../model/card.js";
 import { retrying, type RetryOptions } from "./qdrant-retry.js";
@@ -18,8 +19,8 @@ export type StoreFilter = Schemas["Filter"];
 /** A Query API query body of the feedback kinds (Qdrant's schema, passed through as is). */
 export type FeedbackQueryBody = Schemas["RecommendQuery"] | Schemas["DiscoverQuery"] | Schemas["ContextQuery"] | Schemas["RelevanceFeedbackQuery"] | Schemas["NearestQuery"];
 
-/** A point id: an unsigned integer or a UUID string. */
-export type PointId = string | number;
+/** A point id (defined once, in src/data/point-id.ts). */
+export type { PointId };
 
 /** A point to upsert. */
 export interface StorePoint {
@@ -36,6 +37,7 @@ export interface StoreHit {
   vector?: number[];
 }
 
+/** How {@link QdrantStore.connect} reaches a Qdrant server: its URL, API key, timeout and retries. */
 export interface ConnectOptions extends RetryOptions {
   /** Base URL, e.g. http://localhost:6333. */
   url: string;
@@ -45,6 +47,7 @@ export interface ConnectOptions extends RetryOptions {
   timeoutMs?: number;
 }
 
+/** A collection's shape: its vector size and distance. */
 export interface CollectionSpec {
   name: string;
   size: number;
@@ -57,6 +60,7 @@ export interface CollectionSpec {
   metadata?: Record<string, unknown>;
 }
 
+/** A nearest-neighbour query: the collection, a vector or a stored point's id, how many hits, a filter, what comes back. */
 export interface NearestOptions {
   collection: string;
   /** Query by vector… */

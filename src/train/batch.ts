@@ -14,6 +14,7 @@ export interface ImageSource {
 
 /** Augmentations: none, random shifts, random shifts and horizontal flips. */
 export const AUGMENTS = ["none", "shift", "shift-flip"] as const;
+/** An augmentation applied to training images: one of {@link AUGMENTS}. */
 export type Augment = (typeof AUGMENTS)[number];
 
 /**

@@ -3,6 +3,6 @@
 // are exported from src/index.ts themselves.
 export { train, embedAll, type TrainResult } from "./train.js";
 export { LR_SCHEDULES, resolveOptions, type LrSchedule, type TrainOptions, type TrainProgress, type EpochRecord } from "./options.js";
-export { saveModel, FASHION_MNIST_NORM, type SaveModelOptions } from "./save.js";
+export { saveModel, trainingCard, FASHION_MNIST_NORM, type SaveModelOptions, type TrainingCardOptions } from "./save.js";
 export { AUGMENTS, type Augment } from "./batch.js";
 export { retrievalMetrics, embeddingSpread, detectCollapse, type RetrievalMetrics } from "./metrics.js";

@@ -12,6 +12,7 @@ import type { NetConfig } from "../nn/plan.js";
 
 /** LR schedules: constant, or cosine decay to `minLrFactor`·lr at the last step. */
 export const LR_SCHEDULES = ["cosine", "constant"] as const;
+/** How the learning rate changes over a training run: one of {@link LR_SCHEDULES}. */
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
 /** Progress events of {@link train}, discriminated on `status`. */

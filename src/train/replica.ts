@@ -7,6 +7,7 @@
  */
 
 import { Worker } from "node:worker_threads";
+import { workerFile } from "../data/worker-file.js";
 import { Kernels } from "../kernels/index.js";
 import { WasmNet, type AdamOptions } from "../nn/wasm-net.js";
 import { planNet, type NetConfig } from "../nn/plan.js";
@@ -99,11 +100,6 @@ export class LocalReplica implements Replica {
   async close() {}
 }
 
-/** The worker script: dist/train/worker.js (tests running from src/ use the built copy). */
-function workerUrl(): URL {
-  return import.meta.url.endsWith(".ts") ? new URL("../../dist/train/worker.js", import.meta.url) : new URL("./worker.js", import.meta.url);
-}
-
 /** A replica in a worker thread with its own wasm memory. */
 export class WorkerReplica implements Replica {
   private next = 0;
@@ -123,7 +119,7 @@ export class WorkerReplica implements Replica {
   }
 
   static async create(init: ReplicaInit): Promise<WorkerReplica> {
-    const r = new WorkerReplica(new Worker(workerUrl()));
+    const r = new WorkerReplica(new Worker(workerFile("worker.js", import.meta.url, "training worker")));
     await r.call("init", [init]);
     return r;
   }

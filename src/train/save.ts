@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { exportOnnx } from "../nn/onnx-export.js";
 import { parseModelCard, type ModelCard, type ResizeRule, type TrainingRecord } from "../model/card.js";
 import type { NetPlan } from "../nn/plan.js";
+import { resolveOptions, type TrainOptions } from "./options.js";
+import type { TrainResult } from "./train.js";
 
 /** Fashion-MNIST's pixel mean and standard deviation (of pixel/255), used by the trainer's input normalization. */
 export const FASHION_MNIST_NORM = { mean: 0.2860, std: 0.3530 } as const;
@@ -56,4 +58,44 @@ export async function saveModel(o: SaveModelOptions): Promise<{ onnx: string; ca
   await writeFile(onnx, exportOnnx(o.plan, o.params, { metadata }));
   await writeFile(cardPath, JSON.stringify({ ...card, architecture: config }, null, 2) + "\n");
   return { onnx, card: cardPath, modelCard: card };
+}
+
+/** What {@link trainingCard} needs beside the result: how the run was asked for. */
+export interface TrainingCardOptions {
+  /** The options the run was given (defaults are filled in as {@link train} filled them). */
+  options: TrainOptions;
+  /** Where the training images came from, e.g. "IDX data/fashion-mnist" or "image folder photos/". */
+  source: string;
+  /** The exact command that produced the weights. */
+  command: string;
+  /** Wall-clock seconds of the run. */
+  seconds: number;
+}
+
+/**
+ * The model card's training record and metrics for a finished run, the parts
+ * of the card {@link saveModel} takes from the caller: the settings the run
+ * used (library defaults filled in), the data, and the untrained, validation
+ * and test figures.
+ */
+export function trainingCard(r: TrainResult, o: TrainingCardOptions): { training: TrainingRecord; metrics: Record<string, unknown> } {
+  const opts = o.options;
+  const used = resolveOptions(opts);
+  const round = (x?: object) => x && Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === "number" ? Math.round(v * 10000) / 10000 : v]));
+  const last = r.history[r.history.length - 1];
+  return {
+    training: {
+      loss: used.loss, margin: used.margin, mining: used.mining, squared: used.squared,
+      dataset: `${o.source} (${opts.train.count} training images, ${Math.round(100 * used.validation)}% held out for validation)`,
+      epochs: r.history.length, seed: used.seed, command: o.command, seconds: o.seconds,
+      options: { ...opts, train: undefined, test: undefined, logger: undefined, onProgress: undefined },
+    },
+    metrics: {
+      protocol: "leave-one-out over the test split: each image queried against all the others by Euclidean distance",
+      ...(r.test ? { test: round(r.test) } : {}),
+      untrained: { ...(r.baseline.test ? round(r.baseline.test) : {}), validationPrecisionAt1: round({ x: r.baseline.validationPrecisionAt1 })!.x },
+      validationPrecisionAt1: last?.validationPrecisionAt1,
+      collapsed: r.collapsed,
+    },
+  };
 }

@@ -8,6 +8,7 @@
  */
 
 import { DEFAULT_STRATEGY, STRATEGIES } from "../feedback/strategies.js";
+import { scaleToUnit } from "../kernels/unit-vector.js";
 import { parseModelCard, type ModelCard } from "../model/card.js";
 import { WebEncoder } from "../model/session-web.js";
 import type { Pixels } from "../model/preprocess.js";
@@ -145,11 +146,8 @@ async function addFiles(files: readonly File[]): Promise<void> {
 }
 
 function unit(v: Float32Array, normalize: boolean): Float32Array {
-  if (!normalize) return v;
-  let s = 0;
-  for (const x of v) s += x * x;
-  const n = Math.sqrt(s);
-  return n > 0 ? v.map((x) => x / n) : v;
+  if (normalize) scaleToUnit(v);
+  return v;
 }
 
 function renderQueries(): void {

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  InputError, Kernels, TARGETS, WasmAdapter, adapterLayout, applyAdapter, applyAdapterReference, identityAdapter,
+  InputError, Kernels, TARGETS, WasmAdapter, adapterLayout, applyAdapter, identityAdapter,
   tripletRowsLoss, type Adapter,
 } from "../../src/index.js";
+import { applyAdapterReference } from "../../src/adapt/adapter.js";
 import { gaussian, relErr, rng } from "../helpers/random.js";
 
 /** Plain f64 triplet loss over explicit triplets: the sum, the active count, the gradient. */

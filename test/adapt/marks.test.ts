@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  InputError, Kernels, QdrantStore, applyAdapterReference, forgetPoints, identityAdapter, listMarks, marksCollection,
+  InputError, Kernels, QdrantStore, forgetPoints, identityAdapter, listMarks, marksCollection,
   recordMarks, reembed, sessionsFromMarks, startEmbeddedStore,
 } from "../../src/index.js";
+import { applyAdapterReference } from "../../src/adapt/adapter.js";
 import { gaussian } from "../helpers/random.js";
 
 const DIM = 4;

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  Encoder, ModelError, applyAdapterReference, decodeFile, identityAdapter, loadModelCard, saveAdaptedModel, type Adapter,
+  Encoder, ModelError, decodeFile, identityAdapter, loadModelCard, saveAdaptedModel, type Adapter,
 } from "../../src/index.js";
+import { applyAdapterReference } from "../../src/adapt/adapter.js";
 import { appendAdapterToOnnx } from "../../src/nn/onnx-adapter.js";
 import { rng } from "../helpers/random.js";
 

@@ -5,7 +5,8 @@
  */
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_PARAMS, feedbackKde, feedbackKdeTop, InputError, Kernels, movedQuery, poolScale, rerankPool, TARGETS } from "../../src/index.js";
+import { DEFAULT_PARAMS, feedbackKde, feedbackKdeTop, InputError, Kernels, rerankPool, TARGETS } from "../../src/index.js";
+import { movedQuery, poolScale } from "../../src/feedback/pool-rerank.js";
 import { gaussian } from "../helpers/random.js";
 
 const sq = (a: ArrayLike<number>, ai: number, b: ArrayLike<number>, bi: number, dim: number) => {

@@ -2,7 +2,8 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Encoder, InputError, ModelError, missingCudaProvider } from "../../src/index.js";
+import { Encoder, InputError, ModelError } from "../../src/index.js";
+import { missingCudaProvider } from "../../src/model/session-node.js";
 import { rng } from "../helpers/random.js";
 
 const MODEL = "models/fashion-mnist-triplet-64.json";

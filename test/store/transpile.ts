@@ -33,7 +33,7 @@ export function transpileStore(out: string): void {
   tree(join(ROOT, "src/kernels"), join(out, "src/kernels"));
   tree(join(ROOT, "src/store/embedded"), join(out, "src/store/embedded"));
   tree(join(ROOT, "src/http"), join(out, "src/http"));
-  for (const f of ["errors", "store/embedded-store"]) compile(join(ROOT, `src/${f}.ts`), join(out, `src/${f}.js`));
+  for (const f of ["errors", "data/point-id", "model/card", "store/embedded-store"]) compile(join(ROOT, `src/${f}.ts`), join(out, `src/${f}.js`));
   mkdirSync(join(out, "build"), { recursive: true });
   copyFileSync(join(ROOT, "build/margin.wasm"), join(out, "build/margin.wasm"));
 }

@@ -2,14 +2,19 @@
  * Point ids as Qdrant has them: an unsigned integer or a UUID. Integers are
  * kept as JS numbers (so up to 2^53 − 1 here, a documented limit); UUIDs in
  * their canonical lowercase hyphenated form, whichever form they came in.
+ *
+ * This parser is the store's own, beside the library's src/data/point-id.ts
+ * (whose type and UUID pattern it uses): a request body's id is refused in
+ * Qdrant's words (an EngineError answered as "Wrong input: ...") and may come
+ * in forms the library never makes (32 hex digits without hyphens).
  */
 
+import { UUID_PATTERN } from "../../../data/point-id.js";
 import type { PointId } from "../log/records.js";
 import { show, wrongInput } from "./errors.js";
 
 export type { PointId };
 
-const HYPHENATED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SIMPLE = /^[0-9a-f]{32}$/;
 
 /**
@@ -24,7 +29,7 @@ export function parseId(value: unknown, where: string): PointId {
     }
   } else if (typeof value === "string") {
     const s = value.toLowerCase();
-    if (HYPHENATED.test(s)) return s;
+    if (UUID_PATTERN.test(s)) return s;
     if (SIMPLE.test(s)) return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
   }
   throw wrongInput(

@@ -5,6 +5,7 @@
  * whole request's: prepare.ts). A bad point anywhere rejects the whole request.
  */
 
+import { scaleToUnit } from "../../../kernels/unit-vector.js";
 import type { Op, Payload, PointId } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
 import { notFound, show, wrongInput } from "./errors.js";
@@ -34,7 +35,6 @@ export function readVector(col: VectorSpace, v: unknown, where: string, out: Flo
   const xs = v as ArrayLike<unknown>;
   const typed = v instanceof Float32Array;
   if (xs.length !== col.dim) throw wrongInput(`Vector dimension error: expected dim: ${col.dim}, got ${xs.length} (at ${where})`);
-  let norm = 0;
   for (let d = 0; d < xs.length; d++) {
     const v = xs[d];
     let x: number;
@@ -42,12 +42,8 @@ export function readVector(col: VectorSpace, v: unknown, where: string, out: Flo
     else if (Number.isFinite(v)) x = v as number; // already an f32
     else throw wrongInput(`${where}[${d}] must be a finite number, got ${show(v)}`);
     out[at + d] = x;
-    norm += x * x;
   }
-  if (col.distance === "Cosine" && norm > 0) {
-    const s = 1 / Math.sqrt(norm);
-    for (let d = 0; d < xs.length; d++) out[at + d] = out[at + d]! * s;
-  }
+  if (col.distance === "Cosine") scaleToUnit(out, at, xs.length);
 }
 
 /** An upsert from typed arrays (the in-process API): ids checked, every row through {@link readVector}, on a copy. */

@@ -4,15 +4,17 @@
  * types (an operation is validated once, then logged and applied as is).
  */
 
-/** A point id: a non-negative safe integer or a canonical UUID string. */
-export type PointId = number | string;
+// The library's one point-id type (a non-negative safe integer or a UUID string); the log keeps UUIDs canonical.
+import type { PointId } from "../../../data/point-id.js";
+import { DISTANCES, type Distance } from "../../../model/card.js";
+
+export type { PointId };
 
 /** A point's payload: a JSON object. */
 export type Payload = Record<string, unknown>;
 
-/** Qdrant's distance names, as collection.json and snapshots store them. */
-export const DISTANCES = ["Cosine", "Euclid", "Dot", "Manhattan"] as const;
-export type Distance = (typeof DISTANCES)[number];
+// Qdrant's distance names (as collection.json and snapshots store them): the library's one table.
+export { DISTANCES, type Distance };
 
 /** Which points an operation touches: listed ids, or those a filter selects (raw JSON, logged as sent). */
 export type Selector = { ids: PointId[] } | { filter: unknown };

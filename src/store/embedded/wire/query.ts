@@ -6,6 +6,7 @@
  * feedback-bodies.ts.
  */
 
+import { scaleToUnit } from "../../../kernels/unit-vector.js";
 import { show } from "../engine/errors.js";
 import { type PointId, parseId } from "../engine/ids.js";
 import { readVector } from "../engine/points.js";
@@ -93,9 +94,7 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
     q.forEach((x, d) => {
       if (!Number.isFinite(x)) throw badRequest(`${where}: the recommend vector 2·mean(positive) − mean(negative) leaves the f32 range at [${d}]; scale the examples down`);
     });
-    let norm = 0;
-    for (const x of q) norm += x * x;
-    if (col.distance === "Cosine" && norm > 0) for (let d = 0; d < q.length; d++) q[d] = q[d]! / Math.sqrt(norm);
+    if (col.distance === "Cosine") scaleToUnit(q);
     plan.kind = "average_vector";
     plan.vector = q;
   } else if (strategy === "best_score" || strategy === "sum_scores") {

@@ -1,27 +1,14 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QdrantStore, recordMarks, startEmbeddedStore } from "../../src/index.js";
+import { margin } from "../helpers/cli.js";
 import { gaussian, rng } from "../helpers/random.js";
 
-const run = promisify(execFile);
 const DIM = 64;
 const N = 1500;
 const MODEL = "fashion-mnist-triplet-64";
-
-/** `margin ...` in a child; resolves with stdout, stderr and the exit code. */
-async function margin(args: string[]) {
-  try {
-    const r = await run(process.execPath, ["bin/margin.js", ...args], { env: { ...process.env, QDRANT_URL: "" }, maxBuffer: 64 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 describe("margin feedback and margin adapt", () => {
   let dir: string;

@@ -1,26 +1,14 @@
 /** Marks given to `margin search` are recorded with the collection (issue 15), unless --no-record. */
 
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QdrantStore, startEmbeddedStore } from "../../src/index.js";
+import { margin } from "../helpers/cli.js";
 import { gaussian } from "../helpers/random.js";
 
-const run = promisify(execFile);
 const DIM = 8;
-
-async function margin(args: string[]) {
-  try {
-    const r = await run(process.execPath, ["bin/margin.js", ...args], { env: { ...process.env, QDRANT_URL: "" } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 describe("margin search records its marks", () => {
   let dir: string;

@@ -3,21 +3,13 @@
 import { spawnSync } from "node:child_process";
 import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
 import { crc32 } from "../../src/store/embedded/log/crc32.js";
 import { EmbeddedStore } from "../../src/store/embedded-store.js";
-import { harness, rand, tempDir, vectors } from "./helpers.js";
+import { harness, rand, tempDirs, vectors } from "./helpers.js";
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function dir(tag: string): string {
-  const d = tempDir(tag);
-  dirs.push(d);
-  return d;
-}
+const dir = tempDirs();
 const colDir = (d: string) => join(d, "collections", "c");
 const xs = vectors(400, 4, 3);
 

@@ -8,24 +8,16 @@
 
 import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import command from "../../src/cli/store.js";
 import { StoreError } from "../../src/errors.js";
 import { crc32 } from "../../src/store/embedded/log/crc32.js";
 import { encodeFrame } from "../../src/store/embedded/log/frames.js";
 import { EmbeddedStore } from "../../src/store/embedded-store.js";
 import { rng } from "../helpers/random.js";
-import { harness, tempDir } from "./helpers.js";
+import { harness, tempDirs } from "./helpers.js";
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function dir(tag: string): string {
-  const d = tempDir(tag);
-  dirs.push(d);
-  return d;
-}
+const dir = tempDirs();
 
 const RECORDS = 100;
 const PER = 10;

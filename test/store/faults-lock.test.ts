@@ -9,32 +9,23 @@
  */
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { QdrantClient } from "@qdrant/js-client-rest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
 import { EmbeddedStore } from "../../src/store/embedded-store.js";
-import { tempDir } from "./helpers.js";
+import { tempDirs } from "./helpers.js";
 import { ROOT, transpileStore } from "./transpile.js";
 
 const CI = process.env.CI === "true";
-const dirs: string[] = [];
+const dir = tempDirs();
 let out: string;
 beforeAll(() => {
-  out = tempDir("lock-js");
-  dirs.push(out);
+  out = dir("lock-js");
   transpileStore(out);
 });
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function dir(tag: string): string {
-  const d = tempDir(tag);
-  dirs.push(d);
-  return d;
-}
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), read after the command name's ")". */
 function startOf(pid: number): string {

@@ -1,6 +1,7 @@
 /** Shared helpers of the store tests: a store on a temp folder, a client, naive search. */
 
 import { mkdtempSync, rmSync } from "node:fs";
+import { afterAll } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QdrantClient } from "@qdrant/js-client-rest";
@@ -10,6 +11,19 @@ import { type Exchange, recordingProxy, responseValidator } from "../helpers/qdr
 
 export function tempDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `margin-store-${tag}-`));
+}
+
+/** A maker of temp folders for one test file: each folder it makes is removed after the file's tests. */
+export function tempDirs(): (tag: string) => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return (tag) => {
+    const d = tempDir(tag);
+    dirs.push(d);
+    return d;
+  };
 }
 
 export interface Harness {

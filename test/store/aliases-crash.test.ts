@@ -7,13 +7,12 @@
  * The child runs the store's sources compiled to a temp folder (transpile.ts).
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { rand, tempDir } from "./helpers.js";
-import { ROOT, transpileStore } from "./transpile.js";
+import { startStoreChild } from "./store-child.js";
+import { transpileStore } from "./transpile.js";
 
 const ROUNDS = 12;
 let out: string;
@@ -29,20 +28,7 @@ afterAll(() => {
   rmSync(data, { recursive: true, force: true });
 });
 
-function start(): Promise<{ child: ChildProcess; url: string; exited: Promise<void> }> {
-  const child = spawn(process.execPath, [join(ROOT, "test/store/fixtures/crash-child.mjs"), join(out, "src"), data, "65536"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    child.stdout!.on("data", (c: Buffer) => {
-      buf += c.toString();
-      if (buf.includes("\n")) resolve({ child, url: buf.split("\n")[0]!.trim(), exited });
-    });
-    child.once("exit", (code) => reject(new Error(`the store child exited (${code}) before serving`)));
-  });
-}
+const start = () => startStoreChild({ compiled: out, data });
 
 const switchTo = (target: string) => ({
   actions: [

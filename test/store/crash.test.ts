@@ -6,12 +6,13 @@
  * to a temp folder (transpile.ts), so the test needs no build step.
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { QdrantClient } from "@qdrant/js-client-rest";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { rand, tempDir } from "./helpers.js";
+import { startStoreChild } from "./store-child.js";
 import { ROOT, transpileStore } from "./transpile.js";
 
 const ROUNDS = 24;
@@ -28,23 +29,7 @@ afterAll(() => {
   rmSync(data, { recursive: true, force: true });
 });
 
-function start(): Promise<{ child: ChildProcess; url: string; exited: Promise<void> }> {
-  const child = spawn(process.execPath, [join(ROOT, "test/store/fixtures/crash-child.mjs"), join(out, "src"), data, "65536"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  let err = "";
-  child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    child.stdout!.on("data", (c: Buffer) => {
-      buf += c.toString();
-      const line = buf.split("\n")[0]!;
-      if (buf.includes("\n")) resolve({ child, url: line.trim(), exited });
-    });
-    child.once("exit", (code) => reject(new Error(`the store child exited (${code}) before serving: ${err || relative(ROOT, data)}`)));
-  });
-}
+const start = () => startStoreChild({ compiled: out, data });
 
 it(`keeps every acknowledged point through ${ROUNDS} kill -9s`, async () => {
   const r = rand(20261129);

@@ -8,7 +8,7 @@
  * fails where it cannot run, elsewhere it is skipped.
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
 import { EmbeddedStore } from "../../src/store/embedded-store.js";
 import { tempDirs } from "./helpers.js";
-import { ROOT, transpileStore } from "./transpile.js";
+import { startStoreChild } from "./store-child.js";
+import { transpileStore } from "./transpile.js";
 
 const CI = process.env.CI === "true";
 const dir = tempDirs();
@@ -42,24 +43,8 @@ const BOOT = (() => {
 const canUnshare = spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "--kill-child", "true"]).status === 0;
 
 /** A store child as PID 1 of a new PID namespace; resolves with its URL once it serves. */
-function startInNamespace(data: string): Promise<{ child: ChildProcess; url: string; exited: Promise<void> }> {
-  const child = spawn(
-    "unshare",
-    ["--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", process.execPath, join(ROOT, "test/store/fixtures/crash-child.mjs"), join(out, "src"), data, "65536"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  let err = "";
-  child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    child.stdout!.on("data", (c: Buffer) => {
-      buf += c.toString();
-      if (buf.includes("\n")) resolve({ child, url: buf.split("\n")[0]!.trim(), exited });
-    });
-    child.once("exit", (code) => reject(new Error(`the store in its PID namespace exited (${code}) before serving: ${err}`)));
-  });
-}
+const startInNamespace = (data: string) =>
+  startStoreChild({ compiled: out, data, wrapper: ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL"] });
 
 describe("the folder lock", () => {
   it.skipIf(!canUnshare && !CI)("a store run as PID 1, killed -9 and started again the same way, takes its folder back (3 rounds)", async () => {

@@ -41,7 +41,7 @@ it("keeps every vector while blocks of collections sharing one wasm memory grow 
     const got = store.query(name, { query: q, limit: 5, with_vector: true, with_payload: true });
     expect(got.map((p) => p.id)).toEqual(naiveTop(name === "a" ? "Manhattan" : "Dot", q, xs, 5));
     for (const p of got) {
-      expect(p.vector!.map(Math.fround)).toEqual(xs[p.id as number]);
+      expect((p.vector as number[]).map(Math.fround)).toEqual(xs[p.id as number]);
       expect(p.payload).toEqual({ i: p.id });
     }
   }

@@ -98,8 +98,10 @@ function compileCondition(c: unknown, where: string, nested: boolean): Predicate
     };
   }
   if ("has_vector" in c) {
-    if (c.has_vector !== "") throw wrongInput(`${where}: has_vector names vector ${show(c.has_vector)}, but this collection has only the unnamed vector ""`);
-    return () => true;
+    const name = c.has_vector;
+    if (typeof name !== "string") throw wrongInput(`${where}.has_vector must be a vector name, got ${show(name)}`);
+    // asked of the collection the filter runs on; a name it does not have matches no point
+    return (_p, id, vectors) => vectors?.hasVector(id, name) ?? false;
   }
   if ("key" in c) return compileField(c, where);
   throw wrongInput(

@@ -12,7 +12,7 @@
 import { InputError } from "../../../errors.js";
 import { wrongInput } from "./errors.js";
 import type { Collection } from "../state/collection.js";
-import { type Hit, type QueryPlan, search } from "./search.js";
+import { type Hit, type QueryPlan, planSpace, search } from "./search.js";
 
 /** A checked mmr. */
 export interface Mmr {
@@ -52,19 +52,20 @@ export function mmrSelect(relevance: ArrayLike<number>, sim: (a: number, b: numb
 export function mmrHits(col: Collection, plan: QueryPlan, mmr: Mmr): Hit[] {
   const cands = search(col, { ...plan, limit: mmr.candidatesLimit, offset: 0 });
   if (cands.length < 2) return cands.slice(plan.offset, plan.offset + plan.limit);
-  const raw = (score: number) => (col.distance === "Euclid" ? -score * score : col.distance === "Manhattan" ? -score : score);
-  const dim = col.dim;
+  const sp = planSpace(col, plan).vectors;
+  const raw = (score: number) => (sp.distance === "Euclid" ? -score * score : sp.distance === "Manhattan" ? -score : score);
+  const dim = sp.dim;
   const b = cands.length;
   const vectors = new Float32Array(b * dim);
-  cands.forEach((h, i) => vectors.set(col.vectorAt(h.row), i * dim));
+  cands.forEach((h, i) => vectors.set(col.vectorIn(h.row, plan.using ?? "") as Float32Array, i * dim));
   let pair: ArrayLike<number>;
   try {
-    pair = col.kernels.pairwise({ vectors, dim, metric: col.metric });
+    pair = col.kernels.pairwise({ vectors, dim, metric: sp.metric });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     throw wrongInput(`mmr: the similarities of the ${b} candidates leave the f32 range; scale the vectors down`);
   }
-  const sign = col.metric === "dot" ? 1 : -1; // sqL2 and l1 are distances: Qdrant's similarity is their negative
+  const sign = sp.metric === "dot" ? 1 : -1; // sqL2 and l1 are distances: Qdrant's similarity is their negative
   const picks = mmrSelect(cands.map((h) => raw(h.score)), (x, y) => sign * pair[x * b + y]!, mmr.lambda, plan.offset + plan.limit);
   return picks.map((i) => cands[i]!).slice(plan.offset);
 }

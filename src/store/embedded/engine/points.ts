@@ -62,13 +62,15 @@ export function rowsOp(col: Collection, rawIds: unknown[], vectors: Float32Array
   return { type: "upsert", ids, vectors: out, payloads };
 }
 
-/** Qdrant refuses a payload operation that names points that do not exist (upserts earlier in the same request count). */
+/** Qdrant refuses a payload or vectors operation that names points that do not exist (upserts earlier in the same request count). */
 export function checkPayloadTargets(col: Collection, ops: Op[]): void {
   const added = new Set<PointId>();
   for (const op of ops) {
     if (op.type === "upsert") for (const id of op.ids) added.add(id);
     else if (op.type === "delete" && "ids" in op.sel) for (const id of op.sel.ids) added.delete(id);
-    else if (op.type !== "delete" && "ids" in op.sel) {
+    else if (op.type === "update_vectors") {
+      for (const id of op.ids) if (!col.has(id) && !added.has(id)) throw notFound(`No point with id ${id} found`);
+    } else if (op.type !== "delete" && "ids" in op.sel) {
       for (const id of op.sel.ids) if (!col.has(id) && !added.has(id)) throw notFound(`No point with id ${id} found`);
     }
   }

@@ -26,7 +26,9 @@ export function prepareWrite(col: Collection, ops: Op[]): void {
   const fresh = new Set<PointId>();
   for (const op of ops) if (op.type === "upsert") for (const id of op.ids) if (!col.has(id)) fresh.add(id);
   const rows = col.count + fresh.size;
-  const bytes = rows * col.dim * 4;
+  let perPoint = 0;
+  for (const sp of col.spaces.values()) if (sp.kind === "dense") perPoint += sp.vectors.dim * 4;
+  const bytes = rows * perPoint;
   if (bytes > MAX_VECTOR_BYTES) {
     throw wrongInput(
       `collection ${col.name} would hold ${bytes} bytes of vectors; the embedded store keeps at most ${MAX_VECTOR_BYTES} per collection ` +
@@ -34,7 +36,7 @@ export function prepareWrite(col: Collection, ops: Op[]): void {
     );
   }
   try {
-    col.reserve(rows);
+    col.reserveFor(ops);
   } catch (cause) {
     throw wrongInput(`collection ${col.name} cannot grow to ${rows} points: ${(cause as Error).message}; use a Qdrant server (set QDRANT_URL)`);
   }

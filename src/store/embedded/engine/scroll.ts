@@ -24,7 +24,7 @@ export function scroll(col: Collection, o: { filter: Predicate | null; from?: Po
   const rows: number[] = [];
   for (; i < ids.length; i++) {
     const r = col.row(ids[i]!)!;
-    if (o.filter && !o.filter(col.payloadAt(r), ids[i]!)) continue;
+    if (o.filter && !o.filter(col.payloadAt(r), ids[i]!, col)) continue;
     if (rows.length === o.limit) return { rows, next: ids[i]! };
     rows.push(r);
   }

@@ -10,8 +10,9 @@
  */
 
 import { isDistance } from "../../../kernels/index.js";
-import type { PointId } from "../log/records.js";
-import type { Collection, Predicate } from "../state/collection.js";
+import type { PointId, SparseVector } from "../log/records.js";
+import type { Collection, DenseSpace, Predicate } from "../state/collection.js";
+import type { DenseVectors } from "../state/dense-vectors.js";
 import { type CustomQuery, runCustomQuery } from "./feedback-queries.js";
 import { scroll } from "./scroll.js";
 import { distancesSafe, nearestSafe } from "./wide-scan.js";
@@ -19,8 +20,12 @@ import { distancesSafe, nearestSafe } from "./wide-scan.js";
 /** A checked query, ready to run. */
 export interface QueryPlan {
   kind: "nearest" | "average_vector" | "custom" | "scroll";
+  /** The space scored ("" the unnamed vector; default ""). */
+  using?: string;
   /** The query vector (nearest, average_vector), normalized for Cosine. */
   vector?: Float32Array;
+  /** A sparse query vector (nearest in a sparse space; then `vector` is absent). */
+  sparse?: SparseVector;
   /** A feedback query scored per point (best_score, sum_scores, discover, context, relevance_feedback). */
   custom?: CustomQuery;
   /** Points that never appear in the results (the examples given by id). */
@@ -47,6 +52,11 @@ export interface Hit {
   score: number;
 }
 
+/** The dense space a plan scores. */
+export function planSpace(col: Collection, plan: QueryPlan): DenseSpace {
+  return col.denseSpace(plan.using ?? "")!;
+}
+
 /** Run a plan: the rows and scores of the answer, best first. */
 export function search(col: Collection, plan: QueryPlan): Hit[] {
   const want = plan.offset + plan.limit;
@@ -54,18 +64,31 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
     const { rows } = scroll(col, { filter: plan.filter, limit: want + plan.exclude.size });
     return rows.map((row) => ({ row, score: 0 })).filter((h) => !plan.exclude.has(col.idAt(h.row))).slice(plan.offset, want);
   }
-  const rows = plan.rows ?? (plan.filter ? col.rowsWhere(plan.filter) : undefined);
+  const pointRows = plan.rows ?? (plan.filter ? col.rowsWhere(plan.filter) : undefined);
+  const name = plan.using ?? "";
   let hits: Hit[] = [];
-  if (plan.kind === "custom") {
-    const q = plan.custom!;
-    hits = runCustomQuery(col.kernels, q.examples.length ? distancesSafe(col, q.examples) : [], col.count, col.metric, q, rows, want + plan.exclude.size);
+  let lowerIsBetter = false;
+  const k = want + plan.exclude.size;
+  if (plan.sparse) {
+    const sp = col.sparseSpace(name)!;
+    const top = sp.vectors.nearest(plan.sparse, k, sp.rows.toSpace(pointRows));
+    for (let i = 0; i < top.indices.length; i++) hits.push({ row: sp.rows.pointRow(top.indices[i]!), score: top.values[i]! });
   } else {
-    const k = want + plan.exclude.size;
-    const top = nearestRows(col, plan.vector!, k, rows, plan.params);
-    const sqrt = col.distance === "Euclid";
-    for (let i = 0; i < top.indices.length; i++) hits.push({ row: top.indices[i]!, score: sqrt ? Math.sqrt(top.values[i]!) : top.values[i]! });
+    const sp = col.denseSpace(name)!;
+    const v = sp.vectors;
+    // a single-vector collection's rows are the point rows: no mapping on the hot path
+    const rows = col.isPlain ? pointRows : sp.rows.toSpace(pointRows);
+    if (plan.kind === "custom") {
+      const q = plan.custom!;
+      hits = runCustomQuery(col.kernels, q.examples.length ? distancesSafe(v, q.examples) : [], v.count, v.metric, q, rows, k);
+    } else {
+      const top = nearestRows(v, plan.vector!, k, rows, plan.params);
+      const sqrt = v.distance === "Euclid";
+      for (let i = 0; i < top.indices.length; i++) hits.push({ row: top.indices[i]!, score: sqrt ? Math.sqrt(top.values[i]!) : top.values[i]! });
+    }
+    if (!col.isPlain) for (const h of hits) h.row = sp.rows.pointRow(h.row);
+    lowerIsBetter = plan.kind !== "custom" && isDistance(v.metric);
   }
-  const lowerIsBetter = plan.kind !== "custom" && isDistance(col.metric);
   const t = plan.threshold;
   const kept = hits.filter((h) => {
     if (plan.exclude.has(col.idAt(h.row))) return false;
@@ -84,12 +107,12 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
  * the exact kernels on the full-precision rows; without it, the best `k`
  * candidates with their quantized scores.
  */
-function nearestRows(col: Collection, q: Float32Array, k: number, rows: Int32Array | undefined, params: SearchParams | undefined): { indices: Int32Array; values: ArrayLike<number> } {
+function nearestRows(col: DenseVectors, q: Float32Array, k: number, rows: Int32Array | undefined, params: SearchParams | undefined): { indices: Int32Array; values: ArrayLike<number> } {
   const qz = col.quantized;
   if (!qz || params?.exact || params?.quantization?.ignore) return nearestSafe(col, q, k, rows);
   const over = params?.quantization?.oversampling;
   const wide = over !== undefined && over > 1 ? Math.max(k, Math.floor(k * over)) : k;
-  const cand = qz.nearest(col.dense, q, wide, rows);
+  const cand = qz.nearest(col, q, wide, rows);
   if (!params?.quantization?.rescore) return { indices: cand.indices.subarray(0, k), values: cand.values.subarray(0, k) };
   // ascending rows: the rescoring scan reads the block forward, and ties go to the lower row as in an exact scan
   return nearestSafe(col, q, k, Int32Array.from(cand.indices).sort());

@@ -20,7 +20,7 @@ import { StoreError } from "../../../errors.js";
 import { Kernels } from "../../../kernels/index.js";
 import { fsyncDir, writeFileDurably } from "../log/fsutil.js";
 import { type FolderLock, lockFolder } from "../log/lock.js";
-import type { Distance, Op, PointId } from "../log/records.js";
+import type { Distance, Op, PointId, SpacesConfig } from "../log/records.js";
 import { readMeta } from "../log/recovery.js";
 import { type RepairedLog, repairStore } from "../log/repair.js";
 import { type CollectionMeta, CollectionStorage } from "../log/storage.js";
@@ -60,6 +60,8 @@ interface Entry {
   degraded?: string;
   /** Qdrant's collection `metadata`, when set. */
   metadata?: Record<string, unknown>;
+  /** The collection's scalar quantization (named spaces may have their own), when set. */
+  quantization?: ScalarConfig;
 }
 
 /** collection.json of a collection: derived from it, so each fact has one home. */
@@ -74,30 +76,56 @@ interface MetaChange {
 
 function metaOf(e: Entry, o: MetaChange = {}): CollectionMeta {
   const col = e.col;
-  const quantization = o.quantization === undefined ? col.quantized?.config : o.quantization;
+  const quantization = o.quantization === undefined ? e.quantization : o.quantization;
   const metadata = o.metadata ?? e.metadata;
   const meta: CollectionMeta = {
-    format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes: o.indexes ?? col.indexes, settings: { ...(o.settings ?? col.settings) },
+    ...spacesMeta(col.spacesConfig), name: col.name, indexes: o.indexes ?? col.indexes, settings: { ...(o.settings ?? col.settings) },
   };
   if (quantization) meta.quantization = { ...quantization };
   if (metadata) meta.metadata = metadata;
   return meta;
 }
 
+/** How collection.json describes the spaces: format 1 for one unnamed vector (as before named vectors), else format 2. */
+function spacesMeta(sp: SpacesConfig): Pick<CollectionMeta, "format" | "vectors" | "spaces"> {
+  const only = sp.dense[""];
+  if (!sp.named && only && Object.keys(sp.dense).length === 1 && Object.keys(sp.sparse).length === 0 && Object.keys(only).length === 2) {
+    return { format: 1, vectors: { size: only.size, distance: only.distance } };
+  }
+  return { format: 2, spaces: structuredClone(sp) };
+}
+
+/** The spaces a collection.json describes. */
+function spacesOf(meta: CollectionMeta): SpacesConfig {
+  return meta.spaces ?? { named: false, dense: { "": { size: meta.vectors!.size, distance: meta.vectors!.distance } }, sparse: {} };
+}
+
 /** A collection recovered from its folder into an empty one made from collection.json (filters in the engine's language). */
 function openCollection(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): Entry {
-  const col = new Collection({
-    name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels,
-    compileFilter: (filter) => compileFilter(filter),
-  });
+  const col = new Collection({ name: meta.name, spaces: spacesOf(meta), kernels, compileFilter: (filter) => compileFilter(filter) });
   col.settings = loadSettings(meta.settings);
-  if (meta.quantization) col.quantized = new QuantizedState(meta.quantization as unknown as ScalarConfig);
+  setQuantized(col, (meta.quantization as unknown as ScalarConfig | undefined) ?? null);
   try {
     const { storage, degraded } = CollectionStorage.open(dir, meta, col, warn);
-    return { col, storage, flushTimer: null, degraded, metadata: meta.metadata };
+    const quantization = meta.quantization as unknown as ScalarConfig | undefined;
+    return { col, storage, flushTimer: null, degraded, metadata: meta.metadata, ...(quantization ? { quantization } : {}) };
   } catch (e) {
     col.dispose();
     throw e;
+  }
+}
+
+/**
+ * Quantization of each dense space: its own `quantization_config.scalar`
+ * when it has one, else the collection's (`config`, null for none).
+ */
+function setQuantized(col: Collection, config: ScalarConfig | null): void {
+  for (const sp of col.spaces.values()) {
+    if (sp.kind !== "dense") continue;
+    const own = (sp.config.quantization_config as { scalar?: ScalarConfig } | undefined)?.scalar;
+    const q = own ?? config;
+    sp.vectors.quantized?.dispose();
+    sp.vectors.quantized = q ? new QuantizedState(q) : null;
   }
 }
 
@@ -231,7 +259,10 @@ export class Engine {
    * Create a collection of `size`-dimensional vectors.
    * @throws EngineError: wrong input for a bad name, exists when it exists, internal when the disk refuses.
    */
-  async createCollection(name: string, size: number, distance: Distance, o: { settings?: CollectionSettings; quantization?: ScalarConfig; metadata?: Record<string, unknown> } = {}): Promise<void> {
+  async createCollection(
+    name: string, size: number, distance: Distance,
+    o: { settings?: CollectionSettings; quantization?: ScalarConfig; metadata?: Record<string, unknown>; /** Named or sparse spaces instead of size and distance. */ spaces?: SpacesConfig } = {},
+  ): Promise<void> {
     const settings = o.settings ?? defaultSettings();
     const { quantization, metadata } = o;
     checkName(name);
@@ -242,7 +273,8 @@ export class Engine {
     const root = join(this.path, "collections");
     const dir = join(root, encodeURIComponent(name));
     const tmp = join(root, `.tmp-${process.pid}-${Date.now()}`);
-    const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {}, settings: { ...settings } };
+    const spaces: SpacesConfig = o.spaces ?? { named: false, dense: { "": { size, distance } }, sparse: {} };
+    const meta: CollectionMeta = { ...spacesMeta(spaces), name, indexes: {}, settings: { ...settings } };
     if (quantization) meta.quantization = { ...quantization };
     if (metadata) meta.metadata = metadata;
     const kernels = this.opts.kernels ?? (await Kernels.load());
@@ -345,8 +377,9 @@ export class Engine {
   setQuantization(name: string, config: ScalarConfig | null): void {
     const e = this.entry(name);
     e.storage.writeMeta(metaOf(e, { quantization: config })); // first: a disk that refuses leaves memory as it was
-    e.col.quantized?.dispose();
-    e.col.quantized = config ? new QuantizedState(config) : null;
+    setQuantized(e.col, config);
+    if (config) e.quantization = config;
+    else delete e.quantization;
   }
 
   /** Replace a collection's kept settings (PATCH /collections/{name}); durable before it answers. */

@@ -12,10 +12,10 @@
 
 import { InputError } from "../../../errors.js";
 import type { TopKResult } from "../../../kernels/index.js";
-import type { Collection } from "../state/collection.js";
+import type { DenseVectors } from "../state/dense-vectors.js";
 
 /** The score of one row, in f64, as the kernels define it for the collection's metric (dot, squared L2 or L1). */
-function score(metric: Collection["metric"], q: Float32Array, m: Float32Array, at: number, dim: number): number {
+function score(metric: DenseVectors["metric"], q: Float32Array, m: Float32Array, at: number, dim: number): number {
   let s = 0;
   if (metric === "dot") for (let d = 0; d < dim; d++) s += q[d]! * m[at + d]!;
   else if (metric === "l1") for (let d = 0; d < dim; d++) s += Math.abs(q[d]! - m[at + d]!);
@@ -29,7 +29,7 @@ function score(metric: Collection["metric"], q: Float32Array, m: Float32Array, a
 }
 
 /** Nearest rows by the kernels, or in f64 when a score overflows f32. Same result shape: rows and scores, best first, ties to the lower row. */
-export function nearestSafe(col: Collection, query: Float32Array, k: number, rows: Int32Array | undefined): { indices: Int32Array; values: ArrayLike<number> } {
+export function nearestSafe(col: DenseVectors, query: Float32Array, k: number, rows: Int32Array | undefined): { indices: Int32Array; values: ArrayLike<number> } {
   try {
     const top: TopKResult = col.kernels.nearest({ query, vectors: col.matrix(), dim: col.dim, k, metric: col.metric, rows });
     // an overflow the kernels let through shows in the top k (±Infinity sorts first or last): checking k values suffices
@@ -52,7 +52,7 @@ export function nearestSafe(col: Collection, query: Float32Array, k: number, row
 }
 
 /** `[examples, count]` scores of each example against every row, by the kernels or in f64 when one overflows f32. */
-export function distancesSafe(col: Collection, examples: Float32Array[]): ArrayLike<number> {
+export function distancesSafe(col: DenseVectors, examples: Float32Array[]): ArrayLike<number> {
   const dim = col.dim;
   const queries = new Float32Array(examples.length * dim);
   examples.forEach((v, i) => queries.set(v, i * dim));

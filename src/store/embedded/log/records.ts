@@ -19,9 +19,53 @@ export { DISTANCES, type Distance };
 /** Which points an operation touches: listed ids, or those a filter selects (raw JSON, logged as sent). */
 export type Selector = { ids: PointId[] } | { filter: unknown };
 
+/** A sparse vector as stored: indices ascending and unique, one value each. */
+export interface SparseVector {
+  indices: Uint32Array;
+  values: Float32Array;
+}
+
+/** A point's vectors by space name ("" is the unnamed one): dense rows (normalized for Cosine) or sparse vectors. */
+export type PointVectors = Record<string, Float32Array | SparseVector>;
+
+/** One dense space of a collection, as created (Qdrant's VectorParams; float32 only). */
+export interface DenseSpaceConfig {
+  size: number;
+  distance: Distance;
+  on_disk?: boolean;
+  hnsw_config?: Record<string, unknown>;
+  quantization_config?: Record<string, unknown>;
+  datatype?: "float32";
+}
+
+/** One sparse space of a collection, as created (Qdrant's SparseVectorParams). */
+export interface SparseSpaceConfig {
+  index?: Record<string, unknown>;
+  modifier?: "none";
+}
+
+/**
+ * The vector spaces of a collection: `named` false is Qdrant's single-vector
+ * mode (one dense space "", answered as a plain list), true its named mode.
+ */
+export interface SpacesConfig {
+  named: boolean;
+  dense: Record<string, DenseSpaceConfig>;
+  sparse: Record<string, SparseSpaceConfig>;
+}
+
 /** A validated write; the unit of the log (one request is a list of them, logged as one record). */
 export type Op =
-  | { type: "upsert"; ids: PointId[]; vectors: Float32Array; payloads: (Payload | null)[] }
+  /**
+   * Points replaced whole. Without `named`: each point has exactly the ""
+   * vector, row i of `vectors`. With `named` (one per point): each point has
+   * exactly the vectors listed, `vectors` is empty.
+   */
+  | { type: "upsert"; ids: PointId[]; vectors: Float32Array; payloads: (Payload | null)[]; named?: PointVectors[] }
+  /** Existing points get these vectors; their others stay. */
+  | { type: "update_vectors"; ids: PointId[]; named: PointVectors[] }
+  /** The selected points lose these vectors. */
+  | { type: "delete_vectors"; sel: Selector; names: string[] }
   | { type: "delete"; sel: Selector }
   | { type: "set_payload"; sel: Selector; payload: Payload; key?: string }
   | { type: "overwrite_payload"; sel: Selector; payload: Payload }
@@ -39,7 +83,10 @@ export interface FrozenCollection {
   ids: PointId[];
   payloads: Payload[];
   versions: number[];
+  /** The "" rows, one per point (single-vector collections without sparse spaces: snapshot shape 1). */
   vectors: Float32Array;
+  /** Otherwise each point's vectors (snapshot shape 2), and `vectors` is empty. */
+  named?: PointVectors[];
 }
 
 /** What recovery rebuilds: a snapshot is loaded into it, then the logs are replayed onto it. */
@@ -51,8 +98,8 @@ export interface Replica {
   indexes: Record<string, unknown>;
   /** Make room for this many rows. */
   reserve(rows: number): void;
-  /** Bulk-load rows read from a snapshot, with their versions. */
-  restore(ids: PointId[], vectors: Float32Array, payloads: Payload[], versions: number[]): void;
+  /** Bulk-load rows read from a snapshot, with their versions (`named`: each point's vectors, shape 2). */
+  restore(ids: PointId[], vectors: Float32Array, payloads: Payload[], versions: number[], named?: PointVectors[]): void;
   /** Apply one logged request as operation number `opId`. */
   apply(ops: Op[], opId: number): void;
   /** A copy of the state, for a snapshot. */

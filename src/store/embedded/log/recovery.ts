@@ -18,10 +18,10 @@
 import { closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../../../errors.js";
-import { decodeOps } from "./codec.js";
+import { decodeOps, snapshotVectors } from "./codec.js";
 import { scanFrames, scanLog, type LogScan } from "./frames.js";
 import { fsyncDir } from "./fsutil.js";
-import { DISTANCES, type Distance, type Payload, type PointId, type Replica } from "./records.js";
+import { DISTANCES, type Distance, type Payload, type PointId, type Replica, type SpacesConfig } from "./records.js";
 import { listSeqs, seqName } from "./segments.js";
 
 /** What recovery found and built. */
@@ -37,8 +37,18 @@ export interface Recovered {
 /** The parts of collection.json recovery needs. */
 export interface RecoveryMeta {
   name: string;
-  vectors: { size: number; distance: Distance };
+  /** Format 1: the one unnamed vector. */
+  vectors?: { size: number; distance: Distance };
+  /** Format 2: every space (named or sparse vectors). */
+  spaces?: SpacesConfig;
   indexes?: Record<string, unknown>;
+}
+
+/** Does a format-2 `spaces` describe spaces (sizes, distances)? */
+function validSpaces(s: unknown): boolean {
+  const o = s as Partial<SpacesConfig> | null;
+  if (!o || typeof o !== "object" || typeof o.named !== "boolean" || typeof o.dense !== "object" || !o.dense || typeof o.sparse !== "object" || !o.sparse) return false;
+  return Object.values(o.dense).every((d) => Number.isInteger(d?.size) && d.size >= 1 && DISTANCES.includes(d.distance));
 }
 
 /** Where `margin store --repair` is suggested from (the data folder is two levels up). */
@@ -172,12 +182,12 @@ function loadSnapshot(file: string, col: Replica): number {
     const h = rec.header;
     if (!header) {
       header = h;
-      if (h.dim !== col.dim) throw new StoreError(`snapshot ${file} holds vectors of size ${String(h.dim)} but collection.json says ${col.dim}; the folder is inconsistent`);
+      if (h.snapshot !== 2 && h.dim !== col.dim) throw new StoreError(`snapshot ${file} holds vectors of size ${String(h.dim)} but collection.json says ${col.dim}; the folder is inconsistent`);
       col.reserve(h.count as number);
       col.lastOp = h.lastOp as number;
       if (h.indexes) col.indexes = h.indexes as Record<string, unknown>;
     } else if (h.end) ended = h.count === col.count;
-    else col.restore(h.ids as PointId[], rec.vectors, h.payloads as Payload[], h.versions as number[]);
+    else col.restore(h.ids as PointId[], rec.vectors, h.payloads as Payload[], h.versions as number[], snapshotVectors(rec));
   });
   if (!ended || res.stoppedBy) {
     throw new StoreError(
@@ -189,7 +199,7 @@ function loadSnapshot(file: string, col: Replica): number {
 }
 
 /** A collection folder's collection.json, or why it is not a collection (no file, bad JSON, wrong shape). */
-export function readMeta(dir: string): (RecoveryMeta & { format: 1 }) | string {
+export function readMeta(dir: string): (RecoveryMeta & { format: 1 | 2 }) | string {
   let text: string;
   try {
     text = readFileSync(join(dir, "collection.json"), "utf8");
@@ -203,7 +213,11 @@ export function readMeta(dir: string): (RecoveryMeta & { format: 1 }) | string {
   } catch (e) {
     return `its collection.json is not valid JSON (${(e as Error).message})`;
   }
-  const m = meta as Partial<RecoveryMeta> | null;
+  const m = meta as (Partial<RecoveryMeta> & { format?: number }) | null;
+  if (m?.format === 2) {
+    if (typeof m.name !== "string" || !validSpaces(m.spaces)) return `its collection.json does not describe a collection (format 2 needs "name", "spaces": {"named", "dense", "sparse"})`;
+    return meta as RecoveryMeta & { format: 2 };
+  }
   const size = m?.vectors?.size;
   if (!m || typeof m.name !== "string" || !Number.isInteger(size) || (size as number) < 1 || !DISTANCES.includes(m.vectors?.distance as Distance)) {
     return `its collection.json does not describe a collection (it needs "name", "vectors": {"size", "distance"})`;

@@ -28,15 +28,17 @@ import { StoreError } from "../../../errors.js";
 import { encodeOps, snapshotFrames } from "./codec.js";
 import { LogError } from "./errors.js";
 import { fsyncDir, writeFileDurably } from "./fsutil.js";
-import type { Distance, FrozenCollection, Op, Replica } from "./records.js";
+import type { Distance, FrozenCollection, Op, Replica, SpacesConfig } from "./records.js";
 import { recoverCollection } from "./recovery.js";
 import { listSeqs, seqName } from "./segments.js";
 
 /** The collection.json contents. */
 export interface CollectionMeta {
-  format: 1;
+  /** 1: one unnamed vector (`vectors`); 2: named or sparse vectors (`spaces`). */
+  format: 1 | 2;
   name: string;
-  vectors: { size: number; distance: Distance };
+  vectors?: { size: number; distance: Distance };
+  spaces?: SpacesConfig;
   indexes?: Record<string, unknown>;
   /** Collection settings kept for GET (engine-defined; the log stores them as given). */
   settings?: Record<string, unknown>;

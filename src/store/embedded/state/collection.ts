@@ -1,9 +1,12 @@
 /**
- * One collection in memory: its vectors (state/dense-vectors.ts: one
- * growable block of wasm memory) and beside them, per row, the point id,
- * payload and version. Deleting swaps the last row into the hole, so rows
- * stay dense and a scan reads exactly `count · dim` floats. The count is the
- * number of ids.
+ * One collection in memory: per row, the point id, payload and version, and
+ * its vector spaces: dense ones (state/dense-vectors.ts: one growable block
+ * of wasm memory each) and sparse ones (state/sparse-vectors.ts), each
+ * holding rows only for the points that carry its vector (space-rows.ts).
+ * Deleting swaps the last row into the hole, so rows stay dense and a scan
+ * of a space reads exactly its `count · dim` floats. The count is the
+ * number of ids. A single-vector collection (one space "") keeps its
+ * vector's rows equal to the point rows: every point has that vector.
  *
  * Everything here is in-memory and infallible once a request is validated:
  * the durable log writes an operation first, then `apply` runs it.
@@ -13,15 +16,50 @@ import { type CollectionSettings, defaultSettings } from "./config.js";
 import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
 import type { QuantizedState } from "./quantized.js";
 import { DenseVectors, METRIC_OF } from "./dense-vectors.js";
-import { DISTANCES, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type Replica, type Selector } from "../log/records.js";
+import { SparseVectors } from "./sparse-vectors.js";
+import { SpaceRows } from "./space-rows.js";
+import {
+  DISTANCES, type DenseSpaceConfig, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type PointVectors, type Replica,
+  type Selector, type SparseSpaceConfig, type SparseVector, type SpacesConfig,
+} from "../log/records.js";
 import { removeAtPath, setAtPath } from "./json-path.js";
 import { splitPath } from "./payload.js";
 
 export { DISTANCES, METRIC_OF };
-export type { Distance, FrozenCollection, Op, Selector };
+export type { Distance, FrozenCollection, Op, Selector, SpacesConfig };
 
-/** A compiled filter: does the point with this id and payload pass? */
-export type Predicate = (payload: Payload, id: PointId) => boolean;
+/** What a filter may ask of the collection beyond the payload (has_vector). */
+export interface VectorMembership {
+  hasVector(id: PointId, name: string): boolean;
+}
+
+/** A compiled filter: does the point with this id and payload pass? (`vectors` answers has_vector; without it, has_vector is false.) */
+export type Predicate = (payload: Payload, id: PointId, vectors?: VectorMembership) => boolean;
+
+/** A dense space: its config as created, which points have a row, the rows. */
+export interface DenseSpace {
+  kind: "dense";
+  name: string;
+  config: DenseSpaceConfig;
+  rows: SpaceRows;
+  vectors: DenseVectors;
+}
+
+/** A sparse space: its config as created, which points have a row, the rows. */
+export interface SparseSpace {
+  kind: "sparse";
+  name: string;
+  config: SparseSpaceConfig;
+  rows: SpaceRows;
+  vectors: SparseVectors;
+}
+
+export type Space = DenseSpace | SparseSpace;
+
+/** Is this stored vector a sparse one? */
+export function isSparse(v: Float32Array | SparseVector): v is SparseVector {
+  return !(v instanceof Float32Array);
+}
 
 /** Qdrant's id order: integers ascending, then UUIDs in byte (= string) order. */
 export function compareIds(a: PointId, b: PointId): number {
@@ -30,11 +68,13 @@ export function compareIds(a: PointId, b: PointId): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export class Collection implements Replica {
+export class Collection implements Replica, VectorMembership {
   readonly name: string;
   readonly kernels: Kernels;
-  /** The vectors, row `r` of the point at row `r`. */
-  readonly dense: DenseVectors;
+  /** The spaces as created: named or single-vector mode, dense and sparse configs. */
+  readonly spacesConfig: SpacesConfig;
+  /** Every space by name ("" the unnamed dense one), dense first, in creation order. */
+  readonly spaces = new Map<string, Space>();
   /** Payload indexes asked for (accepted, recorded, not needed by an exact scan). */
   indexes: Record<string, unknown> = {};
   /** Settings kept but not acted on (HNSW, WAL, optimizers, sharding): state/config.ts. */
@@ -43,36 +83,78 @@ export class Collection implements Replica {
   lastOp = 0;
   /** Compiles a logged filter (the engine's filter language) into a predicate. */
   private readonly compile: (filter: unknown) => Predicate | null;
+  /** The "" space when the collection is in single-vector mode without sparse spaces: its rows are the point rows. */
+  private readonly plain: DenseSpace | null;
   private ids: PointId[] = [];
   private payloads: Payload[] = [];
   private versions: number[] = [];
   private rowOf = new Map<PointId, number>();
   private sorted: PointId[] | null = null;
 
-  constructor(o: { name: string; dim: number; distance: Distance; kernels: Kernels; compileFilter: (filter: unknown) => Predicate | null }) {
+  constructor(o: {
+    name: string; kernels: Kernels; compileFilter: (filter: unknown) => Predicate | null;
+    /** Single-vector mode: the one vector's size and distance. */
+    dim?: number; distance?: Distance;
+    /** Or the spaces in full. */
+    spaces?: SpacesConfig;
+  }) {
     this.name = o.name;
     this.kernels = o.kernels;
     this.compile = o.compileFilter;
-    this.dense = new DenseVectors({ dim: o.dim, distance: o.distance, kernels: o.kernels });
+    this.spacesConfig = o.spaces ?? { named: false, dense: { "": { size: o.dim!, distance: o.distance! } }, sparse: {} };
+    for (const [name, config] of Object.entries(this.spacesConfig.dense)) {
+      const vectors = new DenseVectors({ dim: config.size, distance: config.distance, kernels: o.kernels });
+      this.spaces.set(name, { kind: "dense", name, config, vectors, rows: new SpaceRows(vectors) });
+    }
+    for (const [name, config] of Object.entries(this.spacesConfig.sparse)) {
+      const vectors = new SparseVectors();
+      this.spaces.set(name, { kind: "sparse", name, config, vectors, rows: new SpaceRows(vectors) });
+    }
+    const only = this.spaces.get("");
+    this.plain = !this.spacesConfig.named && this.spaces.size === 1 && only?.kind === "dense" ? only : null;
   }
 
-  /** The vectors' size. */
+  /** Single-vector mode without sparse spaces (the collections the store had before named vectors): snapshot and log shape 1. */
+  get isPlain(): boolean {
+    return this.plain !== null;
+  }
+
+  /** A dense space by name, or undefined. */
+  denseSpace(name: string): DenseSpace | undefined {
+    const sp = this.spaces.get(name);
+    return sp?.kind === "dense" ? sp : undefined;
+  }
+
+  /** A sparse space by name, or undefined. */
+  sparseSpace(name: string): SparseSpace | undefined {
+    const sp = this.spaces.get(name);
+    return sp?.kind === "sparse" ? sp : undefined;
+  }
+
+  /** The unnamed dense space's vectors (every collection in single-vector mode has it). @throws Error in named mode without "". */
+  get dense(): DenseVectors {
+    const sp = this.denseSpace("");
+    if (!sp) throw new Error(`collection ${this.name} has no unnamed vector`);
+    return sp.vectors;
+  }
+
+  /** The unnamed vector's size (0 when there is none). */
   get dim(): number {
-    return this.dense.dim;
+    return this.denseSpace("")?.vectors.dim ?? 0;
   }
 
   get distance(): Distance {
     return this.dense.distance;
   }
 
-  /** The kernel metric the vectors scan with. */
+  /** The kernel metric the unnamed vector scans with. */
   get metric(): Metric {
     return this.dense.metric;
   }
 
-  /** Scalar quantization of the vectors (state/quantized.ts); null: none. */
+  /** Scalar quantization of the unnamed vector (state/quantized.ts); null: none. */
   get quantized(): QuantizedState | null {
-    return this.dense.quantized;
+    return this.denseSpace("")?.vectors.quantized ?? null;
   }
 
   set quantized(q: QuantizedState | null) {
@@ -112,12 +194,38 @@ export class Collection implements Replica {
     return this.versions[row]!;
   }
 
-  /** A copy of the stored vector of `row` (normalized for Cosine). */
+  /** A copy of the unnamed vector of `row` (normalized for Cosine). */
   vectorAt(row: number): Float32Array {
-    return this.dense.read(row);
+    const sp = this.denseSpace("")!;
+    return sp.vectors.read(sp.rows.spaceRow(row));
   }
 
-  /** The first `count` rows as a kernel input (a prefix view of the block: no copy). */
+  /** The vector of the point at `row` in space `name`, or undefined when it has none there. */
+  vectorIn(row: number, name: string): Float32Array | SparseVector | undefined {
+    const sp = this.spaces.get(name);
+    if (!sp) return undefined;
+    const s = sp.rows.spaceRow(row);
+    return s < 0 ? undefined : sp.vectors.read(s);
+  }
+
+  /** Every vector of the point at `row`, by space name. */
+  vectorsOf(row: number): PointVectors {
+    const out: PointVectors = {};
+    for (const [name, sp] of this.spaces) {
+      const s = sp.rows.spaceRow(row);
+      if (s >= 0) out[name] = sp.vectors.read(s);
+    }
+    return out;
+  }
+
+  /** has_vector: does this point have a vector named `name`? */
+  hasVector(id: PointId, name: string): boolean {
+    const r = this.rowOf.get(id);
+    const sp = this.spaces.get(name);
+    return r !== undefined && sp !== undefined && sp.rows.spaceRow(r) >= 0;
+  }
+
+  /** The first `count` rows of the unnamed vector as a kernel input (a prefix view of the block: no copy). */
   matrix(): KernelF32 {
     return this.dense.matrix();
   }
@@ -128,14 +236,16 @@ export class Collection implements Replica {
     return this.sorted;
   }
 
-  /** A copy of the state for a snapshot, taken in one go (payload objects are shared: they are never mutated). */
+  /** A copy of the state for a snapshot, taken in one go (payload objects and sparse vectors are shared: they are never mutated). */
   freeze(): FrozenCollection {
-    return {
-      name: this.name, dim: this.dim, distance: this.distance, lastOp: this.lastOp, count: this.count,
+    const f: FrozenCollection = {
+      name: this.name, dim: this.dim, distance: this.plain ? this.distance : "Dot", lastOp: this.lastOp, count: this.count,
       indexes: structuredClone(this.indexes),
       ids: this.ids.slice(), payloads: this.payloads.slice(), versions: this.versions.slice(),
-      vectors: this.dense.copy(),
+      vectors: this.plain ? this.plain.vectors.copy() : new Float32Array(0),
     };
+    if (!this.plain) f.named = this.ids.map((_, r) => this.vectorsOf(r));
+    return f;
   }
 
   /** Rows whose point passes `pred`, ascending. */
@@ -143,7 +253,7 @@ export class Collection implements Replica {
     const n = this.count;
     const out = new Int32Array(n);
     let m = 0;
-    for (let r = 0; r < n; r++) if (pred(this.payloads[r]!, this.ids[r]!)) out[m++] = r;
+    for (let r = 0; r < n; r++) if (pred(this.payloads[r]!, this.ids[r]!, this)) out[m++] = r;
     return out.subarray(0, m);
   }
 
@@ -155,9 +265,23 @@ export class Collection implements Replica {
     return Array.from(this.rowsWhere(pred), (r) => this.ids[r]!);
   }
 
-  /** Make room for `rows` points. */
+  /** Make room for `rows` points in every dense space. */
   reserve(rows: number): void {
-    this.dense.reserve(rows);
+    for (const sp of this.spaces.values()) if (sp.kind === "dense") sp.vectors.reserve(rows);
+  }
+
+  /** Make room for the dense rows `ops` may add (what can fail while applying: engine/prepare.ts). */
+  reserveFor(ops: Op[]): void {
+    const add = new Map<string, number>();
+    const bump = (name: string) => add.set(name, (add.get(name) ?? 0) + 1);
+    for (const op of ops) {
+      if (op.type === "upsert" && !op.named) for (const id of op.ids) if (!this.rowOf.has(id)) bump("");
+      if ((op.type === "upsert" || op.type === "update_vectors") && op.named) for (const pv of op.named) for (const name of Object.keys(pv)) bump(name);
+    }
+    for (const [name, n] of add) {
+      const sp = this.denseSpace(name);
+      if (sp) sp.vectors.reserve(sp.vectors.count + n);
+    }
   }
 
   /** Apply validated operations as operation number `opId`. Never throws on validated input. */
@@ -165,7 +289,20 @@ export class Collection implements Replica {
     for (const op of ops) {
       if (op.type === "upsert") this.upsert(op, opId);
       else if (op.type === "delete") for (const id of this.select(op.sel)) this.remove(id);
-      else {
+      else if (op.type === "update_vectors") {
+        op.ids.forEach((id, i) => {
+          const r = this.rowOf.get(id);
+          if (r === undefined) return; // checked at the request; a replayed record meets the same state
+          this.setVectors(r, op.named[i]!, false);
+          this.versions[r] = opId;
+        });
+      } else if (op.type === "delete_vectors") {
+        for (const id of this.select(op.sel)) {
+          const r = this.rowOf.get(id)!;
+          for (const name of op.names) this.spaces.get(name)?.rows.release(r);
+          this.versions[r] = opId;
+        }
+      } else {
         for (const id of this.select(op.sel)) {
           const r = this.rowOf.get(id)!;
           this.versions[r] = opId;
@@ -186,16 +323,33 @@ export class Collection implements Replica {
   }
 
   /** Bulk-load rows read from a snapshot, keeping their versions. */
-  restore(ids: PointId[], vectors: Float32Array, payloads: Payload[], versions: number[]): void {
-    this.upsert({ type: "upsert", ids, vectors, payloads }, 0);
+  restore(ids: PointId[], vectors: Float32Array, payloads: Payload[], versions: number[], named?: PointVectors[]): void {
+    this.upsert({ type: "upsert", ids, vectors, payloads, ...(named ? { named } : {}) }, 0);
     for (let i = 0; i < ids.length; i++) this.versions[this.rowOf.get(ids[i]!)!] = versions[i]!;
   }
 
+  /** Write a point's vectors: those in `pv`; with `whole`, the point loses every other one. */
+  private setVectors(r: number, pv: PointVectors, whole: boolean): void {
+    for (const [name, sp] of this.spaces) {
+      const v = pv[name];
+      if (v === undefined) {
+        if (whole) sp.rows.release(r);
+        continue;
+      }
+      const s = sp.rows.claim(r);
+      if (sp.kind === "dense") sp.vectors.set(s, v as Float32Array);
+      else sp.vectors.set(s, v as SparseVector);
+    }
+  }
+
   private upsert(op: Extract<Op, { type: "upsert" }>, opId: number): void {
-    const dim = this.dim;
-    let fresh = 0;
-    for (const id of op.ids) if (!this.rowOf.has(id)) fresh++;
-    this.reserve(this.count + fresh);
+    const plain = op.named ? null : this.denseSpace("")!;
+    if (plain) {
+      let fresh = 0;
+      for (const id of op.ids) if (!this.rowOf.has(id)) fresh++;
+      plain.vectors.reserve(plain.vectors.count + fresh);
+    }
+    const dim = plain?.vectors.dim ?? 0;
     for (let i = 0; i < op.ids.length; i++) {
       const id = op.ids[i]!;
       let r = this.rowOf.get(id);
@@ -203,9 +357,14 @@ export class Collection implements Replica {
         r = this.ids.length;
         this.rowOf.set(id, r);
         this.ids.push(id);
+        for (const sp of this.spaces.values()) sp.rows.added(r);
         this.sorted = null;
       }
-      this.dense.set(r, op.vectors.subarray(i * dim, (i + 1) * dim));
+      if (plain) {
+        plain.vectors.set(plain.rows.claim(r), op.vectors.subarray(i * dim, (i + 1) * dim));
+        // a point written with only the unnamed vector has no other
+        if (!this.plain) for (const sp of this.spaces.values()) if (sp !== plain) sp.rows.release(r);
+      } else this.setVectors(r, op.named![i]!, true);
       this.payloads[r] = op.payloads[i] ?? {};
       this.versions[r] = opId;
     }
@@ -215,15 +374,15 @@ export class Collection implements Replica {
     const r = this.rowOf.get(id);
     if (r === undefined) return;
     const last = this.ids.length - 1;
+    for (const sp of this.spaces.values()) sp.rows.release(r);
     if (r !== last) {
-      this.dense.move(last, r);
       const moved = this.ids[last]!;
       this.ids[r] = moved;
       this.payloads[r] = this.payloads[last]!;
       this.versions[r] = this.versions[last]!;
       this.rowOf.set(moved, r);
     }
-    this.dense.truncate(last);
+    for (const sp of this.spaces.values()) sp.rows.movedPoint(last, r);
     this.ids.length = last;
     this.payloads.length = last;
     this.versions.length = last;
@@ -231,8 +390,8 @@ export class Collection implements Replica {
     this.sorted = null;
   }
 
-  /** Give the wasm block back (the collection is unusable afterwards). */
+  /** Give the wasm blocks back (the collection is unusable afterwards). */
   dispose(): void {
-    this.dense.dispose();
+    for (const sp of this.spaces.values()) if (sp.kind === "dense") sp.vectors.dispose();
   }
 }

@@ -13,6 +13,7 @@ import type { Collection } from "../state/collection.js";
 import { badRequest } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { depthOf, MAX_DEPTH } from "../engine/limits.js";
+import { parseDeleteNames, parseUpdateVectors, readBatchVectors, readPointVectors } from "./vectors.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -20,6 +21,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** The body of PUT /points, or an upsert operation of /points/batch: `{ points: [...] }` or `{ batch: {...} }`. */
 export function parseUpsert(col: Collection, body: Record<string, unknown>, where: string): Op {
+  if (!col.isPlain) return parseNamedUpsert(col, body, where);
   const dim = col.dim;
   if (Array.isArray(body.points)) {
     const pts = body.points;
@@ -59,6 +61,35 @@ export function parseUpsert(col: Collection, body: Record<string, unknown>, wher
   throw badRequest(`${where} must hold "points": [{"id", "vector", "payload"}, ...] or "batch": {"ids", "vectors", "payloads"}`);
 }
 
+/** An upsert into a collection with named or sparse vectors: each point carries the vectors it lists. */
+function parseNamedUpsert(col: Collection, body: Record<string, unknown>, where: string): Op {
+  if (Array.isArray(body.points)) {
+    const pts = body.points;
+    const ids: PointId[] = [];
+    const payloads: (Payload | null)[] = [];
+    const named = pts.map((p, i) => {
+      const w = `${where}.points[${i}]`;
+      if (!isObject(p)) throw badRequest(`${w} must be {"id", "vector", "payload"}, got ${show(p)}`);
+      ids.push(parseId(p.id, `${w}.id`));
+      payloads.push(parsePayload(p.payload, `${w}.payload`));
+      return p.vector === undefined || p.vector === null ? {} : readPointVectors(col, p.vector, `${w}.vector`);
+    });
+    return { type: "upsert", ids, vectors: new Float32Array(0), payloads, named };
+  }
+  if (isObject(body.batch)) {
+    const b = body.batch;
+    const ids = parseIds(b.ids, `${where}.batch.ids`);
+    const named = b.vectors === undefined || b.vectors === null ? ids.map(() => ({})) : readBatchVectors(col, b.vectors, ids.length, `${where}.batch.vectors`);
+    let payloads: (Payload | null)[] = ids.map(() => null);
+    if (b.payloads !== undefined && b.payloads !== null) {
+      if (!Array.isArray(b.payloads) || b.payloads.length !== ids.length) throw badRequest(`${where}.batch.payloads must be a list of ${ids.length} payloads, one per id`);
+      payloads = b.payloads.map((p, i) => parsePayload(p, `${where}.batch.payloads[${i}]`));
+    }
+    return { type: "upsert", ids, vectors: new Float32Array(0), payloads, named };
+  }
+  throw badRequest(`${where} must hold "points": [{"id", "vector", "payload"}, ...] or "batch": {"ids", "vectors", "payloads"}`);
+}
+
 /** `{ points: [...] }` or `{ filter: {...} }` (points may also be the legacy `{ points: { filter } }`). */
 export function parseSelector(body: Record<string, unknown>, where: string): Selector {
   let pts = body.points;
@@ -75,7 +106,7 @@ function checked(filter: unknown, where: string): unknown {
 }
 
 /** A payload operation's body (set / overwrite / delete keys / clear). */
-export function parsePayloadOp(kind: Exclude<Op["type"], "upsert" | "delete">, body: Record<string, unknown>, where: string): Op {
+export function parsePayloadOp(kind: Exclude<Op["type"], "upsert" | "delete" | "update_vectors" | "delete_vectors">, body: Record<string, unknown>, where: string): Op {
   const sel = parseSelector(body, where);
   if (kind === "clear_payload") return { type: kind, sel };
   if (kind === "delete_payload") {
@@ -98,8 +129,14 @@ export function parsePayloadOp(kind: Exclude<Op["type"], "upsert" | "delete">, b
 
 const BATCH_KINDS: Record<string, Op["type"]> = {
   upsert: "upsert", delete: "delete", set_payload: "set_payload", overwrite_payload: "overwrite_payload",
-  delete_payload: "delete_payload", clear_payload: "clear_payload",
+  delete_payload: "delete_payload", clear_payload: "clear_payload", update_vectors: "update_vectors", delete_vectors: "delete_vectors",
 };
+
+/** The body of POST /points/vectors/delete, or a batch's `delete_vectors`. */
+export function parseDeleteVectors(col: Collection, body: Record<string, unknown>, where: string): Op {
+  const sel = parseSelector(body, where);
+  return { type: "delete_vectors", sel, names: parseDeleteNames(col, body, where) };
+}
 
 /** The body of POST /points/batch: `{ operations: [{ upsert: {...} }, { delete: {...} }, ...] }`. */
 export function parseBatch(col: Collection, body: Record<string, unknown>): Op[] {
@@ -109,11 +146,13 @@ export function parseBatch(col: Collection, body: Record<string, unknown>): Op[]
     const keys = isObject(o) ? Object.keys(o) : [];
     const kind = keys.length === 1 ? BATCH_KINDS[keys[0]!] : undefined;
     if (!isObject(o) || !kind || !isObject(o[keys[0]!])) {
-      throw badRequest(`${where} must be one of {"upsert"|"delete"|"set_payload"|"overwrite_payload"|"delete_payload"|"clear_payload": {...}}, got ${show(o)}`);
+      throw badRequest(`${where} must be one of {"upsert"|"delete"|"set_payload"|"overwrite_payload"|"delete_payload"|"clear_payload"|"update_vectors"|"delete_vectors": {...}}, got ${show(o)}`);
     }
     const inner = o[keys[0]!] as Record<string, unknown>;
     if (kind === "upsert") return parseUpsert(col, inner, `${where}.upsert`);
     if (kind === "delete") return { type: "delete", sel: parseSelector(inner, `${where}.delete`) };
+    if (kind === "update_vectors") return parseUpdateVectors(col, inner, `${where}.update_vectors`);
+    if (kind === "delete_vectors") return parseDeleteVectors(col, inner, `${where}.delete_vectors`);
     return parsePayloadOp(kind, inner, `${where}.${kind}`);
   });
 }

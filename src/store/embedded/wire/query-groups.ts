@@ -9,7 +9,7 @@ import type { Engine } from "../engine/store.js";
 import type { Collection } from "../state/collection.js";
 import { badRequest } from "./errors.js";
 import { parseQuery } from "./query.js";
-import { type PointView, parseWithVector, pointView } from "./views.js";
+import { type PointView, type VectorSelector, parseWithVector, pointView } from "./views.js";
 import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -25,7 +25,7 @@ function int(v: unknown, dflt: number, where: string): number {
 interface Lookup {
   col: Collection;
   withPayload: PayloadSelector;
-  withVector: boolean;
+  withVector: VectorSelector;
 }
 
 /** `"collection"` or `{"collection", "with_payload" (default true), "with_vectors" (default false)}`; an unknown collection is a 404. */
@@ -33,10 +33,11 @@ function parseLookup(store: Engine, v: unknown, where: string): Lookup | undefin
   if (v === undefined || v === null) return undefined;
   const o = typeof v === "string" ? { collection: v } : v;
   if (!isObject(o) || typeof o.collection !== "string") throw badRequest(`${where} must be a collection name or {"collection", "with_payload", "with_vectors"}, got ${show(v)}`);
+  const lc = store.get(o.collection);
   return {
-    col: store.get(o.collection),
+    col: lc,
     withPayload: parseWithPayload(o.with_payload, true, `${where}.with_payload`),
-    withVector: parseWithVector(o, `${where}.with_vectors`),
+    withVector: parseWithVector(lc, o, `${where}.with_vectors`),
   };
 }
 

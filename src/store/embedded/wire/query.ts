@@ -20,15 +20,19 @@ import { parseOrderBy, parseSample } from "./query-order.js";
 import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
 import { compileFilter } from "./filter.js";
 import { parseSearchParams } from "./quantization.js";
-import { type PointView, parseWithVector, pointView } from "./views.js";
+import { type PointView, type VectorSelector, parseWithVector, pointView } from "./views.js";
+import { noVectorName, readSparse } from "./vectors.js";
+import type { SparseVector } from "../log/records.js";
 import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 
 /** A plan and the shape of its answer. */
 export interface ParsedQuery extends QueryPlan {
   withPayload: PayloadSelector;
-  withVector: boolean;
+  withVector: VectorSelector;
   /** Where ids in the query take their vectors (lookup_from), when not this collection. */
   lookup?: Collection;
+  /** The vector of `lookup` they take (lookup_from.vector; default the unnamed one). */
+  lookupVector?: string;
   /** The stage tree: this plan and its prefetches (a plain plan has none). */
   stage?: Stage;
 }
@@ -49,23 +53,45 @@ function int(v: unknown, dflt: number, min: number, where: string): number {
  * that collection, which excludes nothing here (as Qdrant).
  */
 function vectorInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): Float32Array {
+  const name = plan.using ?? "";
+  const sp = col.denseSpace(name)!;
+  const target = { name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance };
   if (typeof v === "number" || typeof v === "string") {
     const id = parseId(v, where);
     const src = plan.lookup ?? col;
     const r = src.row(id);
     if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
+    const srcName = plan.lookup ? plan.lookupVector ?? "" : name;
+    const stored = src.vectorIn(r, srcName);
+    if (!stored || !(stored instanceof Float32Array)) {
+      throw badRequest(`${where}: point ${id}${plan.lookup ? ` of collection ${src.name}` : ""} has no dense vector "${srcName}"`);
+    }
     if (!plan.lookup) {
       plan.exclude.add(id);
-      return col.vectorAt(r);
+      return stored;
     }
     // another collection's vector: checked and normalized as an inline one (dimension, Cosine)
-    const out = new Float32Array(col.dim);
-    readVector(col, Array.from(src.vectorAt(r)), `${where} (point ${id} of collection ${src.name})`, out, 0);
+    const out = new Float32Array(target.dim);
+    readVector(target, Array.from(stored), `${where} (point ${id} of collection ${src.name})`, out, 0);
     return out;
   }
-  const out = new Float32Array(col.dim);
-  readVector(col, v, where, out, 0);
+  const out = new Float32Array(target.dim);
+  readVector(target, v, where, out, 0);
   return out;
+}
+
+/** A sparse query vector: inline `{indices, values}`, or a point's vector of the space by id. */
+function sparseInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): SparseVector {
+  if (typeof v !== "number" && typeof v !== "string") return readSparse(v, where);
+  const id = parseId(v, where);
+  const src = plan.lookup ?? col;
+  const r = src.row(id);
+  if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
+  const srcName = plan.lookup ? plan.lookupVector ?? "" : plan.using ?? "";
+  const stored = src.vectorIn(r, srcName);
+  if (!stored || stored instanceof Float32Array) throw badRequest(`${where}: point ${id} has no sparse vector "${srcName}"`);
+  if (!plan.lookup) plan.exclude.add(id);
+  return stored;
 }
 
 function recommend(col: Collection, r: Record<string, unknown>, where: string, plan: ParsedQuery): void {
@@ -75,13 +101,14 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
     if (!Array.isArray(v)) throw badRequest(`${where}.${k} must be a list of point ids or vectors, got ${show(v)}`);
     return v.map((x, i) => vectorInput(col, x, `${where}.${k}[${i}]`, plan));
   };
+  const dim = col.denseSpace(plan.using ?? "")!.vectors.dim;
   const pos = list("positive");
   const neg = list("negative");
   const strategy = r.strategy ?? "average_vector";
   if (strategy === "average_vector") {
     if (pos.length === 0) throw badRequest(`${where}.positive: positive vectors should not be empty with the average_vector strategy`);
     const avg = (vs: Float32Array[]) => {
-      const a = new Float32Array(col.dim);
+      const a = new Float32Array(dim);
       for (const v of vs) for (let d = 0; d < a.length; d++) a[d] = a[d]! + v[d]! / vs.length;
       return a;
     };
@@ -94,7 +121,7 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
     q.forEach((x, d) => {
       if (!Number.isFinite(x)) throw badRequest(`${where}: the recommend vector 2·mean(positive) − mean(negative) leaves the f32 range at [${d}]; scale the examples down`);
     });
-    if (col.distance === "Cosine") scaleToUnit(q);
+    if (col.denseSpace(plan.using ?? "")!.vectors.distance === "Cosine") scaleToUnit(q);
     plan.kind = "average_vector";
     plan.vector = q;
   } else if (strategy === "best_score" || strategy === "sum_scores") {
@@ -109,27 +136,33 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
 /** Finds another collection by name (lookup_from); throws Qdrant's 404 for an unknown one. */
 export type CollectionLookup = (name: string) => Collection;
 
-/** `{"collection", "vector"?}`: the collection ids in the query refer to. */
-function parseLookupFrom(v: unknown, where: string, resolve: CollectionLookup | undefined): Collection | undefined {
+/** `{"collection", "vector"?}`: the collection ids in the query refer to, and which of its vectors. */
+function parseLookupFrom(v: unknown, where: string, resolve: CollectionLookup | undefined): { lookup: Collection; lookupVector?: string } | undefined {
   if (v === undefined || v === null) return undefined;
   if (!resolve) throw badRequest(`${where}.lookup_from is not supported here`);
   if (!isObject(v) || typeof v.collection !== "string") throw badRequest(`${where}.lookup_from must be {"collection": name, "vector"?: name}, got ${show(v)}`);
-  if (v.vector !== undefined && v.vector !== null && v.vector !== "") {
-    throw badRequest(`Not existing vector name error: ${String(v.vector)} (${where}.lookup_from: the embedded store's collections have only the unnamed vector; leave "vector" out)`);
-  }
-  return resolve(v.collection);
+  const lookup = resolve(v.collection);
+  if (v.vector === undefined || v.vector === null) return { lookup };
+  if (typeof v.vector !== "string" || !lookup.spaces.has(v.vector)) throw noVectorName(lookup, String(v.vector), `${where}.lookup_from.vector`);
+  return { lookup, lookupVector: v.vector };
+}
+
+/** The space a body's `using` names ("" when absent); Qdrant's error for a name the collection lacks. */
+function parseUsing(col: Collection, using: unknown, where: string): string {
+  if (using === undefined || using === null) return "";
+  if (typeof using !== "string") throw badRequest(`${where}.using must be a vector name, got ${show(using)}`);
+  if (!col.spaces.has(using)) throw noVectorName(col, using, `${where}.using`);
+  return using;
 }
 
 function basePlan(col: Collection, body: Record<string, unknown>, where: string, filterKey: string, payloadDefault: boolean, resolve?: CollectionLookup): ParsedQuery {
-  const using = body.using;
-  if (using !== undefined && using !== null && using !== "") {
-    throw badRequest(`Not existing vector name error: ${String(using)} (collection ${col.name} has only the unnamed vector; leave "using" out)`);
-  }
+  const using = parseUsing(col, body.using, where);
   const lookup = parseLookupFrom(body.lookup_from, where, resolve);
   const t = body.score_threshold;
   if (t !== undefined && t !== null && (typeof t !== "number" || !Number.isFinite(t))) throw badRequest(`${where}.score_threshold must be a number, got ${show(t)}`);
   return {
     kind: "scroll",
+    using,
     exclude: new Set(),
     filter: compileFilter(body[filterKey], `${where}.${filterKey}`),
     limit: int(body.limit, 10, 1, `${where}.limit`),
@@ -137,8 +170,8 @@ function basePlan(col: Collection, body: Record<string, unknown>, where: string,
     threshold: typeof t === "number" ? t : undefined,
     params: parseSearchParams(body.params, `${where}.params`),
     withPayload: parseWithPayload(body.with_payload, payloadDefault, `${where}.with_payload`),
-    withVector: parseWithVector(body, `${where}.with_vector`),
-    ...(lookup ? { lookup } : {}),
+    withVector: parseWithVector(col, body, `${where}.with_vector`),
+    ...(lookup ?? {}),
   };
 }
 
@@ -182,6 +215,19 @@ function parseMmr(v: unknown, where: string, limit: number): Mmr {
 /** The query of a body or prefetch: sets the plan's kind, or answers its fusion, order_by or sample. */
 function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQuery): Merge | undefined {
   if (q === undefined || q === null) return undefined;
+  if (col.sparseSpace(plan.using ?? "")) {
+    const scoring = isObject(q) && ("fusion" in q || "rrf" in q || "order_by" in q || "sample" in q);
+    if (!scoring) {
+      const inner = isObject(q) && "nearest" in q ? q.nearest : q;
+      if (isObject(q) && "nearest" in q && q.mmr !== undefined && q.mmr !== null) throw badRequest(`${where}.query.mmr is not supported on sparse vector "${plan.using}"`);
+      if (isObject(inner) && !("indices" in inner) && typeof inner !== "number") {
+        throw badRequest(`${where}.query: on sparse vector "${plan.using}" the embedded store answers nearest queries ({"indices", "values"} or a point id) only; use a Qdrant server (QDRANT_URL) for the rest`);
+      }
+      plan.kind = "nearest";
+      plan.sparse = sparseInput(col, inner, `${where}.query${inner === q ? "" : ".nearest"}`, plan);
+      return undefined;
+    }
+  }
   if (Array.isArray(q) || typeof q === "number" || typeof q === "string") {
     plan.kind = "nearest";
     plan.vector = vectorInput(col, q, `${where}.query`, plan);

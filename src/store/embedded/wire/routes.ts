@@ -14,7 +14,9 @@ import { DISTANCES } from "../state/collection.js";
 import { collectionAliases, listAliases, updateAliases } from "./aliases.js";
 import { badRequest, notFound } from "./errors.js";
 import { compileFilter } from "./filter.js";
-import { parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
+import { parseBatch, parseDeleteVectors, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
+import { parseSpaces, spacesView } from "./spaces.js";
+import { parseUpdateVectors } from "./vectors.js";
 import { parseQuantizationConfig, quantizationView } from "./quantization.js";
 import { parseQuery, runQuery } from "./query.js";
 import { queryGroups } from "./query-groups.js";
@@ -56,7 +58,7 @@ function info(c: Ctx) {
   return {
     status: "green", optimizer_status: "ok", indexed_vectors_count: 0, points_count: col.count, segments_count: 1,
     config: {
-      params: { vectors: { size: col.dim, distance: col.distance }, ...st.params },
+      params: { ...spacesView(col), ...st.params },
       hnsw_config: st.hnsw_config, optimizer_config: st.optimizer_config, wal_config: st.wal_config,
       quantization_config: quantizationView(col.quantized?.config), strict_mode_config: st.strict_mode_config,
       ...(metadata ? { metadata } : {}),
@@ -68,20 +70,13 @@ function info(c: Ctx) {
 async function create(c: Ctx) {
   validateCreate(c.params.name!, c.body);
   refuseUnserved(c.body, false);
-  const v = c.body.vectors;
-  if (!isObject(v)) throw badRequest(`the body must hold "vectors": {"size": n, "distance": "Cosine" | "Euclid" | "Dot" | "Manhattan"}, got ${show(v)}`);
-  if (!("size" in v) && !("distance" in v)) {
-    throw badRequest(`named vectors (${Object.keys(v).map((k) => `"${k}"`).join(", ")}) are not supported by the embedded store; create one unnamed vector: "vectors": {"size": n, "distance": "Cosine"}`);
-  }
-  if (typeof v.size !== "number" || !Number.isInteger(v.size) || v.size < 1 || v.size > 65536) {
-    throw badRequest(`vectors.size must be an integer in [1, 65536], got ${show(v.size)}`);
-  }
-  if (!DISTANCES.includes(v.distance as Distance)) {
-    throw badRequest(`unsupported vectors.distance ${show(v.distance)}. Should be one of: ${DISTANCES.map((d) => `"${d}"`).join(", ")}`);
-  }
+  const spaces = parseSpaces(c.body);
   const quantization = parseQuantizationConfig(c.body.quantization_config, "quantization_config");
   const metadata = metadataOf(c.body.metadata) ?? undefined;
-  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance, { settings: mergeSettings(defaultSettings(), c.body), quantization: quantization ?? undefined, metadata });
+  const only = spaces.dense[""];
+  await c.store.createCollection(c.params.name!, only?.size ?? 0, only?.distance ?? "Dot", {
+    settings: mergeSettings(defaultSettings(), c.body), quantization: quantization ?? undefined, metadata, spaces,
+  });
   return true;
 }
 
@@ -124,7 +119,7 @@ function retrieve(c: Ctx) {
   const col = c.store.get(c.params.name!);
   const ids = parseIds(c.body.ids, "ids");
   const sel = parseWithPayload(c.body.with_payload, true, "with_payload");
-  const wv = parseWithVector(c.body, "with_vector");
+  const wv = parseWithVector(col, c.body, "with_vector");
   const out = [];
   for (const id of ids) {
     const r = col.row(id);
@@ -142,7 +137,7 @@ function scroll(c: Ctx) {
   validateFilterBody(b);
   const pred = compileFilter(b.filter, "filter");
   const sel = parseWithPayload(b.with_payload, true, "with_payload");
-  const wv = parseWithVector(b, "with_vector");
+  const wv = parseWithVector(col, b, "with_vector");
   const from = b.offset !== undefined && b.offset !== null ? parseId(b.offset, "offset") : undefined;
   const { rows, next } = scrollPage(col, { filter: pred, from, limit });
   const points = rows.map((r) => pointView(col, r, sel, wv));
@@ -189,6 +184,19 @@ export const ROUTES: [string, string, Handler][] = [
     const fc = col(c);
     validateFilterBody(c.body);
     return c.store.write(fc.name, [{ type: "delete", sel: parseSelector(c.body, "body") }], wait(c));
+  }],
+  ["PUT", "/collections/:name/points/vectors", async (c) => {
+    const fc = col(c);
+    const ops = [parseUpdateVectors(fc, c.body, "body")];
+    checkPayloadTargets(fc, ops);
+    return c.store.write(fc.name, ops, wait(c));
+  }],
+  ["POST", "/collections/:name/points/vectors/delete", async (c) => {
+    const fc = col(c);
+    validateFilterBody(c.body);
+    const ops = [parseDeleteVectors(fc, c.body, "body")];
+    checkPayloadTargets(fc, ops);
+    return c.store.write(fc.name, ops, wait(c));
   }],
   ["PUT", "/collections/:name/points/payload", payloadOp("overwrite_payload")],
   ["POST", "/collections/:name/points/payload", payloadOp("set_payload")],

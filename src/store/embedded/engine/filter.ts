@@ -56,13 +56,13 @@ export function compileFilter(filter: unknown, where = "filter", nested = false)
       min: ms.min_count as number,
     };
   }
-  return (p, id) => {
-    if (must) for (const c of must) if (!c(p, id)) return false;
-    if (mustNot) for (const c of mustNot) if (c(p, id)) return false;
-    if (should && !should.some((c) => c(p, id))) return false; // Qdrant: an empty should matches nothing
+  return (p, id, v) => {
+    if (must) for (const c of must) if (!c(p, id, v)) return false;
+    if (mustNot) for (const c of mustNot) if (c(p, id, v)) return false;
+    if (should && !should.some((c) => c(p, id, v))) return false; // Qdrant: an empty should matches nothing
     if (minShould) {
       let n = 0;
-      for (const c of minShould.conds) if (c(p, id) && ++n >= minShould.min) break;
+      for (const c of minShould.conds) if (c(p, id, v) && ++n >= minShould.min) break;
       if (n < minShould.min) return false;
     }
     return true;

@@ -79,6 +79,26 @@ describe("named dense and sparse vectors", () => {
     expectScores(await h.client.query("n", { query: 1, using: "kw" }), [[5, 0.5 * 1]]);
   });
 
+  it("using reaches recommend, groups, the distance matrix and lookup_from's vector", async () => {
+    // recommend average_vector on img: positive 5 ([2, 2]) → query [2, 2]: 2 → 4, 1 → 2 (5 itself left out)
+    expectScores(await h.client.query("n", { query: { recommend: { positive: [5] } }, using: "img" }), [[2, 4], [1, 2]]);
+    const g = await h.client.queryGroups("n", { query: [1, 1], using: "img", group_by: "g", group_size: 1, limit: 2 });
+    expect(g.groups.map((x) => [x.id, x.hits.map((p) => p.id)])).toEqual([["a", [5]], ["b", [2]]]);
+    // matrix on img: only 1, 2 and 5 have it; Dot 1·2 = 0, 1·5 = 2, 2·5 = 4
+    const m = await h.client.searchMatrixPairs("n", { using: "img", sample: 10, limit: 1 });
+    expect(m.pairs.map((p) => [p.a, p.b, p.score])).toEqual([[1, 5, 2], [2, 5, 4], [5, 2, 4]]);
+    await h.client.createCollection("other", { vectors: { size: 2, distance: "Dot" } });
+    await h.client.upsert("other", { wait: true, points: [{ id: 1, vector: [0, 1] }] });
+    // img of point 5 taken from n (its own), and a plain collection's vector scored against n's img
+    expectScores(await h.client.query("other", { query: 5, lookup_from: { collection: "n", vector: "img" } }), [[1, 2]]);
+    // other's point 1 ([0, 1]) against n's img: 2 → 2 and 5 → 2 (a tie, in row order), 1 → 0; n's point 1 is not left out
+    expectScores(await h.client.query("n", { query: 1, using: "img", lookup_from: { collection: "other" } }), [[2, 2], [5, 2], [1, 0]]);
+    // no "using" in a collection without an unnamed vector: Qdrant's name error
+    const r = await h.raw("POST", "/collections/n/points/query", { query: [1, 1] });
+    expect(r.status).toBe(400);
+    expect(r.json.status.error).toMatch(/Not existing vector name error/);
+  });
+
   it("with_vector true | [names] answers Qdrant's named shapes, sparse indices sorted", async () => {
     const all = await h.client.retrieve("n", { ids: [1, 4], with_vector: true });
     expect(all.find((p) => p.id === 1)!.vector).toEqual({ img: [1, 0], txt: [1, 0, 0], kw: { indices: [1, 3], values: [1, 2] } });

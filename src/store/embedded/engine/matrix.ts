@@ -20,14 +20,15 @@ export interface MatrixResult {
 }
 
 /** Scores of all sampled pairs, row-major B × B, as Qdrant reports them (Euclid: the distance, not its square). */
-function pairScores(col: Collection, rows: number[]): ArrayLike<number> {
-  const dim = col.dim;
+function pairScores(col: Collection, using: string, rows: number[]): ArrayLike<number> {
+  const v = col.denseSpace(using)!.vectors;
+  const dim = v.dim;
   const b = rows.length;
   const vectors = new Float32Array(b * dim);
-  rows.forEach((r, i) => vectors.set(col.vectorAt(r), i * dim));
+  rows.forEach((r, i) => vectors.set(col.vectorIn(r, using) as Float32Array, i * dim));
   let s: ArrayLike<number> | undefined;
   try {
-    s = col.kernels.pairwise({ vectors, dim, metric: col.metric });
+    s = col.kernels.pairwise({ vectors, dim, metric: v.metric });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
   }
@@ -40,26 +41,33 @@ function pairScores(col: Collection, rows: number[]): ArrayLike<number> {
         for (let k = 0; k < dim; k++) {
           const x = vectors[i * dim + k]!;
           const y = vectors[j * dim + k]!;
-          acc += col.metric === "dot" ? x * y : col.metric === "l1" ? Math.abs(x - y) : (x - y) * (x - y);
+          acc += v.metric === "dot" ? x * y : v.metric === "l1" ? Math.abs(x - y) : (x - y) * (x - y);
         }
         d[i * b + j] = acc;
       }
     }
     s = d;
   }
-  if (col.distance !== "Euclid") return s;
+  if (v.distance !== "Euclid") return s;
   return Float64Array.from(s as ArrayLike<number>, (x) => Math.sqrt(Math.max(0, x)));
 }
 
-/** Run a matrix request. `random` draws the sample (Math.random, as Qdrant's unseeded sampling). */
-export function searchMatrix(col: Collection, o: { filter: Predicate | null; sample: number; limit: number; random?: () => number }): MatrixResult {
+/**
+ * Run a matrix request on the dense space `using` ("" by default), sampling
+ * only points that have that vector. `random` draws the sample (Math.random, as Qdrant's unseeded sampling).
+ */
+export function searchMatrix(col: Collection, o: { filter: Predicate | null; sample: number; limit: number; using?: string; random?: () => number }): MatrixResult {
   if (o.sample === 0 || o.limit === 0) return { ids: [], nearest: [] };
-  const picked = sampleHits(col, { kind: "scroll", filter: o.filter, exclude: new Set(), limit: o.sample, offset: 0 }, o.random).map((h) => h.row);
+  const using = o.using ?? "";
+  const f = o.filter;
+  const filter: Predicate | null = col.isPlain ? f : (p, id, v) => col.hasVector(id, using) && (!f || f(p, id, v));
+  const picked = sampleHits(col, { kind: "scroll", filter, exclude: new Set(), limit: o.sample, offset: 0 }, o.random).map((h) => h.row);
   if (picked.length < 2) return { ids: [], nearest: [] };
   picked.sort((a, b) => compareIds(col.idAt(a), col.idAt(b)));
   const b = picked.length;
-  const s = pairScores(col, picked);
-  const smaller = col.distance === "Euclid" || col.distance === "Manhattan";
+  const s = pairScores(col, using, picked);
+  const distance = col.denseSpace(using)!.vectors.distance;
+  const smaller = distance === "Euclid" || distance === "Manhattan";
   const nearest = picked.map((_, i) => {
     const order = Array.from({ length: b }, (_, j) => j);
     order.sort((x, y) => (smaller ? s[i * b + x]! - s[i * b + y]! : s[i * b + y]! - s[i * b + x]!) || x - y);

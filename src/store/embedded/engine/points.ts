@@ -48,6 +48,7 @@ export function readVector(col: VectorSpace, v: unknown, where: string, out: Flo
 
 /** An upsert from typed arrays (the in-process API): ids checked, every row through {@link readVector}, on a copy. */
 export function rowsOp(col: Collection, rawIds: unknown[], vectors: Float32Array, rawPayloads: unknown[] | undefined, where: string): Op {
+  if (!col.isPlain) throw wrongInput(`${where}: collection ${col.name} has named or sparse vectors; upsert its points with PUT /collections/${col.name}/points and "vector": {"name": ...}`);
   const dim = col.dim;
   const ids = rawIds.map((id, i) => parseId(id, `${where}.ids[${i}]`));
   if (vectors.length !== ids.length * dim) {

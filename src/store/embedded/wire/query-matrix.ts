@@ -15,11 +15,13 @@ function int(v: unknown, dflt: number, min: number, where: string): number {
 }
 
 function run(col: Collection, body: Record<string, unknown>) {
-  const using = body.using;
-  if (using !== undefined && using !== null && using !== "") {
-    throw badRequest(`Not existing vector name error: ${String(using)} (collection ${col.name} has only the unnamed vector; leave "using" out)`);
+  const using = body.using ?? "";
+  if (typeof using !== "string" || !col.denseSpace(using)) {
+    const names = [...col.spaces.values()].filter((s) => s.kind === "dense").map((s) => `"${s.name}"`).join(", ");
+    throw badRequest(`Not existing vector name error: ${String(using)} (the distance matrix is computed on a dense vector of collection ${col.name}: ${names || "it has none"})`);
   }
   return searchMatrix(col, {
+    using,
     filter: compileFilter(body.filter, "body.filter"),
     sample: int(body.sample, 10, 2, "body.sample"), // Qdrant's defaults: 10 sampled, 3 nearest each
     limit: int(body.limit, 3, 1, "body.limit"),

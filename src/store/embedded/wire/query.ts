@@ -54,7 +54,8 @@ function int(v: unknown, dflt: number, min: number, where: string): number {
  */
 function vectorInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): Float32Array {
   const name = plan.using ?? "";
-  const sp = col.denseSpace(name)!;
+  const sp = col.denseSpace(name);
+  if (!sp) throw noVectorName(col, name, `${where}: a dense query needs "using" naming a dense vector`);
   const target = { name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance };
   if (typeof v === "number" || typeof v === "string") {
     const id = parseId(v, where);

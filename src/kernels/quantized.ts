@@ -192,7 +192,11 @@ export class QuantizedBlock {
     this.#capacity = cap;
   }
 
-  /** The query's codes, zero-padded to the stride, as u8 and as i16, in scratch blocks. */
+  /**
+   * The query's codes, zero-padded to the stride, in scratch blocks: as u8,
+   * and as i16 laid out per 16-code chunk as its 8 even codes then its 8 odd
+   * ones (the scan pairs them with a row's even and odd bytes).
+   */
   private queryCodes(c: Call, query: Float32Array): { q8: number; q16: number } {
     const q8 = c.tmp(this.stride);
     const q16 = c.tmp(this.stride * 2);
@@ -200,7 +204,12 @@ export class QuantizedBlock {
     const wide = new Int16Array(this.#core.arena.memory.buffer, q16, this.stride);
     bytes.fill(0);
     wide.fill(0);
-    for (let d = 0; d < this.dim; d++) wide[d] = bytes[d] = codeOf(query[d]!, this.grid);
+    for (let d = 0; d < this.dim; d++) {
+      const code = codeOf(query[d]!, this.grid);
+      bytes[d] = code;
+      const chunk = d & ~15, t = d & 15;
+      wide[chunk + (t & 1) * 8 + (t >> 1)] = code;
+    }
     return { q8, q16 };
   }
 

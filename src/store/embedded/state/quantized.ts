@@ -13,7 +13,7 @@
  */
 
 import { type Grid, QuantizedBlock, gridOf, quantileRange } from "../../../kernels/index.js";
-import type { Collection } from "./collection.js";
+import type { DenseVectors } from "./dense-vectors.js";
 
 /** Qdrant's ScalarQuantizationConfig, as checked by the wire (type is always "int8"). */
 export interface ScalarConfig {
@@ -32,7 +32,7 @@ export interface Candidates {
 export class QuantizedState {
   readonly config: ScalarConfig;
   #block: QuantizedBlock | null = null;
-  /** The collection's change counter and size when the codes were built. */
+  /** The vectors' change counter and size when the codes were built. */
   #builtAt = "";
 
   constructor(config: ScalarConfig) {
@@ -52,15 +52,15 @@ export class QuantizedState {
   /**
    * The `k` best rows by quantized score against `query` (already
    * normalized for Cosine), among `rows` when given; the codes are rebuilt
-   * first when the collection changed since they were built.
+   * first when the vectors changed since they were built.
    */
-  nearest(col: Collection, query: Float32Array, k: number, rows?: Int32Array): Candidates {
+  nearest(col: DenseVectors, query: Float32Array, k: number, rows?: Int32Array): Candidates {
     return this.codes(col).nearest(query, k, rows);
   }
 
-  /** The codes of the collection's rows now. */
-  codes(col: Collection): QuantizedBlock {
-    const key = `${col.lastOp}:${col.count}`;
+  /** The codes of the rows now. */
+  codes(col: DenseVectors): QuantizedBlock {
+    const key = `${col.changes}:${col.count}`;
     if (this.#block && this.#builtAt === key) return this.#block;
     this.#block?.free();
     const m = col.matrix();

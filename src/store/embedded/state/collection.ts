@@ -10,9 +10,10 @@
  */
 
 import { type CollectionSettings, defaultSettings } from "./config.js";
-import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
+import type { Kernels, Metric } from "../../../kernels/index.js";
 import type { QuantizedState } from "./quantized.js";
-import { DenseVectors, METRIC_OF } from "./dense-vectors.js";
+import { DenseVectors, METRIC_OF, type VectorStorage } from "./dense-vectors.js";
+import { DiskVectors } from "./disk-vectors.js";
 import { DISTANCES, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type Replica, type Selector } from "../log/records.js";
 import { removeAtPath, setAtPath } from "./json-path.js";
 import { splitPath } from "./payload.js";
@@ -33,8 +34,8 @@ export function compareIds(a: PointId, b: PointId): number {
 export class Collection implements Replica {
   readonly name: string;
   readonly kernels: Kernels;
-  /** The vectors, row `r` of the point at row `r`. */
-  readonly dense: DenseVectors;
+  /** The vectors, row `r` of the point at row `r`: in wasm memory, or in a file (`on_disk`). */
+  readonly dense: VectorStorage;
   /** Payload indexes asked for (accepted, recorded, not needed by an exact scan). */
   indexes: Record<string, unknown> = {};
   /** Settings kept but not acted on (HNSW, WAL, optimizers, sharding): state/config.ts. */
@@ -49,11 +50,13 @@ export class Collection implements Replica {
   private rowOf = new Map<PointId, number>();
   private sorted: PointId[] | null = null;
 
-  constructor(o: { name: string; dim: number; distance: Distance; kernels: Kernels; compileFilter: (filter: unknown) => Predicate | null }) {
+  /** `onDisk`: the path of the vectors file when the vectors stay on disk (Qdrant's `on_disk: true`); the file is rebuilt from what is applied. */
+  constructor(o: { name: string; dim: number; distance: Distance; kernels: Kernels; compileFilter: (filter: unknown) => Predicate | null; onDisk?: string }) {
     this.name = o.name;
     this.kernels = o.kernels;
     this.compile = o.compileFilter;
-    this.dense = new DenseVectors({ dim: o.dim, distance: o.distance, kernels: o.kernels });
+    const space = { dim: o.dim, distance: o.distance, kernels: o.kernels };
+    this.dense = o.onDisk ? new DiskVectors({ ...space, path: o.onDisk }) : new DenseVectors(space);
   }
 
   /** The vectors' size. */
@@ -117,11 +120,6 @@ export class Collection implements Replica {
     return this.dense.read(row);
   }
 
-  /** The first `count` rows as a kernel input (a prefix view of the block: no copy). */
-  matrix(): KernelF32 {
-    return this.dense.matrix();
-  }
-
   /** Ids in Qdrant's scroll order (cached until the next insert or delete). */
   sortedIds(): PointId[] {
     if (!this.sorted) this.sorted = this.ids.slice().sort(compareIds);
@@ -182,6 +180,7 @@ export class Collection implements Replica {
         }
       }
     }
+    this.dense.flush(); // on disk: the rows of this operation go to the file now
     this.lastOp = Math.max(this.lastOp, opId);
   }
 
@@ -189,6 +188,7 @@ export class Collection implements Replica {
   restore(ids: PointId[], vectors: Float32Array, payloads: Payload[], versions: number[]): void {
     this.upsert({ type: "upsert", ids, vectors, payloads }, 0);
     for (let i = 0; i < ids.length; i++) this.versions[this.rowOf.get(ids[i]!)!] = versions[i]!;
+    this.dense.flush();
   }
 
   private upsert(op: Extract<Op, { type: "upsert" }>, opId: number): void {

@@ -16,7 +16,9 @@
  * for when it fails. No fsync: a crash loses nothing that the log lacks.
  *
  * While open, a read that comes back short (the file was cut under the
- * store) is refused with a StoreError instead of being served.
+ * store) is refused with a StoreError instead of being served, and so is
+ * every read after a write to the file failed (disk full): the rows applied
+ * and the file then differ until a restart rebuilds it.
  *
  * Reads stay bounded: a scan streams the file in blocks of at most
  * {@link BLOCK_BYTES} into one reusable block of the kernels' memory and hands
@@ -26,7 +28,10 @@
 
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { StoreError } from "../../../errors.js";
-import type { KernelF32, Kernels } from "../../../kernels/index.js";
+import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
+import type { Distance } from "../log/records.js";
+import { type BlockScorer, METRIC_OF, type RowScores, type VectorStorage } from "./dense-vectors.js";
+import type { QuantizedState } from "./quantized.js";
 
 /** The most bytes one block of a streamed scan or gather holds in wasm memory (the scratch reused block after block). */
 export const BLOCK_BYTES = 1 << 20;
@@ -34,37 +39,40 @@ export const BLOCK_BYTES = 1 << 20;
 /** The name of the vectors file in a collection's folder. */
 export const VECTORS_FILE = "vectors.f32";
 
-/** Best-first rows and scores, as the kernels' top-k answers them. */
-export interface RowScores {
-  indices: Int32Array;
-  values: ArrayLike<number>;
-}
+export type { BlockScorer, RowScores };
 
-/**
- * Scores one block: the `k` best of the block's rows (all of `m`'s
- * `n` rows, or the block-relative ascending `rows`), best first, ties to
- * the lower row, indices relative to the block.
- */
-export type BlockScorer = (m: KernelF32, n: number, k: number, rows: Int32Array | undefined) => RowScores;
-
-/** The f32 rows of one collection in a file, read back in bounded blocks. */
-export class DiskVectors {
+/** The f32 rows of one space of a collection in a file, read back in bounded blocks. */
+export class DiskVectors implements VectorStorage {
   readonly path: string;
   readonly dim: number;
+  readonly distance: Distance;
+  readonly metric: Metric;
   readonly kernels: Kernels;
-  /** Rows in the file. */
-  count = 0;
+  readonly onDisk = true;
+  /** Scalar quantization: its settings and codes (in wasm memory: Qdrant's `always_ram`) derived from these rows; null: none. */
+  quantized: QuantizedState | null = null;
   /** Rows one block holds. */
   readonly blockRows: number;
+  #count = 0;
+  #changes = 0;
   #fd: number;
   #block: KernelF32 | null = null;
+  /** Rows set but not yet written: consecutive rows from `#pendingAt`, written in one call when the run ends or anything reads. */
+  #pending: Float32Array;
+  #pendingAt = 0;
+  #pendingRows = 0;
+  /** Set when a write or cut failed: the file no longer matches the rows applied, so nothing is read from it until a restart rebuilds it. */
+  #broken: string | null = null;
 
   /** Create (or empty) the file at `path`: its old content, whatever it is, is never read. */
-  constructor(o: { path: string; dim: number; kernels: Kernels }) {
+  constructor(o: { path: string; dim: number; distance: Distance; kernels: Kernels }) {
     this.path = o.path;
     this.dim = o.dim;
+    this.distance = o.distance;
+    this.metric = METRIC_OF[o.distance];
     this.kernels = o.kernels;
     this.blockRows = Math.max(1, Math.floor(BLOCK_BYTES / (o.dim * 4)));
+    this.#pending = new Float32Array(this.blockRows * o.dim);
     try {
       this.#fd = openSync(o.path, "w+");
     } catch (cause) {
@@ -72,54 +80,84 @@ export class DiskVectors {
     }
   }
 
+  /** Rows in the file (and waiting to be written). */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** A counter that changes whenever any row does. */
+  get changes(): number {
+    return this.#changes;
+  }
+
+  /** Nothing to reserve: the file grows as rows are written. */
+  reserve(_rows: number): void {}
+
+  /**
+   * Write `vector` as row `row` (an existing row, or `count` to append).
+   * Consecutive rows collect in a buffer of one block and go to the file
+   * in one write (a bulk upsert is a handful of writes, not one per row).
+   */
+  set(row: number, vector: Float32Array): void {
+    if (this.#pendingRows && row !== this.#pendingAt + this.#pendingRows) this.flush();
+    if (this.#pendingRows === this.blockRows) this.flush();
+    if (!this.#pendingRows) this.#pendingAt = row;
+    this.#pending.set(vector.subarray(0, this.dim), this.#pendingRows * this.dim);
+    this.#pendingRows++;
+    if (row === this.#count) this.#count++;
+    this.#changes++;
+  }
+
+  /** Write the buffered rows to the file. */
+  flush(): void {
+    if (!this.#pendingRows) return;
+    const rb = this.rowBytes;
+    this.writeAt(new Uint8Array(this.#pending.buffer, 0, this.#pendingRows * rb), this.#pendingAt * rb);
+    this.#pendingRows = 0;
+  }
+
   /** Bytes of one row in the file. */
   private get rowBytes(): number {
     return this.dim * 4;
   }
 
-  /**
-   * Write rows: `vectors` holds `rows.length` rows, the i-th going to row
-   * `rows[i]` (at most `count`: a new row extends the file by one). Runs of
-   * consecutive rows are written in one call.
-   */
-  write(rows: ArrayLike<number>, vectors: Float32Array): void {
-    const rb = this.rowBytes;
-    const bytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
-    for (let i = 0; i < rows.length; ) {
-      let j = i + 1;
-      while (j < rows.length && rows[j] === rows[j - 1]! + 1) j++;
-      this.writeAt(bytes.subarray(i * rb, j * rb), rows[i]! * rb);
-      this.count = Math.max(this.count, rows[j - 1]! + 1);
-      i = j;
-    }
-  }
-
   /** Move row `from` onto row `to` (a delete filling its hole with the last row). */
   move(from: number, to: number): void {
-    this.write([to], this.read(Int32Array.of(from)));
+    if (from === to) return;
+    this.set(to, this.read(from));
   }
 
   /** Keep the first `count` rows. */
   truncate(count: number): void {
-    if (count >= this.count) return;
+    if (count >= this.#count) return;
+    this.flush();
     try {
       ftruncateSync(this.#fd, count * this.rowBytes);
     } catch (cause) {
+      this.#broken = `a cut failed (${(cause as Error).message})`;
       throw new StoreError(`cannot cut the vectors file ${this.path} to ${count} rows: ${(cause as Error).message}`, { cause });
     }
-    this.count = count;
+    this.#count = count;
+    this.#changes++;
+  }
+
+  /** A copy of row `row`. */
+  read(row: number): Float32Array {
+    return this.readRows(Int32Array.of(row));
   }
 
   /** A copy of the rows `rows` (any order), `[rows.length, dim]`, read with one pread per run of neighbours. */
-  read(rows: Int32Array): Float32Array {
+  readRows(rows: Int32Array): Float32Array {
+    this.flush();
     const out = new Float32Array(rows.length * this.dim);
     this.gatherInto(rows, new Uint8Array(out.buffer));
     return out;
   }
 
   /** A copy of all rows (for a snapshot), read in blocks. */
-  readAll(): Float32Array {
-    const out = new Float32Array(this.count * this.dim);
+  copy(): Float32Array {
+    this.flush();
+    const out = new Float32Array(this.#count * this.dim);
     const bytes = new Uint8Array(out.buffer);
     const step = this.blockRows * this.rowBytes;
     for (let at = 0; at < bytes.length; at += step) this.readAt(bytes.subarray(at, Math.min(bytes.length, at + step)), at);
@@ -132,8 +170,9 @@ export class DiskVectors {
    * kernels' memory (valid only during the call: the next block reuses it).
    */
   forEachBlock(fn: (start: number, n: number, m: KernelF32) => void): void {
-    for (let start = 0; start < this.count; start += this.blockRows) {
-      const n = Math.min(this.blockRows, this.count - start);
+    this.flush();
+    for (let start = 0; start < this.#count; start += this.blockRows) {
+      const n = Math.min(this.blockRows, this.#count - start);
       const m = this.scratch(n);
       this.readAt(this.bytesOf(m), start * this.rowBytes);
       fn(start, n, m);
@@ -154,7 +193,8 @@ export class DiskVectors {
       best.sort((a, b) => (largest ? b.s - a.s : a.s - b.s) || a.row - b.row);
       if (best.length > k) best.length = k;
     };
-    if (rows && rows.length * 8 <= this.count) {
+    this.flush();
+    if (rows && rows.length * 8 <= this.#count) {
       // sparse: gather the rows a block at a time (they stay ascending, so ties still go to the lower row)
       for (let at = 0; at < rows.length; at += this.blockRows) {
         const part = rows.subarray(at, Math.min(rows.length, at + this.blockRows));
@@ -183,10 +223,10 @@ export class DiskVectors {
    * `score(m, n)` answers `[queries, n]` for one block.
    */
   distances(queries: number, score: (m: KernelF32, n: number) => ArrayLike<number>): Float64Array {
-    const out = new Float64Array(queries * this.count);
+    const out = new Float64Array(queries * this.#count);
     this.forEachBlock((start, n, m) => {
       const d = score(m, n);
-      for (let q = 0; q < queries; q++) for (let i = 0; i < n; i++) out[q * this.count + start + i] = d[q * n + i]!;
+      for (let q = 0; q < queries; q++) for (let i = 0; i < n; i++) out[q * this.#count + start + i] = d[q * n + i]!;
     });
     return out;
   }
@@ -196,8 +236,10 @@ export class DiskVectors {
     return (this.#block?.length ?? 0) * 4;
   }
 
-  /** Close the file and give the scratch block back (the file stays: the next open rebuilds it). */
-  close(): void {
+  /** Close the file and give the scratch block and the codes back (the file stays: the next open rebuilds it). */
+  dispose(): void {
+    this.quantized?.dispose();
+    this.quantized = null;
     this.#block?.free();
     this.#block = null;
     if (this.#fd >= 0) closeSync(this.#fd);
@@ -209,7 +251,7 @@ export class DiskVectors {
     const need = n * this.dim;
     if (!this.#block || this.#block.length < need) {
       this.#block?.free();
-      this.#block = this.kernels.allocF32(Math.max(need, Math.min(this.blockRows, this.count) * this.dim));
+      this.#block = this.kernels.allocF32(Math.max(need, Math.min(this.blockRows, this.#count) * this.dim));
     }
     return this.kernels.prefixF32(this.#block, need);
   }
@@ -224,15 +266,16 @@ export class DiskVectors {
     const rb = this.rowBytes;
     for (let i = 0; i < rows.length; ) {
       const r = rows[i]!;
-      if (!(r >= 0 && r < this.count)) throw new StoreError(`vectors file ${this.path}: row ${r} is outside its ${this.count} rows`);
+      if (!(r >= 0 && r < this.#count)) throw new StoreError(`vectors file ${this.path}: row ${r} is outside its ${this.#count} rows`);
       let j = i + 1;
-      while (j < rows.length && rows[j] === rows[j - 1]! + 1 && rows[j]! < this.count) j++;
+      while (j < rows.length && rows[j] === rows[j - 1]! + 1 && rows[j]! < this.#count) j++;
       this.readAt(into.subarray(i * rb, j * rb), r * rb);
       i = j;
     }
   }
 
   private readAt(into: Uint8Array, pos: number): void {
+    if (this.#broken) throw new StoreError(`the vectors file ${this.path} is out of step with the collection since ${this.#broken}; restart the store to rebuild it from the snapshot and log`);
     let done = 0;
     while (done < into.length) {
       let got: number;
@@ -243,7 +286,7 @@ export class DiskVectors {
       }
       if (got === 0) {
         throw new StoreError(
-          `the vectors file ${this.path} ends at byte ${pos + done}, before its ${this.count} rows of ${this.rowBytes} bytes: ` +
+          `the vectors file ${this.path} ends at byte ${pos + done}, before its ${this.#count} rows of ${this.rowBytes} bytes: ` +
             `it was cut or replaced while the store ran; restart the store to rebuild it from the snapshot and log`,
         );
       }
@@ -256,6 +299,7 @@ export class DiskVectors {
     try {
       while (done < bytes.length) done += writeSync(this.#fd, bytes, done, bytes.length - done, pos + done);
     } catch (cause) {
+      this.#broken = `a write failed (${(cause as Error).message})`;
       throw new StoreError(`cannot write the vectors file ${this.path}: ${(cause as Error).message}; free some space and restart the store (it rebuilds the file)`, { cause });
     }
   }

@@ -183,7 +183,9 @@ export class QuantizedBlock {
     this.#codes = this.#corr = this.#capacity = this.#count = 0;
   }
 
-  private reserve(rows: number): void {
+  /** Make room for `rows` rows (an encode grows the block by half again when it runs out; reserving first allocates once, exactly). */
+  reserve(rows: number): void {
+    if (!Number.isInteger(rows) || rows < 0) throw new InputError(`QuantizedBlock.reserve: rows must be an integer >= 0, got ${rows}`);
     if (rows <= this.#capacity) return;
     const cap = Math.max(rows, 1024, Math.floor(this.#capacity * 1.5));
     const a = this.#core.arena;

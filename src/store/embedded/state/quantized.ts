@@ -71,6 +71,7 @@ export class QuantizedState {
     this.#block?.free();
     this.#block = null;
     const block = new QuantizedBlock(col.kernels, col.dim, col.metric, gridOf(rangeOf(col, this.config.quantile)));
+    block.reserve(col.count); // one allocation of exactly the rows, however many blocks they come in
     col.forEachBlock((start, _n, m) => block.encode(m, start));
     this.#block = block;
     this.#builtAt = key;

@@ -189,8 +189,10 @@ export class QuantizedBlock {
     if (rows <= this.#capacity) return;
     const cap = Math.max(rows, 1024, Math.floor(this.#capacity * 1.5));
     const a = this.#core.arena;
-    this.#codes = this.#codes ? a.realloc(this.#codes, cap * this.stride, this.#count * this.stride) : a.alloc(cap * this.stride);
+    // the small block first: memory grows by at least half of itself, so a 4 B/row block grown after the
+    // codes would add half the codes' size of headroom (1.5x the wasm bytes of a collection on disk)
     this.#corr = this.#corr ? a.realloc(this.#corr, cap * 4, this.#count * 4) : a.alloc(cap * 4);
+    this.#codes = this.#codes ? a.realloc(this.#codes, cap * this.stride, this.#count * this.stride) : a.alloc(cap * this.stride);
     this.#capacity = cap;
   }
 

@@ -12,7 +12,7 @@
  *   5   [2, 2]  —         indices [1, 7], values [0.5, 3]
  */
 
-import { cpSync } from "node:fs";
+import { cpSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, harness, tempDirs } from "./helpers.js";
@@ -187,6 +187,44 @@ describe("named dense and sparse vectors", () => {
     await h.client.upsert("bt", { wait: true, batch: { ids: [1, 2], vectors: { a: [[0, 0], [3, 4]], s: [{ indices: [1], values: [2] }, { indices: [2], values: [1] }] } } });
     expectScores(await h.client.query("bt", { query: [0, 0], using: "a" }), [[1, 0], [2, 5]]);
     expectScores(await h.client.query("bt", { query: { indices: [2], values: [3] }, using: "s" }), [[2, 3]]);
+  });
+});
+
+describe("a named vector on disk", () => {
+  it("keeps its rows in its own file, only for the points carrying it, across deletes and a restart", async () => {
+    const d = temp("named-disk");
+    const x = await harness("named-disk", { path: d });
+    const put = (c: Harness) => c.client.upsert("dk", {
+      wait: true,
+      points: [
+        { id: 1, vector: { a: [1, 0], b: [0, 1] } },
+        { id: 2, vector: { b: [1, 1] } },
+        { id: 3, vector: { a: [3, 1] } },
+        { id: 4, vector: { a: [0, 2], b: [2, 0] } },
+      ],
+    });
+    // a [1, 1] by Dot: 3 → 4, 4 → 2 (1 deleted); b [1, 0]: 4 → 2, 2 → 1
+    const check = async (c: Harness) => {
+      expectScores(await c.client.query("dk", { query: [1, 1], using: "a" }), [[3, 4], [4, 2]]);
+      expectScores(await c.client.query("dk", { query: [1, 0], using: "b" }), [[4, 2], [2, 1]]);
+    };
+    try {
+      await x.client.createCollection("dk", { vectors: { a: { size: 2, distance: "Dot", on_disk: true }, b: { size: 2, distance: "Dot" } } });
+      await put(x);
+      await x.client.delete("dk", { wait: true, points: [1] });
+      await check(x);
+      // the a rows of 3 and 4 (1 deleted, 2 has none), 2 f32 each, in the file; b stays in memory
+      expect(statSync(join(d, "collections", "dk", "vectors-a.f32")).size).toBe(2 * 2 * 4);
+      expect((await x.client.getCollection("dk")).config.params.vectors).toEqual({ a: { size: 2, distance: "Dot", on_disk: true }, b: { size: 2, distance: "Dot" } });
+    } finally {
+      await x.stop();
+    }
+    const y = await harness("named-disk", { path: d });
+    try {
+      await check(y);
+    } finally {
+      await y.stop();
+    }
   });
 });
 

@@ -12,7 +12,7 @@
 import { isDistance } from "../../../kernels/index.js";
 import type { PointId, SparseVector } from "../log/records.js";
 import type { Collection, DenseSpace, Predicate } from "../state/collection.js";
-import type { DenseVectors } from "../state/dense-vectors.js";
+import type { VectorStorage } from "../state/dense-vectors.js";
 import { type CustomQuery, runCustomQuery } from "./feedback-queries.js";
 import { scroll } from "./scroll.js";
 import { distancesSafe, nearestSafe } from "./wide-scan.js";
@@ -107,7 +107,7 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
  * the exact kernels on the full-precision rows; without it, the best `k`
  * candidates with their quantized scores.
  */
-function nearestRows(col: DenseVectors, q: Float32Array, k: number, rows: Int32Array | undefined, params: SearchParams | undefined): { indices: Int32Array; values: ArrayLike<number> } {
+function nearestRows(col: VectorStorage, q: Float32Array, k: number, rows: Int32Array | undefined, params: SearchParams | undefined): { indices: Int32Array; values: ArrayLike<number> } {
   const qz = col.quantized;
   if (!qz || params?.exact || params?.quantization?.ignore) return nearestSafe(col, q, k, rows);
   const over = params?.quantization?.oversampling;

@@ -89,20 +89,23 @@ function metaOf(e: Entry, o: MetaChange = {}): CollectionMeta {
 /** How collection.json describes the spaces: format 1 for one unnamed vector (as before named vectors), else format 2. */
 function spacesMeta(sp: SpacesConfig): Pick<CollectionMeta, "format" | "vectors" | "spaces"> {
   const only = sp.dense[""];
-  if (!sp.named && only && Object.keys(sp.dense).length === 1 && Object.keys(sp.sparse).length === 0 && Object.keys(only).length === 2) {
-    return { format: 1, vectors: { size: only.size, distance: only.distance } };
+  const plainKeys = Object.keys(only ?? {}).every((k) => k === "size" || k === "distance" || k === "on_disk");
+  if (!sp.named && only && Object.keys(sp.dense).length === 1 && Object.keys(sp.sparse).length === 0 && plainKeys) {
+    return { format: 1, vectors: { size: only.size, distance: only.distance, ...(only.on_disk !== undefined ? { on_disk: only.on_disk } : {}) } };
   }
   return { format: 2, spaces: structuredClone(sp) };
 }
 
 /** The spaces a collection.json describes. */
 function spacesOf(meta: CollectionMeta): SpacesConfig {
-  return meta.spaces ?? { named: false, dense: { "": { size: meta.vectors!.size, distance: meta.vectors!.distance } }, sparse: {} };
+  if (meta.spaces) return meta.spaces;
+  const v = meta.vectors!;
+  return { named: false, dense: { "": { size: v.size, distance: v.distance, ...(v.on_disk !== undefined ? { on_disk: v.on_disk } : {}) } }, sparse: {} };
 }
 
 /** A collection recovered from its folder into an empty one made from collection.json (filters in the engine's language). */
 function openCollection(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): Entry {
-  const col = new Collection({ name: meta.name, spaces: spacesOf(meta), kernels, compileFilter: (filter) => compileFilter(filter) });
+  const col = new Collection({ name: meta.name, spaces: spacesOf(meta), kernels, compileFilter: (filter) => compileFilter(filter), dir });
   col.settings = loadSettings(meta.settings);
   setQuantized(col, (meta.quantization as unknown as ScalarConfig | undefined) ?? null);
   try {
@@ -261,7 +264,11 @@ export class Engine {
    */
   async createCollection(
     name: string, size: number, distance: Distance,
-    o: { settings?: CollectionSettings; quantization?: ScalarConfig; metadata?: Record<string, unknown>; /** Named or sparse spaces instead of size and distance. */ spaces?: SpacesConfig } = {},
+    o: {
+      settings?: CollectionSettings; quantization?: ScalarConfig; metadata?: Record<string, unknown>;
+      /** The vectors in a file, not in memory (Qdrant's `on_disk`). */ onDisk?: boolean;
+      /** Named or sparse spaces instead of size and distance (each dense space with its own `on_disk`). */ spaces?: SpacesConfig;
+    } = {},
   ): Promise<void> {
     const settings = o.settings ?? defaultSettings();
     const { quantization, metadata } = o;
@@ -273,7 +280,7 @@ export class Engine {
     const root = join(this.path, "collections");
     const dir = join(root, encodeURIComponent(name));
     const tmp = join(root, `.tmp-${process.pid}-${Date.now()}`);
-    const spaces: SpacesConfig = o.spaces ?? { named: false, dense: { "": { size, distance } }, sparse: {} };
+    const spaces: SpacesConfig = o.spaces ?? { named: false, dense: { "": { size, distance, ...(o.onDisk ? { on_disk: true } : {}) } }, sparse: {} };
     const meta: CollectionMeta = { ...spacesMeta(spaces), name, indexes: {}, settings: { ...settings } };
     if (quantization) meta.quantization = { ...quantization };
     if (metadata) meta.metadata = metadata;

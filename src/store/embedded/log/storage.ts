@@ -37,7 +37,8 @@ export interface CollectionMeta {
   /** 1: one unnamed vector (`vectors`); 2: named or sparse vectors (`spaces`). */
   format: 1 | 2;
   name: string;
-  vectors?: { size: number; distance: Distance };
+  /** `on_disk`: the vectors stay in a file beside the log (derived state, rebuilt at open: state/disk-vectors.ts). */
+  vectors?: { size: number; distance: Distance; on_disk?: boolean };
   spaces?: SpacesConfig;
   indexes?: Record<string, unknown>;
   /** Collection settings kept for GET (engine-defined; the log stores them as given). */

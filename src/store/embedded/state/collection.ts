@@ -13,9 +13,11 @@
  */
 
 import { type CollectionSettings, defaultSettings } from "./config.js";
-import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
+import { join } from "node:path";
+import type { Kernels, Metric } from "../../../kernels/index.js";
 import type { QuantizedState } from "./quantized.js";
-import { DenseVectors, METRIC_OF } from "./dense-vectors.js";
+import { DenseVectors, METRIC_OF, type VectorStorage } from "./dense-vectors.js";
+import { DiskVectors, VECTORS_FILE } from "./disk-vectors.js";
 import { SparseVectors } from "./sparse-vectors.js";
 import { SpaceRows } from "./space-rows.js";
 import {
@@ -42,7 +44,8 @@ export interface DenseSpace {
   name: string;
   config: DenseSpaceConfig;
   rows: SpaceRows;
-  vectors: DenseVectors;
+  /** In wasm memory, or in a file (`on_disk: true`). */
+  vectors: VectorStorage;
 }
 
 /** A sparse space: its config as created, which points have a row, the rows. */
@@ -55,6 +58,11 @@ export interface SparseSpace {
 }
 
 export type Space = DenseSpace | SparseSpace;
+
+/** The file of an on-disk dense space in the collection's folder ("" keeps the name it had before named vectors). */
+export function vectorsFile(name: string): string {
+  return name === "" ? VECTORS_FILE : `vectors-${encodeURIComponent(name)}.f32`;
+}
 
 /** Is this stored vector a sparse one? */
 export function isSparse(v: Float32Array | SparseVector): v is SparseVector {
@@ -97,13 +105,16 @@ export class Collection implements Replica, VectorMembership {
     dim?: number; distance?: Distance;
     /** Or the spaces in full. */
     spaces?: SpacesConfig;
+    /** The collection's folder: dense spaces with `on_disk: true` keep their rows in a file there (rebuilt from what is applied). */
+    dir?: string;
   }) {
     this.name = o.name;
     this.kernels = o.kernels;
     this.compile = o.compileFilter;
     this.spacesConfig = o.spaces ?? { named: false, dense: { "": { size: o.dim!, distance: o.distance! } }, sparse: {} };
     for (const [name, config] of Object.entries(this.spacesConfig.dense)) {
-      const vectors = new DenseVectors({ dim: config.size, distance: config.distance, kernels: o.kernels });
+      const space = { dim: config.size, distance: config.distance, kernels: o.kernels };
+      const vectors: VectorStorage = config.on_disk && o.dir ? new DiskVectors({ ...space, path: join(o.dir, vectorsFile(name)) }) : new DenseVectors(space);
       this.spaces.set(name, { kind: "dense", name, config, vectors, rows: new SpaceRows(vectors) });
     }
     for (const [name, config] of Object.entries(this.spacesConfig.sparse)) {
@@ -132,7 +143,7 @@ export class Collection implements Replica, VectorMembership {
   }
 
   /** The unnamed dense space's vectors (every collection in single-vector mode has it). @throws Error in named mode without "". */
-  get dense(): DenseVectors {
+  get dense(): VectorStorage {
     const sp = this.denseSpace("");
     if (!sp) throw new Error(`collection ${this.name} has no unnamed vector`);
     return sp.vectors;
@@ -225,11 +236,6 @@ export class Collection implements Replica, VectorMembership {
     return r !== undefined && sp !== undefined && sp.rows.spaceRow(r) >= 0;
   }
 
-  /** The first `count` rows of the unnamed vector as a kernel input (a prefix view of the block: no copy). */
-  matrix(): KernelF32 {
-    return this.dense.matrix();
-  }
-
   /** Ids in Qdrant's scroll order (cached until the next insert or delete). */
   sortedIds(): PointId[] {
     if (!this.sorted) this.sorted = this.ids.slice().sort(compareIds);
@@ -319,13 +325,20 @@ export class Collection implements Replica, VectorMembership {
         }
       }
     }
+    this.flush(); // on disk: the rows of this operation go to the file now
     this.lastOp = Math.max(this.lastOp, opId);
+  }
+
+  /** Put every dense space's rows where they are kept (a file's write buffer; nothing in memory). */
+  private flush(): void {
+    for (const sp of this.spaces.values()) if (sp.kind === "dense") sp.vectors.flush();
   }
 
   /** Bulk-load rows read from a snapshot, keeping their versions. */
   restore(ids: PointId[], vectors: Float32Array, payloads: Payload[], versions: number[], named?: PointVectors[]): void {
     this.upsert({ type: "upsert", ids, vectors, payloads, ...(named ? { named } : {}) }, 0);
     for (let i = 0; i < ids.length; i++) this.versions[this.rowOf.get(ids[i]!)!] = versions[i]!;
+    this.flush();
   }
 
   /** Write a point's vectors: those in `pv`; with `whole`, the point loses every other one. */

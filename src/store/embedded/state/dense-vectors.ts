@@ -27,8 +27,56 @@ export const METRIC_OF: Record<Distance, Metric> = { Cosine: "dot", Euclid: "sqL
 const MIN_CAPACITY = 1024;
 const GROWTH = 1.25;
 
+/** Best-first rows and scores, as the kernels' top-k answers them. */
+export interface RowScores {
+  indices: Int32Array;
+  values: ArrayLike<number>;
+}
+
+/**
+ * Scores one block of rows: the `k` best of its `n` rows (or of the
+ * block-relative ascending `rows`), best first, ties to the lower row,
+ * indices relative to the block.
+ */
+export type BlockScorer = (m: KernelF32, n: number, k: number, rows: Int32Array | undefined) => RowScores;
+
+/**
+ * What a storage of one space's vectors offers: {@link DenseVectors} (wasm
+ * memory) or DiskVectors (state/disk-vectors.ts, Qdrant's `on_disk: true`).
+ * Scans go through `nearest` / `distances` / `forEachBlock`, which hand the
+ * caller's scorer the rows as kernel inputs: all of them at once in memory,
+ * one bounded block after another from a file.
+ */
+export interface VectorStorage {
+  readonly dim: number;
+  readonly distance: Distance;
+  readonly metric: Metric;
+  readonly kernels: Kernels;
+  /** True when the rows live in a file (only bounded blocks are ever in memory). */
+  readonly onDisk: boolean;
+  quantized: QuantizedState | null;
+  readonly count: number;
+  readonly changes: number;
+  reserve(rows: number): void;
+  set(row: number, vector: Float32Array): void;
+  move(from: number, to: number): void;
+  truncate(count: number): void;
+  read(row: number): Float32Array;
+  copy(): Float32Array;
+  /** Put rows set so far where they are kept (a file's write buffer; nothing to do in memory). */
+  flush(): void;
+  /** The `k` best rows by `score` (among ascending `rows` when given), best first, ties to the lower row. */
+  nearest(k: number, largest: boolean, score: BlockScorer, rows?: Int32Array): RowScores;
+  /** `[queries, count]` scores against every row; `score(m, n)` answers `[queries, n]` for a block. */
+  distances(queries: number, score: (m: KernelF32, n: number) => ArrayLike<number>): ArrayLike<number>;
+  /** Visit the rows in order as kernel inputs: `fn(start, n, m)`, `m` valid during the call only. */
+  forEachBlock(fn: (start: number, n: number, m: KernelF32) => void): void;
+  dispose(): void;
+}
+
 /** The dense vectors of one space (the unnamed vector, or one named vector) of a collection. */
-export class DenseVectors {
+export class DenseVectors implements VectorStorage {
+  readonly onDisk = false;
   readonly dim: number;
   readonly distance: Distance;
   readonly metric: Metric;
@@ -109,6 +157,23 @@ export class DenseVectors {
   /** The first `count` rows as a kernel input (a prefix view of the block: no copy). */
   matrix(): KernelF32 {
     return this.kernels.prefixF32(this.#block, this.#count * this.dim);
+  }
+
+  /** Rows are in place as soon as they are set. */
+  flush(): void {}
+
+  /** One scan over the whole block. */
+  nearest(k: number, _largest: boolean, score: BlockScorer, rows?: Int32Array): RowScores {
+    return score(this.matrix(), this.#count, k, rows);
+  }
+
+  distances(_queries: number, score: (m: KernelF32, n: number) => ArrayLike<number>): ArrayLike<number> {
+    return score(this.matrix(), this.#count);
+  }
+
+  /** The whole block as one. */
+  forEachBlock(fn: (start: number, n: number, m: KernelF32) => void): void {
+    if (this.#count) fn(0, this.#count, this.matrix());
   }
 
   /** A copy of the rows in use (`count · dim` values), for a snapshot. */

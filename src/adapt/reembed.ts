@@ -25,6 +25,8 @@ export type ReembedProgress = { status: "points"; done: number; total: number };
  */
 export async function reembed(o: {
   store: QdrantStore; kernels: Kernels; adapter: Adapter; from: string; to: string; model: string;
+  /** Collection metadata of `to` when it is created (the adapted model's identity). */
+  metadata?: Record<string, unknown>;
   onProgress?: (e: ReembedProgress) => void;
 }): Promise<{ points: number; seconds: number }> {
   const t0 = performance.now();
@@ -35,7 +37,7 @@ export async function reembed(o: {
   if (info.size !== adapter.dim) {
     throw new InputError(`reembed: collection "${o.from}" holds vectors of size ${info.size} but the adapter maps size ${adapter.dim}; train it on this collection`);
   }
-  await o.store.ensureCollection({ name: o.to, size: info.size, distance: info.distance as Distance });
+  await o.store.ensureCollection({ name: o.to, size: info.size, distance: info.distance as Distance, metadata: o.metadata });
   let done = 0;
   // one upsert in flight while the next page is read: the store works on both at once
   let inFlight: Promise<number> | undefined;

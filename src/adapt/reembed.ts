@@ -24,8 +24,8 @@ const IN_FLIGHT = 3;
 /**
  * `n` f32 values from `v` at `at` as the doubles whose JSON text is at most 9
  * significant digits: the same f32 when read back (9 digits always suffice),
- * but half the text of the double a Float32Array element widens to
- * (0.1f is 0.10000000149011612), which the client writes and the store parses.
+ * but about half the text of the double a Float32Array element widens to
+ * (0.1f: 0.100000001, not 0.10000000149011612), which the client writes and the store parses.
  */
 export function shortF32(v: Float32Array, at: number, n: number): number[] {
   const out = new Array<number>(n);

@@ -40,8 +40,11 @@ export const PAGE_SEED = 1;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** Wire the panel's button; returns a read-only view of its state. */
-export function mountAdaptPanel(hooks: AdaptPanelHooks): { state(): AdaptPanelState } {
+/** Wire the panel's button; returns a read-only view of its state, and the training step alone (for bench/browser.js). */
+export function mountAdaptPanel(hooks: AdaptPanelHooks): {
+  state(): AdaptPanelState;
+  train(marks: MarksResponse): Promise<{ ms: number; kind: string; params: number[] } | undefined>;
+} {
   const ui = {
     button: $<HTMLButtonElement>("improve"),
     progress: $<HTMLProgressElement>("adapt-progress"),
@@ -182,5 +185,11 @@ export function mountAdaptPanel(hooks: AdaptPanelHooks): { state(): AdaptPanelSt
 
   ui.button.addEventListener("click", () => void run());
   ui.button.disabled = false;
-  return { state: () => structuredClone(state) };
+  return {
+    state: () => structuredClone(state),
+    train: async (marks) => {
+      const t = await train(marks);
+      return t && { ms: t.ms, kind: t.upload.kind, params: t.upload.params };
+    },
+  };
 }

@@ -322,5 +322,6 @@ Object.assign(window, {
     }),
     embedPixels: (pixels: Pixels[]) => state.encoder!.embedPixels(pixels),
     adapt: () => adaptPanel.state(),
+    trainAdapter: adaptPanel.train,
   },
 });

@@ -13,11 +13,11 @@
  *
  * Memory per instance (capacity rows): X, Y, G [cap, dim]; H, dH [cap, h];
  * W2 transposed [dim, h]; params, grads, Adam m and v [P] (a ParamBlock,
- * kernels/param-block.ts, as the network's).
+ * kernels/param-block.ts, which this class extends, as the network does).
  */
 
 import { InputError } from "../errors.js";
-import { coreOf, type KernelCore } from "./core.js";
+import { coreOf } from "./core.js";
 import type { Kernels } from "./kernels.js";
 import { ParamBlock, type AdamOptions } from "./param-block.js";
 import type { F32Input } from "./types.js";
@@ -108,16 +108,12 @@ export type AdapterAdamOptions = Omit<AdamOptions, "weightDecay">;
  * const { loss } = a.lossGrad({ rows, triplets, margin: 0.2, decay: 1e-3 });
  * a.adam({ lr: 1e-3 });
  */
-export class WasmAdapter {
+export class WasmAdapter extends ParamBlock {
   readonly shape: AdapterShape;
   readonly layout: AdapterLayout;
   /** Largest number of rows one call takes. */
   readonly capacity: number;
-  private readonly k: KernelCore;
   private readonly blocks: number[] = [];
-  private readonly block: ParamBlock;
-  private readonly p: number;
-  private readonly g: number;
   private readonly xb: number;
   private readonly yb: number;
   private readonly gb: number;
@@ -132,42 +128,22 @@ export class WasmAdapter {
     const dim = checkDim(shape.dim, where);
     const h = shape.kind === "mlp" ? checkDim(shape.hidden, `${where} hidden`) : 0;
     if (!Number.isInteger(capacity) || capacity < 1) throw new InputError(`${where}: capacity must be a positive integer, got ${capacity}`);
-    this.k = coreOf(k);
-    this.shape = { kind: shape.kind, dim, hidden: h };
-    this.layout = adapterLayout(this.shape);
+    const checked: AdapterShape = { kind: shape.kind, dim, hidden: h };
+    const layout = adapterLayout(checked);
+    super(coreOf(k), layout.params, where);
+    this.shape = checked;
+    this.layout = layout;
     this.capacity = capacity;
-    const arena = this.k.arena;
+    const arena = this.core.arena;
     const alloc = (floats: number) => {
       const ptr = arena.alloc(Math.max(4, floats) * 4);
       this.blocks.push(ptr);
       arena.f32().fill(0, ptr >> 2, (ptr >> 2) + floats);
       return ptr;
     };
-    this.block = new ParamBlock(this.k, this.layout.params, "WasmAdapter");
-    [this.p, this.g] = [this.block.params, this.block.grads];
     [this.xb, this.yb, this.gb] = [alloc(capacity * dim), alloc(capacity * dim), alloc(capacity * dim)];
     [this.hb, this.dhb, this.w2t] = [alloc(capacity * h), alloc(capacity * h), alloc(dim * h)];
     this.out = alloc(4);
-  }
-
-  /** Adam steps taken. */
-  get step(): number {
-    return this.block.step;
-  }
-
-  /** Copy a full parameter buffer in (length = layout.params). */
-  setParams(params: Float32Array): void {
-    this.block.setParams(params);
-  }
-
-  /** A copy of the parameters. */
-  getParams(): Float32Array {
-    return this.block.getParams();
-  }
-
-  /** A copy of the gradient of the last {@link lossGrad}. */
-  getGrads(): Float32Array {
-    return this.block.getGrads();
   }
 
   /**
@@ -182,7 +158,7 @@ export class WasmAdapter {
     for (let r = 0; r < n; r += this.capacity) {
       const len = Math.min(this.capacity, n - r);
       this.forward(vectors.subarray(r * dim, (r + len) * dim), len, "WasmAdapter.apply");
-      out.set(this.k.arena.f32().subarray(this.yb >> 2, (this.yb >> 2) + len * dim), r * dim);
+      out.set(this.core.arena.f32().subarray(this.yb >> 2, (this.yb >> 2) + len * dim), r * dim);
     }
     return out;
   }
@@ -207,11 +183,11 @@ export class WasmAdapter {
     if (!(decay >= 0) || !Number.isFinite(decay)) throw new InputError(`${where}: decay must be a finite number ≥ 0, got ${decay}`);
     const t = trip.length / 3;
     const scale = o.scale ?? (t ? 1 / t : 0);
-    const k = this.k, x = k.x, L = this.layout, h = this.shape.hidden;
+    const k = this.core, x = k.x, L = this.layout, h = this.shape.hidden;
     this.forward(o.rows, n, where);
     const f = k.arena.f32();
     f.fill(0, this.gb >> 2, (this.gb >> 2) + n * dim);
-    this.block.zeroGrads();
+    this.zeroGrads();
     let loss = 0, active = 0;
     if (t) {
       k.call((c) => {
@@ -249,21 +225,21 @@ export class WasmAdapter {
     return { loss, active };
   }
 
-  /** One Adam step with the gradient of the last {@link lossGrad}. */
-  adam(o: AdapterAdamOptions): void {
-    this.block.adam({ lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps });
+  /** One Adam step with the gradient of the last {@link lossGrad} (no weight decay: the loss holds the decay toward the identity). */
+  override adam(o: AdapterAdamOptions): void {
+    super.adam({ lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps });
   }
 
   /** Give every block back to the arena. */
-  free(): void {
-    this.block.free();
-    for (const b of this.blocks.splice(0)) this.k.arena.free(b);
+  override free(): void {
+    super.free();
+    for (const b of this.blocks.splice(0)) this.core.arena.free(b);
   }
 
   /** Y = X + f(X) for n rows, keeping H for the backward pass. */
   private forward(rows: Float32Array, n: number, where: string): void {
-    const dim = this.shape.dim, h = this.shape.hidden, L = this.layout, x = this.k.x, p = this.p;
-    const f = this.k.arena.f32();
+    const dim = this.shape.dim, h = this.shape.hidden, L = this.layout, x = this.core.x, p = this.p;
+    const f = this.core.arena.f32();
     f.set(rows, this.xb >> 2);
     if (x.countNonFiniteF32(this.xb, n * dim)) throw new InputError(`${where}: a vector holds a non-finite value; every value must be a finite number`);
     f.copyWithin(this.yb >> 2, this.xb >> 2, (this.xb >> 2) + n * dim);

@@ -2,12 +2,13 @@
  * The trainable state of a model resident in wasm memory: P floats each of
  * parameters, gradients and Adam's two moments, in one kernel core's arena,
  * with the Adam step counter. The network (src/nn/wasm-net.ts) and the
- * adapter (kernels/adapter.ts) both keep their weights in one of these, so
- * the copies in and out, their length checks, the Adam step with its bias
+ * adapter (kernels/adapter.ts) are built on it (they extend it), so the
+ * copies in and out, their length checks, the Adam step with its bias
  * correction and the checkpoint state are written once.
  *
- * Internal: not on the public API. The byte addresses it exposes are for
- * the owner's forward and backward kernels.
+ * Internal: not on the public API itself, only through those two. The byte
+ * addresses are protected: they are for the owner's forward and backward
+ * kernels, not for its users.
  */
 
 import { InputError } from "../errors.js";
@@ -46,54 +47,61 @@ export function checkLength(a: Float32Array, want: number, name: string, owner: 
 
 /** P floats × {params, grads, Adam m, Adam v}, zeroed, in one core's arena. */
 export class ParamBlock {
-  /** Floats per buffer (P). */
-  readonly size: number;
-  /** Byte address of the parameters. */
-  readonly params: number;
-  /** Byte address of the gradients. */
-  readonly grads: number;
   /** Adam steps taken. */
   step = 0;
+  /** The kernel core whose arena holds the buffers. */
+  protected readonly core: KernelCore;
+  /** Floats per buffer (P). */
+  protected readonly size: number;
+  /** Byte address of the parameters. */
+  protected readonly p: number;
+  /** Byte address of the gradients. */
+  protected readonly g: number;
   private readonly m: number;
   private readonly v: number;
+  private readonly owner: string;
   private freed = false;
 
   /**
+   * @param size floats per buffer (the parameter count).
    * @param owner the class the errors name, e.g. "WasmNet".
    */
-  constructor(private readonly core: KernelCore, size: number, private readonly owner: string) {
+  constructor(core: KernelCore, size: number, owner: string) {
+    this.core = core;
     this.size = size;
+    this.owner = owner;
     const alloc = () => {
       const ptr = core.arena.alloc(Math.max(1, size) * 4);
       core.arena.f32().fill(0, ptr >> 2, (ptr >> 2) + size);
       return ptr;
     };
-    // this order (params, grads, m, v) is the arena layout both owners had
-    [this.params, this.grads, this.m, this.v] = [alloc(), alloc(), alloc(), alloc()];
+    // allocated first, in this order (params, grads, m, v): the arena layout both owners had
+    [this.p, this.g, this.m, this.v] = [alloc(), alloc(), alloc(), alloc()];
   }
 
   /** Copy a full parameter buffer in. */
   setParams(params: Float32Array): void {
-    this.copyIn(this.params, params, "params");
+    this.copyIn(this.p, params, "params");
   }
 
   /** A copy of the parameters. */
   getParams(): Float32Array {
-    return this.copyOut(this.params);
+    return this.copyOut(this.p);
   }
 
   /** A copy of the gradients. */
   getGrads(): Float32Array {
-    return this.copyOut(this.grads);
+    return this.copyOut(this.g);
   }
 
   /** Replace the gradients (e.g. by the sum over data-parallel workers). */
   setGrads(grads: Float32Array): void {
-    this.copyIn(this.grads, grads, "grads");
+    this.copyIn(this.g, grads, "grads");
   }
 
+  /** Set the gradients to zero (before accumulating a batch's). */
   zeroGrads(): void {
-    this.core.arena.f32().fill(0, this.grads >> 2, (this.grads >> 2) + this.size);
+    this.core.arena.f32().fill(0, this.g >> 2, (this.g >> 2) + this.size);
   }
 
   /** Adam's moments and step, for checkpoints (copies). */
@@ -121,14 +129,14 @@ export class ParamBlock {
     if (!(o.lr > 0)) throw new InputError(`${this.owner}.adam: lr must be > 0, got ${o.lr}`);
     const t = ++this.step;
     const c2 = Math.sqrt(1 - b2 ** t);
-    this.core.x.adamF32(this.params, this.grads, this.m, this.v, this.size, (o.lr * c2) / (1 - b1 ** t), b1, b2, eps * c2, o.lr * (o.weightDecay ?? 0));
+    this.core.x.adamF32(this.p, this.g, this.m, this.v, this.size, (o.lr * c2) / (1 - b1 ** t), b1, b2, eps * c2, o.lr * (o.weightDecay ?? 0));
   }
 
   /** Give the four buffers back to the arena (once; a second call does nothing). */
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    for (const ptr of [this.params, this.grads, this.m, this.v]) this.core.arena.free(ptr);
+    for (const ptr of [this.p, this.g, this.m, this.v]) this.core.arena.free(ptr);
   }
 
   private copyIn(ptr: number, a: Float32Array, name: string): void {

@@ -7,7 +7,7 @@
  *
  * Memory (all f32, 16-byte aligned arena blocks):
  *   params, grads, adamM, adamV  [P]  one flat buffer each (layout: nn/plan.ts),
- *             held by a kernels/param-block.ts ParamBlock
+ *             (a kernels/param-block.ts ParamBlock, which this class extends)
  *   acts[i]   [capacity, sizes[i]] the output of layer i−1 (acts[0] = input);
  *             LeakyReLU works in place, so its output block is its input's
  *   g0, g1    [capacity, max size]  ping-pong buffers for the backward pass
@@ -16,16 +16,17 @@
  */
 
 import { InputError } from "../errors.js";
-import { coreOf, type KernelCore } from "../kernels/core.js";
+import { coreOf } from "../kernels/core.js";
 import type { Exports } from "../kernels/exports.js";
 import type { Kernels } from "../kernels/kernels.js";
-import { checkLength, ParamBlock, type AdamOptions, type AdamState } from "../kernels/param-block.js";
+import { checkLength, ParamBlock, type AdamOptions } from "../kernels/param-block.js";
 import type { NetPlan } from "./plan.js";
 
 export type { AdamOptions };
 
 /**
- * A network resident in wasm memory: forward, backward, Adam.
+ * A network resident in wasm memory: forward, backward, Adam (the
+ * parameter copies and Adam come with {@link ParamBlock}).
  * @example
  * const net = new WasmNet(k, planNet(), 64);
  * net.setParams(initParams(net.plan, 1));
@@ -33,15 +34,11 @@ export type { AdamOptions };
  * net.zeroGrads(); net.backward(k.tripletLoss({ embeddings: emb, labels, dim: 64, margin: 0.5 }).grad);
  * net.adam({ lr: 1e-3 });
  */
-export class WasmNet {
+export class WasmNet extends ParamBlock {
   readonly plan: NetPlan;
   /** Largest batch one forward call takes. */
   readonly capacity: number;
-  private readonly core: KernelCore;
   private readonly x: Exports;
-  private readonly block: ParamBlock;
-  private readonly p: number;
-  private readonly g: number;
   private readonly acts: number[];
   private readonly g0: number;
   private readonly g1: number;
@@ -53,7 +50,7 @@ export class WasmNet {
   constructor(k: Kernels, plan: NetPlan, capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new InputError(`WasmNet: capacity must be a positive integer, got ${capacity}`);
     const core = coreOf(k);
-    this.core = core;
+    super(core, plan.params, "WasmNet");
     this.x = core.x;
     this.plan = plan;
     this.capacity = capacity;
@@ -63,8 +60,6 @@ export class WasmNet {
       core.arena.f32().fill(0, ptr >> 2, (ptr >> 2) + floats);
       return ptr;
     };
-    this.block = new ParamBlock(core, plan.params, "WasmNet");
-    [this.p, this.g] = [this.block.params, this.block.grads];
     this.acts = [alloc(capacity * plan.sizes[0]!)];
     plan.layers.forEach((l, i) => this.acts.push(l.kind === "lrelu" ? this.acts[i]! : alloc(capacity * plan.sizes[i + 1]!)));
     const maxSize = Math.max(...plan.sizes);
@@ -79,45 +74,6 @@ export class WasmNet {
     }
     this.col = alloc(col);
     this.wtmp = alloc(wmax);
-  }
-
-  /** Adam steps taken. */
-  get step(): number {
-    return this.block.step;
-  }
-
-  /** Copy a full parameter buffer in (length = plan.params). */
-  setParams(params: Float32Array): void {
-    this.block.setParams(params);
-  }
-
-  /** A copy of the parameters. */
-  getParams(): Float32Array {
-    return this.block.getParams();
-  }
-
-  /** A copy of the accumulated gradient. */
-  getGrads(): Float32Array {
-    return this.block.getGrads();
-  }
-
-  /** Replace the gradient (e.g. by the sum over data-parallel workers). */
-  setGrads(grads: Float32Array): void {
-    this.block.setGrads(grads);
-  }
-
-  /** Adam state (moments and step) for checkpoints. */
-  getAdamState(): AdamState {
-    return this.block.getAdamState();
-  }
-
-  /** Restore {@link getAdamState}. */
-  setAdamState(s: AdamState): void {
-    this.block.setAdamState(s);
-  }
-
-  zeroGrads(): void {
-    this.block.zeroGrads();
   }
 
   /**
@@ -183,14 +139,9 @@ export class WasmNet {
     }
   }
 
-  /** One Adam step with the current gradient buffer. */
-  adam(o: AdamOptions): void {
-    this.block.adam(o);
-  }
-
   /** Give every block back to the arena. */
-  free(): void {
-    this.block.free();
+  override free(): void {
+    super.free();
     for (const b of this.blocks.splice(0)) this.core.arena.free(b);
   }
 }

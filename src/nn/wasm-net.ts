@@ -19,10 +19,10 @@ import { InputError } from "../errors.js";
 import { coreOf } from "../kernels/core.js";
 import type { Exports } from "../kernels/exports.js";
 import type { Kernels } from "../kernels/kernels.js";
-import { checkLength, ParamBlock, type AdamOptions } from "../kernels/param-block.js";
+import { checkLength, ParamBlock, type AdamOptions, type AdamState } from "../kernels/param-block.js";
 import type { NetPlan } from "./plan.js";
 
-export type { AdamOptions };
+export type { AdamOptions, AdamState };
 
 /**
  * A network resident in wasm memory: forward, backward, Adam (the

@@ -4,11 +4,12 @@
 // 1 / (1/decode-only + 1/inference-only), each stage alone on all cores with
 // the same model and batch size. Two sets of 2,000 real files: 28×28 PNG from
 // the Fashion-MNIST test set, and 640×480 JPEG (the same images upscaled);
-// and PHOTOS 4000×3000 JPEG camera-size photos (bench/photos.js: seeded scenes
+// and 96 4000×3000 JPEG camera-size photos (bench/photos.js: seeded scenes
 // with noise), whose ceiling takes sharp's own shrink-on-load decode of the
 // same files as the decode stage. End to end runs in a child process
 // (bench/ingest-child.js) with 2 decode workers, which reports its peak RSS.
-// `-- --sets png,jpg,photo` picks sets, `--rounds N` the rounds (default 3);
+// `-- --sets png,jpg,photo` picks sets, `--rounds N` the rounds (default 3),
+// `--photos N` the number of photos (default 96);
 // `--baseline DIST/index.js` runs another build's ingest end to end beside
 // this one, alternating in every round (a before/after in one run). The
 // child reports where its time went (each stage's busy seconds) and its CPU
@@ -26,8 +27,11 @@ import { DecodePool } from "../dist/ingest/decode-pool.js";
 import { median, now, report } from "./lib.js";
 import { makePhoto } from "./photos.js";
 
-const N = 2000, PHOTOS = 48, BATCH = 64, WORKERS = 2;
+const N = 2000, BATCH = 64, WORKERS = 2;
 const arg = (name, dflt) => (process.argv.indexOf(name) > 0 ? process.argv[process.argv.indexOf(name) + 1] : dflt);
+// an end-to-end run pays ~0.5 s of CPU once (two worker threads loading sharp and libvips, the
+// collection): 96 photos keep that under a tenth of the run on 2 cores
+const PHOTOS = Number(arg("--photos", "96"));
 const SETS = arg("--sets", "png,jpg,photo").split(",");
 const ROUNDS = Number(arg("--rounds", "3"));
 const BASELINE = arg("--baseline", undefined);

@@ -73,6 +73,8 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   let pool: DecodePool | undefined;
   let stopCounting = false;
   try {
+    // the workers boot (a thread, sharp and libvips each: ~0.5 s of CPU) while the collection is looked up
+    pool = new DecodePool({ ...o, input: card.input, depth: Math.ceil(o.batchSize / o.workers) + 2 });
     const identity = await modelIdentity(encoder.cardPath, card);
     const plan = await ingestTarget(store, options.collection, identity);
     const collection = plan.collection; // where the points go; the alias switches to it at the end
@@ -80,7 +82,6 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       name: collection, size: card.output.dim, distance: card.distance, shards: options.shards, replicas: options.replicas,
       metadata: { [MODEL_METADATA_KEY]: identity },
     });
-    pool = new DecodePool({ ...o, input: card.input, depth: Math.ceil(o.batchSize / o.workers) + 2 });
     onProgress?.({ status: "start", collection: options.collection, target: collection, model: card.name, device: encoder.device, created, workers: o.workers });
 
     const tally = new Tally();

@@ -8,10 +8,10 @@
 import { InputError } from "../errors.js";
 import type { Kernels } from "../kernels/index.js";
 import type { FeedbackQueryBody, PointId, QdrantStore, StoreFilter, StoreHit } from "../store/qdrant.js";
-import { rerankPool } from "./pool-rerank.js";
+import { movedQuery, rerankPool } from "./pool-rerank.js";
 import { qdrantQuery, type Ref } from "./qdrant-queries.js";
 import {
-  DEFAULT_PARAMS, isQdrantStrategy, STRATEGIES, type FeedbackParams, type MarginStrategy, type QdrantStrategy, type Strategy,
+  DEFAULT_PARAMS, isQdrantStrategy, POOL_SOURCES, STRATEGIES, type FeedbackParams, type MarginStrategy, type QdrantStrategy, type Strategy,
 } from "./strategies.js";
 
 /** The query or one mark: its full-precision vector and how the store is told about it. */
@@ -63,10 +63,15 @@ function checkParams(p: Partial<FeedbackParams> | undefined): FeedbackParams {
     if (!ok) throw new InputError(`feedback: ${name} must be ${want}, got ${v}`);
   };
   check("pool", out.pool, Number.isInteger(out.pool) && out.pool >= 1 && out.pool <= 10_000, "an integer in [1, 10000]");
+  if (!POOL_SOURCES.includes(out.poolFrom)) {
+    throw new InputError(`feedback: poolFrom must be one of ${POOL_SOURCES.map((x) => `"${x}"`).join(", ")}, got ${JSON.stringify(out.poolFrom)}`);
+  }
   for (const [name, v] of [["beta", out.beta], ["gamma", out.gamma], ["weight", out.weight], ["relevanceFeedback.b", out.relevanceFeedback.b]] as const) {
     check(name, v, Number.isFinite(v) && v >= 0, "a finite number >= 0");
   }
   for (const [name, v] of [["tau", out.tau], ["contrastiveMargin", out.contrastiveMargin]] as const) check(name, v, Number.isFinite(v) && v > 0, "a finite number > 0");
+  check("expand", out.expand, Number.isInteger(out.expand) && out.expand >= 0 && out.expand <= 1000, "an integer in [0, 1000]");
+  check("expandWeight", out.expandWeight, Number.isFinite(out.expandWeight) && out.expandWeight >= 0, "a finite number >= 0");
   for (const [name, v] of [["relevanceFeedback.a", out.relevanceFeedback.a], ["relevanceFeedback.c", out.relevanceFeedback.c]] as const) {
     check(name, v, Number.isFinite(v), "a finite number");
   }
@@ -127,6 +132,8 @@ interface Plan {
   onKernels: MarginStrategy[];
   /** Index of the first of this request's calls. */
   first: number;
+  /** Ids the pool must leave out (a "moved" pool is a plain nearest query, which does not know the marks). */
+  leaveOut: Set<string>;
 }
 
 function plan(o: FeedbackOptions, calls: Call[]): Plan {
@@ -151,14 +158,22 @@ function plan(o: FeedbackOptions, calls: Call[]): Plan {
   for (const s of inStore) {
     calls.push({ ...shared, limit: k, withVector: false, body: s === "plain" ? { nearest: o.query.ref } : qdrantQuery(s, o.query.ref, pos, neg, params) });
   }
+  const leaveOut = new Set<string>();
   if (onKernels.length) {
-    // the pool: recommend (average vector), with vectors unless the caller holds them
-    calls.push({
-      ...shared, limit: Math.max(params.pool, k), withVector: !o.vectorOf,
-      body: { recommend: { positive: [o.query.ref, ...pos], negative: neg, strategy: "average_vector" } },
-    });
+    // the pool, with vectors unless the caller holds them
+    const limit = Math.max(params.pool, k);
+    if (params.poolFrom === "moved") {
+      for (const r of [o.query.ref, ...pos, ...neg]) if (!Array.isArray(r)) leaveOut.add(String(r));
+      const moved = movedQuery({ candidates: new Float32Array(0), dim, query: o.query.vector, positives: stack(o.positives, dim), negatives: stack(o.negatives, dim) }, params.beta, params.gamma);
+      calls.push({ ...shared, limit: limit + leaveOut.size, withVector: !o.vectorOf, body: { nearest: Array.from(moved) } });
+    } else {
+      calls.push({
+        ...shared, limit, withVector: !o.vectorOf,
+        body: { recommend: { positive: [o.query.ref, ...pos], negative: neg, strategy: "average_vector" } },
+      });
+    }
   }
-  return { o, params, inStore, onKernels, first };
+  return { o, params, inStore, onKernels, first, leaveOut };
 }
 
 /** The pool's vectors, `[n, dim]`: from the hits, else from `vectorOf`, else retrieved from the store. */
@@ -189,7 +204,7 @@ async function finish(p: Plan, answers: StoreHit[][]): Promise<Partial<Record<St
   p.inStore.forEach((s, i) => (out[s] = { hits: answers[p.first + i]!, rerankMs: 0 }));
   if (!p.onKernels.length) return out;
   const dim = o.query.vector.length;
-  const pool = answers[p.first + p.inStore.length]!;
+  const pool = answers[p.first + p.inStore.length]!.filter((h) => !p.leaveOut.has(String(h.id))).slice(0, Math.max(params.pool, o.k));
   const candidates = await poolVectors(o, pool, dim);
   const input = { candidates, dim, query: o.query.vector, positives: stack(o.positives, dim), negatives: stack(o.negatives, dim) };
   for (const s of p.onKernels) {

@@ -5,7 +5,8 @@
 // set's), in batches: recommend (average vector) and relevance_feedback
 // top 800, and the nearest 800 of the moved query q'. Every setting then
 // re-ranks a prefix or a union of them on the kernels, so a grid costs
-// little. Qdrant's strategies run through the store per setting.
+// little. Qdrant's strategies run through the store per setting. kde-marks
+// (kde with its scale from the query's distances to its marks) is tried here only.
 // Usage: node bench/steer-tune.js [--queries N] [--collection NAME] [--store PATH] [--top N]
 // Needs the Fashion-MNIST test collection (README, "The full metric table").
 import { DEFAULT_PARAMS, feedbackKdeTop, Kernels, loadLabeledSet, qdrantQuery, rerankPool, tuningRows } from "../dist/index.js";
@@ -53,6 +54,11 @@ for (const m of [1, 1.5, 2]) grid.push(["contrastive", { contrastiveMargin: m }]
 grid.push(["triplet", {}]);
 for (const beta of [2, 2.5]) for (const gamma of [0.6]) for (const tau of [0.5, 1, 2]) for (const weight of [1, 2]) {
   grid.push(["kde-marks", { beta, gamma, tau, weight }]);
+}
+// query expansion: kde's best points as pseudo right marks, topping the 3 (or fewer) real ones up to `expand`
+const expandBases = [[2, 0.6, 0.5, 1], [2, 0.6, 1, 4], [2, 0.3, 1, 4], [2.5, 0.6, 1, 1], [2, 0.6, 2, 1], [2, 0.6, 0.5, 0.5]];
+for (const [beta, gamma, tau, weight] of expandBases) for (const expand of [6, 8, 13]) for (const expandWeight of [1, 0.5]) {
+  grid.push(["kde-expand", { beta, gamma, tau, weight, expand, expandWeight }]);
 }
 const rf = [0.2, 0.3, 0.4, 0.5];
 const builtIn = ["average-vector", "best-score", "sum-scores", "discover"];
@@ -121,7 +127,7 @@ console.log(`tuned on ${steered} steered queries of ${queries.length} tuning-spl
 console.log(`relevance-feedback (a 1, b 1): ${rf.map((c, i) => `c ${c} ${(qSums[i] / steered).toFixed(4)}`).join(", ")}`);
 console.log(`Qdrant's others: ${builtIn.map((b, i) => `${b} ${(qSums[rf.length + i] / steered).toFixed(4)}`).join(", ")}`);
 const table = pools.flatMap(([pool], pi) => grid.map(([s, p], gi) => ({ pool, s, p: JSON.stringify(p), v: sums[pi][gi] / steered })));
-for (const s of ["kde", "kde-marks", "rocchio", "contrastive", "triplet"]) {
+for (const s of ["kde", "kde-expand", "kde-marks", "rocchio", "contrastive", "triplet"]) {
   const best = table.filter((r) => r.s === s).sort((a, b) => b.v - a.v);
   console.log(`${s}: ${best.slice(0, showTop).map((r) => `[${r.pool}] ${r.p} ${r.v.toFixed(4)}`).join("\n  ")}`);
 }

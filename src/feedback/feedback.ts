@@ -218,8 +218,9 @@ async function finish(p: Plan, answers: StoreHit[][]): Promise<Partial<Record<St
 
 /**
  * Rank with each of `strategies`: Qdrant's in one batch request to the
- * store, margin's on the kernels over one shared pool (recommend with the
- * average vector, `params.pool` candidates with their vectors).
+ * store, margin's on the kernels over one shared pool (`params.pool`
+ * candidates: the moved query's nearest, or recommend's with the average
+ * vector, per `params.poolFrom`).
  * @example
  * const r = await rankWithFeedback({ store, collection, kernels, query, positives, negatives, strategies: ["kde"], k: 10 });
  * r.kde.hits.map((h) => h.id);

@@ -177,7 +177,7 @@ export function datetimeSeconds(s: string): number | undefined {
     const z = zone.replace(":", "");
     offsetMin = (zone[0] === "-" ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5) || 0));
   }
-  const micros = (ms - offsetMin * 60_000) * 1000 + Math.trunc(Number(`0.${frac || "0"}`) * 1e6);
+  const micros = (ms - offsetMin * 60_000) * 1000 + Number(frac.padEnd(6, "0").slice(0, 6)); // digits past µs are dropped
   return micros / 1e6;
 }
 

@@ -7,7 +7,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { needsQuotes, readPath, showPath, splitPath } from "../../src/store/embedded/state/payload.js";
+import { grammarPath, needsQuotes, readPath, showPath, splitPath } from "../../src/store/embedded/state/payload.js";
 import { type Harness, harness } from "./helpers.js";
 
 describe("the grammar (pure)", () => {
@@ -32,8 +32,14 @@ describe("the grammar (pure)", () => {
     ];
     for (const [p, at] of cases) {
       expect(readPath(p), p).toBe(at);
-      expect(splitPath(p), p).toBeNull();
+      expect(grammarPath(p), p).toBeNull();
     }
+  });
+  it("a key logged before the grammar (a space, a colon) still replays as the dotted split read it then", () => {
+    expect(splitPath("my key.x[0]")).toEqual([{ key: "my key" }, { key: "x", indices: [0] }]);
+    expect(splitPath("a:b")).toEqual([{ key: "a:b" }]);
+    expect(splitPath("a..b")).toBeNull();
+    expect(splitPath('a."b.c"')).toEqual([{ key: "a" }, { key: "b.c" }]);
   });
   it("writes a path back as Qdrant displays it, quoting keys that need it", () => {
     for (const k of ["f", "foo", "foo_123-bar"]) expect(needsQuotes(k), k).toBe(false);

@@ -1,7 +1,7 @@
 /** Payload key paths and payloads checked where they enter; the state then uses them without checks. */
 
 import type { Payload } from "../log/records.js";
-import { readPath, type Step, splitPath } from "../state/payload.js";
+import { readPath, type Step, grammarPath } from "../state/payload.js";
 import { show, wrongInput } from "./errors.js";
 import { checkValue, MAX_PATH_STEPS } from "./limits.js";
 
@@ -17,7 +17,7 @@ export function parsePath(path: unknown, where: string): Step[] {
   if (typeof path !== "string" || path.length === 0) {
     throw wrongInput(`${where}: a payload key must be a non-empty string like "color" or "country.cities[].name", got ${show(path)}`);
   }
-  const steps = splitPath(path);
+  const steps = grammarPath(path);
   if (!steps) {
     const at = readPath(path) as number;
     throw wrongInput(

@@ -67,8 +67,8 @@ export function readPath(path: string): Step[] | number {
   return steps;
 }
 
-/** Split `a.b[].c` / `a[2]` / `a."b.c"` into steps; null when the path does not follow Qdrant's grammar (readPath). */
-export function splitPath(path: string): Step[] | null {
+/** Split `a.b[].c` / `a[2]` / `a."b.c"` into steps; null when the path does not follow Qdrant's grammar (readPath). Every path a request brings is checked by this. */
+export function grammarPath(path: string): Step[] | null {
   const hit = pathCache.get(path);
   if (hit) return hit;
   const steps = readPath(path);
@@ -76,6 +76,24 @@ export function splitPath(path: string): Step[] | null {
   if (pathCache.size > 10_000) pathCache.clear();
   pathCache.set(path, steps);
   return steps;
+}
+
+/**
+ * The steps of a key the store once accepted (the log replays these): Qdrant's
+ * grammar, or, for a key logged before the store read that grammar (say
+ * `my key.x`), the plain split on dots it used then, so old logs replay as
+ * they were written. Null when neither reads it.
+ */
+export function splitPath(path: string): Step[] | null {
+  const steps = grammarPath(path);
+  if (steps || path.length === 0) return steps;
+  const old: Step[] = [];
+  for (const part of path.split(".")) {
+    const m = /^([^[\]]+)(?:\[(\d*)\])?$/.exec(part);
+    if (!m) return null;
+    old.push(m[2] === undefined ? { key: m[1]! } : { key: m[1]!, indices: [m[2] === "" ? "all" : Number(m[2])] });
+  }
+  return old;
 }
 
 /** Does a key need double quotes in a path (Qdrant's key_needs_quoting)? */

@@ -14,7 +14,7 @@ import { show } from "../engine/errors.js";
 import { compileCondition } from "../engine/filter.js";
 import { datetimeSeconds, decayLambda, type DecayKind, type Expr, type Formula, type GeoPoint } from "../engine/formula.js";
 import { parsePath } from "../engine/paths.js";
-import { showPath, splitPath, type Step } from "../state/payload.js";
+import { showPath, grammarPath, type Step } from "../state/payload.js";
 import { answering, badRequest } from "./errors.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -43,14 +43,14 @@ function parseVariable(name: string): Variable {
   const fail = (why: string) =>
     validation(`failed to parse variable ID ${name}: ${why} (use "$score", "$score[i]" for the i-th prefetch's score, or a payload key such as "price" or "a.\\"b.c\\"[0]")`);
   if (name.startsWith("$")) {
-    const steps = splitPath(name.slice(1));
+    const steps = grammarPath(name.slice(1));
     if (!steps) throw fail(`Invalid reserved variable: ${name}`);
     if (steps[0]!.key !== "score") throw fail(`Invalid reserved word: ${name}`);
     const ix = steps[0]!.indices ?? [];
     if (steps.length > 1 || ix.length > 1 || ix[0] === "all") throw fail(`Invalid reserved variable: ${name}`);
     return { score: ix.length === 0 ? 0 : (ix[0] as number) };
   }
-  const steps = splitPath(name);
+  const steps = grammarPath(name);
   if (!steps) throw fail(`Invalid payload variable: ${name}`);
   return { path: steps };
 }

@@ -264,8 +264,16 @@ describe("refusals in Qdrant's words", () => {
       expect(r.status, JSON.stringify(formula)).toBe(400);
       expect(r.error).toContain(text);
     }
-    const d = await refused(all(1, { "$nope": 1 }));
-    expect(d.error).toContain("failed to parse variable ID $nope: Invalid reserved word: $nope");
+  });
+  it("422 where Qdrant's validator refuses: a condition with only a key, a bad default name, a $score default that is no number", async () => {
+    const a = await refused(all({ sum: [1, { key: "p" }] }));
+    expect(a).toEqual({ status: 422, error: "Validation error in JSON body: [query.sum[1]: Validation error: At least one field condition must be specified [{}]]" });
+    const b = await refused(all(1, { "$nope": 1 }));
+    expect(b).toEqual({ status: 422, error: "Validation error in JSON body: [query.defaults: Invalid reserved word: $nope]" });
+    const c = await refused({ prefetch: [all({ div: { left: { key: "p" }, right: 1 } })] , query: { fusion: "rrf" } });
+    expect(c.error).toBe("Validation error in JSON body: [prefetch[0].query.div.left: Validation error: At least one field condition must be specified [{}]]");
+    const d = await refused(all(1, { "$score": "high" }));
+    expect(d.error).toBe("Validation error in JSON body: [query.defaults: Validation error: Score default must be a number [{}]]");
   });
   it("a formula needs prefetches", async () => {
     const r = await refused({ query: { formula: 1 } });

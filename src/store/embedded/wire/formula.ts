@@ -39,20 +39,27 @@ function validation(message: string): Error {
 /** A variable name of a formula or its defaults (Qdrant's VariableId::from_str): `$score`, `$score[i]`, or a payload key. */
 type Variable = { score: number } | { path: Step[] };
 
-function parseVariable(name: string): Variable {
-  const fail = (why: string) =>
-    validation(`failed to parse variable ID ${name}: ${why} (use "$score", "$score[i]" for the i-th prefetch's score, or a payload key such as "price" or "a.\\"b.c\\"[0]")`);
+/** What is wrong with a variable name, in Qdrant's words (VariableId::from_str), or "" when it is one. */
+function variableProblem(name: string): string {
   if (name.startsWith("$")) {
     const steps = grammarPath(name.slice(1));
-    if (!steps) throw fail(`Invalid reserved variable: ${name}`);
-    if (steps[0]!.key !== "score") throw fail(`Invalid reserved word: ${name}`);
+    if (!steps) return `Invalid reserved variable: ${name}`;
+    if (steps[0]!.key !== "score") return `Invalid reserved word: ${name}`;
     const ix = steps[0]!.indices ?? [];
-    if (steps.length > 1 || ix.length > 1 || ix[0] === "all") throw fail(`Invalid reserved variable: ${name}`);
-    return { score: ix.length === 0 ? 0 : (ix[0] as number) };
+    if (steps.length > 1 || ix.length > 1 || ix[0] === "all") return `Invalid reserved variable: ${name}`;
+    return "";
   }
-  const steps = grammarPath(name);
-  if (!steps) throw fail(`Invalid payload variable: ${name}`);
-  return { path: steps };
+  return grammarPath(name) ? "" : `Invalid payload variable: ${name}`;
+}
+
+function parseVariable(name: string): Variable {
+  const why = variableProblem(name);
+  if (why) {
+    throw validation(`failed to parse variable ID ${name}: ${why} (use "$score", "$score[i]" for the i-th prefetch's score, or a payload key such as "price" or a."b.c"[0])`);
+  }
+  if (!name.startsWith("$")) return { path: grammarPath(name)! };
+  const ix = grammarPath(name.slice(1))![0]!.indices;
+  return { score: ix ? (ix[0] as number) : 0 };
 }
 
 /** An optional f32 field (scale, midpoint, by_zero_default): absent or null is none. */
@@ -168,4 +175,50 @@ export function parseFormula(q: Record<string, unknown>, where: string): Formula
     else payloadDefaults.set(showPath(v.path), value);
   }
   return { expr, scoreDefaults, payloadDefaults };
+}
+
+/** What Qdrant's validator checks in a FormulaQuery before its handler runs (a 422, wire/validate.ts). */
+export interface FormulaChecks {
+  /** The conditions its validator reaches, each with Qdrant's field label (`query.sum[0]`, `query.div.left`). */
+  conditions: { at: string; cond: Record<string, unknown> }[];
+  /** The defaults' violations: a name that is no variable, a `$score` default that is not a number. */
+  defaults: { field: string; message: string }[];
+}
+
+/**
+ * Walk a formula as Qdrant's `impl Validate for FormulaQuery` does: the
+ * expression's conditions (through sum, mult, neg, abs, div, sqrt, exp, log10,
+ * ln and the decays; not through pow, whose params Qdrant does not validate),
+ * labelled from `label` without a `formula` segment, then the defaults.
+ */
+export function formulaChecks(q: Record<string, unknown>, label: string): FormulaChecks {
+  const out: FormulaChecks = { conditions: [], defaults: [] };
+  const walk = (e: unknown, at: string): void => {
+    if (!isObject(e)) return;
+    const keys = Object.keys(e);
+    if (keys.some((k) => CONDITION_KEYS.includes(k)) || (keys.length > 0 && keys.every((k) => FILTER_KEYS.includes(k)))) {
+      out.conditions.push({ at, cond: e });
+      return;
+    }
+    const op = OPERATORS.find((k) => k in e);
+    if (op === "mult" || op === "sum") {
+      if (Array.isArray(e[op])) (e[op] as unknown[]).forEach((x, i) => walk(x, `${at}.${op}[${i}]`));
+    } else if (op === "div" || op === "lin_decay" || op === "exp_decay" || op === "gauss_decay") {
+      const p = e[op];
+      if (isObject(p)) for (const k of op === "div" ? ["left", "right"] : ["x", "target"]) walk(p[k], `${at}.${op}.${k}`);
+    } else if (op !== undefined && op !== "pow") walk(e[op], `${at}.${op}`);
+  };
+  walk(q.formula, label);
+  const d = q.defaults;
+  if (isObject(d)) {
+    for (const [name, value] of Object.entries(d)) {
+      try {
+        const v = parseVariable(name);
+        if ("score" in v && typeof value !== "number") out.defaults.push({ field: `${label}.defaults`, message: "Validation error: Score default must be a number [{}]" });
+      } catch {
+        out.defaults.push({ field: `${label}.defaults`, message: variableProblem(name) });
+      }
+    }
+  }
+  return out;
 }

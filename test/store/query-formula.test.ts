@@ -14,7 +14,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { datetimeSeconds, decay, decayLambda, haversine, rustFloat } from "../../src/store/embedded/engine/formula.js";
+import { datetimeSeconds, decay, decayLambda, haversine, rustFloat } from "../../src/store/embedded/engine/formula-functions.js";
 import { type Harness, harness } from "./helpers.js";
 
 let h: Harness;

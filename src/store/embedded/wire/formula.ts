@@ -12,7 +12,8 @@
 
 import { show } from "../engine/errors.js";
 import { compileCondition } from "../engine/filter.js";
-import { datetimeSeconds, decayLambda, type DecayKind, type Expr, type Formula, type GeoPoint } from "../engine/formula.js";
+import type { Expr, Formula } from "../engine/formula.js";
+import { datetimeSeconds, type DecayKind, decayLambda, type GeoPoint, rustFloat } from "../engine/formula-functions.js";
 import { parsePath } from "../engine/paths.js";
 import { showPath, grammarPath, type Step } from "../state/payload.js";
 import { answering, badRequest } from "./errors.js";
@@ -79,14 +80,14 @@ function geoPoint(v: unknown, where: string): GeoPoint {
   }
   const { lon, lat } = v;
   if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
-    throw badRequest(`${where}: Wrong format of GeoPoint payload: expected \`lat\` = ${lat} within [-90;90] and \`lon\` = ${lon} within [-180;180]`);
+    throw badRequest(`${where}: Wrong format of GeoPoint payload: expected \`lat\` = ${rustFloat(lat)} within [-90;90] and \`lon\` = ${rustFloat(lon)} within [-180;180]`);
   }
   return { lon, lat };
 }
 
 /** One expression at `where`. */
-function parseExpr(e: unknown, where: string, depth: number): Expr {
-  if (depth > 64) throw badRequest(`${where}: the formula nests deeper than 64 levels; flatten it (sum and mult take lists)`);
+function parseExpr(e: unknown, where: string): Expr {
+  // no depth limit of its own: the body's nesting is already capped (engine/limits.ts MAX_DEPTH, as serde_json's)
   if (typeof e === "number") {
     if (!Number.isFinite(e)) throw badRequest(`${where} must be a finite number, got ${show(e)}`);
     return { op: "const", value: Math.fround(e) }; // Qdrant's constants are f32
@@ -102,7 +103,7 @@ function parseExpr(e: unknown, where: string, depth: number): Expr {
     if (typeof e.key !== "string" && "key" in e) throw badRequest(`${where}: Filter condition 'key' must be a string, got ${show(e.key)}`);
     return { op: "cond", test: answering(() => compileCondition(e, where)) };
   }
-  const sub = (v: unknown, at: string) => parseExpr(v, at, depth + 1);
+  const sub = (v: unknown, at: string) => parseExpr(v, at);
   const params = (name: string): Record<string, unknown> => {
     const p = e[name];
     if (!isObject(p)) throw badRequest(`${where}.${name} must be an object, got ${show(p)}`);
@@ -164,7 +165,7 @@ function parseExpr(e: unknown, where: string, depth: number): Expr {
  * @throws HttpError 400 for a malformed expression, an unknown variable name, or a bad decay or date-time.
  */
 export function parseFormula(q: Record<string, unknown>, where: string): Formula {
-  const expr = parseExpr(q.formula, `${where}.formula`, 0);
+  const expr = parseExpr(q.formula, `${where}.formula`);
   const d = q.defaults ?? {};
   if (!isObject(d)) throw badRequest(`${where}.defaults must be an object {variable: value}, got ${show(d)}`);
   const scoreDefaults = new Map<number, unknown>();

@@ -114,6 +114,10 @@ describe("every expression form", () => {
     // an array of one number is that number (Qdrant flattens an array value)
     expectScores(await scores(all("one")), { 1: 6, 2: 7, 3: 8, 4: 9, 5: 10 });
     expectScores(await scores(all("arr", undefined, [3])), { 3: 50 });
+    // a key does not reach into an array (Qdrant's value_get): point 4's loc is [{lon, lat}]
+    expectScores(await scores(all("loc.lon", { "loc.lon": -1 }, [4])), { 4: -1 });
+    expectScores(await scores(all("loc[].lat", undefined, [4])), { 4: -1 });
+    expectScores(await scores(all("loc[0].lat", undefined, [4])), { 4: -1 });
   });
   it("conditions: 1 when they hold, else 0 (field, has_id, a filter)", async () => {
     expectScores(await scores(all({ key: "flag", match: { value: "y" } })), { 1: 1, 2: 0, 3: 1, 4: 0, 5: 1 });

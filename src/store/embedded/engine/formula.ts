@@ -13,7 +13,7 @@
 
 import type { PointId } from "../log/records.js";
 import { compareIds, type Collection, type Predicate } from "../state/collection.js";
-import { endsInAll, valuesAlong } from "../state/json-path.js";
+import { endsInAll, pathReader } from "../state/json-path.js";
 import { type Payload, type Step, showPath } from "../state/payload.js";
 import { wrongInput } from "./errors.js";
 import { datetimeSeconds, type DecayKind, decay, type GeoPoint, haversine, rustFloat, rustPow, toGeo } from "./formula-functions.js";
@@ -63,16 +63,40 @@ function checked(v: number, expression: () => string): number {
   throw nonFinite(expression());
 }
 
-/** The value a payload variable has for a point: Qdrant's retriever (one value, or an array of several), else its default. */
-function payloadValue(f: Formula, path: Step[], p: Point, type: string): unknown {
-  const found = valuesAlong(p.payload, path);
+/**
+ * The value a payload variable has for a point, as Qdrant's retriever finds it
+ * (one value, or an array of several), else its default; the path is taken
+ * apart once per formula.
+ */
+function payloadValue(f: Formula, path: Step[], type: string): (p: Point) => unknown {
+  const read = pathReader(path);
   // without a final [], an array value counts as its elements (as Qdrant indexes it)
-  const values = endsInAll(path) ? found : found.flatMap((v) => (Array.isArray(v) ? v : [v]));
-  if (values.length === 1) return values[0];
-  if (values.length > 1) return values;
+  const spread = !endsInAll(path);
   const name = showPath(path);
-  if (f.payloadDefaults.has(name)) return f.payloadDefaults.get(name);
-  throw typeError(name, type, "No value found in a payload nor defaults", p.id);
+  const missing = (p: Point) => {
+    if (f.payloadDefaults.has(name)) return f.payloadDefaults.get(name);
+    throw typeError(name, type, "No value found in a payload nor defaults", p.id);
+  };
+  if (path.every((s) => !s.indices)) {
+    // keys only (the usual case): walk them without collecting a list
+    const keys = path.map((s) => s.key);
+    return (p) => {
+      let v: unknown = p.payload;
+      for (const k of keys) {
+        if (typeof v !== "object" || v === null || Array.isArray(v) || !Object.hasOwn(v, k)) return missing(p);
+        v = (v as Record<string, unknown>)[k];
+      }
+      if (!Array.isArray(v)) return v;
+      return v.length === 1 ? v[0] : v.length === 0 ? missing(p) : v;
+    };
+  }
+  return (p) => {
+    const found = read(p.payload);
+    if (found.length === 1 && !(spread && Array.isArray(found[0]))) return found[0];
+    const values = spread ? found.flatMap((v) => (Array.isArray(v) ? v : [v])) : found;
+    if (values.length === 1) return values[0];
+    return values.length > 1 ? values : missing(p);
+  };
 }
 
 function typeError(name: string, type: string, description: string, id: PointId): Error {
@@ -96,8 +120,9 @@ function compile(f: Formula, e: Expr): Eval {
     }
     case "var": {
       const name = showPath(e.path);
+      const get = payloadValue(f, e.path, "number");
       return (p) => {
-        const v = payloadValue(f, e.path, p, "number");
+        const v = get(p);
         if (typeof v !== "number") throw typeError(name, "number", "Value is not a number", p.id);
         return v;
       };
@@ -108,8 +133,9 @@ function compile(f: Formula, e: Expr): Eval {
     }
     case "geo": {
       const name = showPath(e.path);
+      const get = payloadValue(f, e.path, "geo point");
       return (p) => {
-        const g = toGeo(payloadValue(f, e.path, p, "geo point"));
+        const g = toGeo(get(p));
         if (typeof g === "string") throw typeError(name, "geo point", g, p.id);
         return haversine(e.origin, g);
       };
@@ -120,8 +146,9 @@ function compile(f: Formula, e: Expr): Eval {
     }
     case "datetime_key": {
       const name = showPath(e.path);
+      const get = payloadValue(f, e.path, "datetime");
       return (p) => {
-        const v = payloadValue(f, e.path, p, "datetime");
+        const v = get(p);
         if (typeof v !== "string") throw typeError(name, "datetime", "Value is not a string", p.id);
         const s = datetimeSeconds(v);
         if (s === undefined) throw typeError(name, "datetime", "input contains invalid characters", p.id);
@@ -210,18 +237,44 @@ function compile(f: Formula, e: Expr): Eval {
  */
 export function formulaHits(col: Collection, lists: Hit[][], formula: Formula, plan: QueryPlan): Hit[] {
   const run = compile(formula, formula.expr);
-  // prefetch scores are f32 in Qdrant (ScoredPoint.score)
-  const maps = lists.map((l) => new Map(l.map((h) => [h.row, Math.fround(h.score)])));
-  const rows = new Set<number>();
-  for (const l of lists) for (const h of l) rows.add(h.row);
+  // the candidates in first-seen order, and each one's score in each list (f32, as Qdrant's ScoredPoint.score)
+  const at = new Map<number, number>();
+  const rows: number[] = [];
+  const scores: (number | undefined)[][] = lists.map(() => []);
+  lists.forEach((l, i) => {
+    for (const h of l) {
+      let k = at.get(h.row);
+      if (k === undefined) {
+        k = rows.length;
+        at.set(h.row, k);
+        rows.push(h.row);
+      }
+      scores[i]![k] = Math.fround(h.score);
+    }
+  });
   const t = plan.threshold;
-  const out: Hit[] = [];
-  for (const row of rows) {
-    const v = run({ payload: col.payloadAt(row), id: col.idAt(row), scores: maps.map((m) => m.get(row)) });
+  const want = plan.offset + plan.limit;
+  const better = (a: Hit, b: Hit) => a.score > b.score || (a.score === b.score && compareIds(col.idAt(a.row), col.idAt(b.row)) < 0);
+  const top: Hit[] = []; // the best `want` so far, best first
+  const point: Point = { payload: {}, id: 0, scores: new Array<number | undefined>(lists.length) }; // one, refilled per candidate
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!;
+    point.payload = col.payloadAt(row);
+    point.id = col.idAt(row);
+    for (let i = 0; i < scores.length; i++) point.scores[i] = scores[i]![k];
+    const v = run(point);
     const score = Math.fround(v);
     if (!Number.isFinite(score)) throw nonFinite(`${rustFloat(v)} as f32 = ${rustFloat(score)}`);
-    if (t === undefined || score >= t) out.push({ row, score });
+    if (t !== undefined && score < t) continue;
+    const h = { row, score };
+    if (top.length === want && !better(h, top[want - 1]!)) continue;
+    // insert in place: want is the answer's offset + limit, small next to the candidates
+    let j = top.length === want ? want - 1 : top.length;
+    top[j] = h;
+    while (j > 0 && better(h, top[j - 1]!)) {
+      top[j] = top[j - 1]!;
+      top[--j] = h;
+    }
   }
-  out.sort((a, b) => b.score - a.score || compareIds(col.idAt(a.row), col.idAt(b.row)));
-  return out.slice(plan.offset, plan.offset + plan.limit);
+  return top.slice(plan.offset);
 }

@@ -167,10 +167,17 @@ export function excludePaths(payload: Payload, patterns: Step[][]): Payload {
  * does not reach into an array `a`; that is `a[].b`).
  */
 export function valuesAlong(payload: Payload, steps: Step[]): unknown[] {
+  return pathReader(steps)(payload);
+}
+
+/** valuesAlong for one path read many times (a formula's variable): the path is taken apart once. */
+export function pathReader(steps: Step[]): (payload: Payload) => unknown[] {
   const { first, rest } = itemsOf(steps);
-  const out: unknown[] = [];
-  if (Object.hasOwn(payload, first)) collect(rest, 0, payload[first], out);
-  return out;
+  return (payload) => {
+    const out: unknown[] = [];
+    if (Object.hasOwn(payload, first)) collect(rest, 0, payload[first], out);
+    return out;
+  };
 }
 
 function collect(path: Item[], i: number, v: unknown, out: unknown[]): void {

@@ -32,6 +32,11 @@ export const DEFAULT_STORE_PORT = 6333;
 export const DEFAULT_HOST = "127.0.0.1";
 /** `margin train --data`: where Debian's dataset-fashion-mnist package puts the IDX files. */
 export const DEFAULT_TRAIN_DATA = "/usr/share/datasets/fashion-mnist";
+/**
+ * `margin train --workers`: data-parallel replicas. The library's default is 1
+ * (this thread only); the command uses both cores of the machines it targets.
+ */
+export const DEFAULT_TRAIN_WORKERS = 2;
 /** `margin eval --out`: where the report goes, relative to the working directory (the user asked for it). */
 export const DEFAULT_REPORT_DIR = "report";
 /** The default store folder as help texts write it. */

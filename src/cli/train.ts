@@ -7,7 +7,8 @@ import {
 import { join, resolve } from "node:path";
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
-import { DEFAULT_MODEL, DEFAULT_TRAIN_DATA as DEFAULT_DATA, defaultCheckpointDir, defaultModelsDir } from "./defaults.js";
+import { DEFAULT_MODEL, DEFAULT_TRAIN_DATA as DEFAULT_DATA, DEFAULT_TRAIN_WORKERS, defaultCheckpointDir, defaultModelsDir } from "./defaults.js";
+import { progress } from "./progress.js";
 
 const help = `margin train: train an image encoder with the triplet (or contrastive) loss on the wasm kernels
 
@@ -33,7 +34,7 @@ Optimization
   --epochs N (10)  --batch-size B (160)  --classes-per-batch P (10)  --lr LR (1e-3)
   --lr-schedule cosine|constant (cosine)  --weight-decay W (0)
   --augment none|shift|shift-flip (none)  --shift PX (2)
-  --seed S (1)  --workers N (2: one replica per core)
+  --seed S (1)  --workers N (${DEFAULT_TRAIN_WORKERS}: one replica per core)
 Network
   --conv 32,48  --dense 64  --dim 64  --leak 0.01
 Output
@@ -43,8 +44,8 @@ Output
   --checkpoint DIR        checkpoint folder (default $MARGIN_HOME/checkpoints/NAME); --resume continues from it
   --json                  print the result as JSON`;
 
-const list = (flag: string, v: string | undefined, dflt: number[]) => {
-  if (v === undefined) return dflt;
+const list = (flag: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
   const out = v.split(",").map(Number);
   if (!out.length || out.some((x) => !Number.isInteger(x) || x < 1)) throw new UsageError(`margin train: --${flag} must be comma-separated positive integers, got "${v}"`);
   return out;
@@ -71,15 +72,16 @@ const command: Command = {
     const name = v.name ?? DEFAULT_MODEL;
     const n = (flag: string, value: string | undefined, o: { integer?: boolean; min?: number; max?: number } = {}) =>
       value === undefined ? undefined : num("train", flag, value, 0, o);
-    const resize = (v.resize ?? "fill") as ResizeRule;
-    if (!RESIZE_RULES.includes(resize)) throw new UsageError(`margin train: --resize must be one of ${RESIZE_RULES.join(", ")}, got "${v.resize}"`);
+    const resize = v.resize as ResizeRule | undefined;
+    if (resize !== undefined && !RESIZE_RULES.includes(resize)) throw new UsageError(`margin train: --resize must be one of ${RESIZE_RULES.join(", ")}, got "${v.resize}"`);
     let trainSet: LabeledImages, testSet: LabeledImages | undefined;
     if (v.images) {
-      const size = /^(\d+)x(\d+)$/.exec(v.size ?? "28x28");
-      if (!size) throw new UsageError(`margin train: --size must be HxW, e.g. 28x28, got "${v.size}"`);
-      const channels = n("channels", v.channels, { integer: true, min: 1, max: 3 }) ?? 1;
+      const size = v.size === undefined ? undefined : /^(\d+)x(\d+)$/.exec(v.size);
+      if (size === null) throw new UsageError(`margin train: --size must be HxW, e.g. 28x28, got "${v.size}"`);
+      const channels = n("channels", v.channels, { integer: true, min: 1, max: 3 });
       if (channels === 2) throw new UsageError("margin train: --channels must be 1 or 3, got 2");
-      const folder = { height: Number(size[1]), width: Number(size[2]), channels: channels as 1 | 3, resize };
+      // unset flags stay unset: loadImageFolder has the defaults (28×28, gray, fill)
+      const folder = defined({ height: size && Number(size[1]), width: size && Number(size[2]), channels: channels as 1 | 3 | undefined, resize });
       const load = async (d: string) => {
         const r = await loadImageFolder({ dir: d, ...folder });
         for (const s of r.skipped) console.error(`skipped ${s.path}: ${s.reason}`);
@@ -94,7 +96,8 @@ const command: Command = {
     const opts: TrainOptions = {
       train: trainSet,
       ...(testSet ? { test: testSet } : {}),
-      net: { conv: list("conv", v.conv, [32, 48]), dense: list("dense", v.dense, [64]), dim: n("dim", v.dim, { integer: true, min: 1 }) ?? 64, leak: n("leak", v.leak, { min: 0, max: 0.99 }) ?? 0.01 },
+      // only the flags given: the library fills the rest (DEFAULT_NET), and the card records what it used
+      net: defined({ conv: list("conv", v.conv), dense: list("dense", v.dense), dim: n("dim", v.dim, { integer: true, min: 1 }), leak: n("leak", v.leak, { min: 0, max: 0.99 }) }),
       loss: v.loss as TrainOptions["loss"], mining: v.mining as TrainOptions["mining"], average: v.average as TrainOptions["average"],
       warmupEpochs: n("warmup-epochs", v["warmup-epochs"], { integer: true, min: 0 }), offlineMining: v["offline-mining"],
       margin: n("margin", v.margin), squared: v.squared === undefined ? undefined : v.squared === "true",
@@ -103,19 +106,18 @@ const command: Command = {
       lrSchedule: v["lr-schedule"] as TrainOptions["lrSchedule"], weightDecay: n("weight-decay", v["weight-decay"], { min: 0 }),
       augment: v.augment as TrainOptions["augment"], shift: n("shift", v.shift, { integer: true, min: 0 }),
       validation: n("validation", v.validation), seed: n("seed", v.seed, { integer: true, min: 0 }),
-      workers: n("workers", v.workers, { integer: true, min: 1 }) ?? 2,
+      workers: n("workers", v.workers, { integer: true, min: 1 }) ?? DEFAULT_TRAIN_WORKERS,
       checkpointDir: v.checkpoint ?? defaultCheckpointDir(name), resume: v.resume,
       logger: { warn: (m) => console.error(`warning: ${m}`) },
-      onProgress: v.json ? undefined : progress,
+      onProgress: v.json ? undefined : trainPrinter(process.stderr),
     };
-    for (const key of Object.keys(opts) as (keyof TrainOptions)[]) if (opts[key] === undefined) delete opts[key];
     const t0 = performance.now();
     const r = await train(opts);
     const seconds = Math.round((performance.now() - t0) / 1000);
     const card = trainingCard(r, {
       options: opts, source: v.images ? `image folder ${v.images}` : `IDX ${dir}`, command: ["margin", "train", ...argv].join(" "), seconds,
     });
-    const saved = await saveModel({ dir: out, name, plan: r.plan, params: r.params, mean: r.mean, std: r.std, resize, ...card });
+    const saved = await saveModel({ dir: out, name, plan: r.plan, params: r.params, mean: r.mean, std: r.std, ...defined({ resize }), ...card });
     if (v.json) console.log(JSON.stringify({ model: saved.onnx, card: saved.card, seconds, test: r.test, baseline: r.baseline, history: r.history }));
     else {
       console.log(`wrote ${saved.onnx} and ${saved.card} (${seconds} s)`);
@@ -129,28 +131,38 @@ const command: Command = {
   },
 };
 
-function progress(e: TrainProgress): void {
-  if (e.status === "baseline") {
-    const t = e.test ? `; test P@1 ${e.test.precisionAt1!.toFixed(4)} R-precision ${e.test.rPrecision!.toFixed(4)} MAP@R ${e.test.mapAtR!.toFixed(4)}` : "";
-    console.log(`untrained baseline: validation P@1 ${e.validation.precisionAt1.toFixed(4)}${t}`);
-  } else if (e.status === "batch") {
-    if (!process.stderr.isTTY) {
-      if (e.batch % 50 === 0) console.error(`epoch ${e.epoch} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)} ${new Date().toISOString()}`);
+/** `o` without its undefined fields, so that library defaults fill them (a spread undefined would override a default). */
+function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/**
+ * train()'s events for a person: the figures (untrained baseline, each
+ * epoch's record, the test metrics) as lines on stdout through `log`, the
+ * batches as the commands' progress bar on `out` (redrawn on a TTY, a plain
+ * line every few seconds otherwise).
+ */
+export function trainPrinter(out: NodeJS.WriteStream, log: (line: string) => void = console.log): (e: TrainProgress) => void {
+  const bar = progress(out, "train");
+  const metrics = (m: Record<string, number>) => `P@1 ${m.precisionAt1!.toFixed(4)} R-precision ${m.rPrecision!.toFixed(4)} MAP@R ${m.mapAtR!.toFixed(4)}`;
+  return (e) => {
+    if (e.status === "batch") {
+      bar.update(e.batch, e.batches, `batches (epoch ${e.epoch})`, `loss ${e.loss.toFixed(4)}`);
       return;
     }
-    const w = 30, f = Math.round((e.batch / e.batches) * w);
-    process.stderr.write(`\repoch ${e.epoch} [${"#".repeat(f)}${".".repeat(w - f)}] ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)}`);
-    if (e.batch === e.batches) process.stderr.write("\n");
-  } else if (e.status === "epoch") {
-    const r = e.record;
-    console.log(
-      `epoch ${r.epoch} ${r.mining} lr ${r.lr.toExponential(2)} loss ${r.loss.toFixed(4)} active ${(100 * r.activeFraction).toFixed(1)}% ` +
-        `easy/semi/hard ${(100 * r.easy).toFixed(1)}/${(100 * r.semiHard).toFixed(1)}/${(100 * r.hard).toFixed(1)}% ` +
-        `d(a,p) ${r.meanPositiveDistance.toFixed(3)} d(a,n) ${r.meanNegativeDistance.toFixed(3)} val P@1 ${r.validationPrecisionAt1.toFixed(4)} ${r.seconds.toFixed(0)} s`,
-    );
-  } else if (e.status === "test") {
-    console.log(`test: P@1 ${e.metrics.precisionAt1!.toFixed(4)} R-precision ${e.metrics.rPrecision!.toFixed(4)} MAP@R ${e.metrics.mapAtR!.toFixed(4)}`);
-  }
+    if (e.status === "collapse") return; // the logger prints the warning
+    bar.end();
+    if (e.status === "baseline") {
+      log(`untrained baseline: validation P@1 ${e.validation.precisionAt1.toFixed(4)}${e.test ? `; test ${metrics(e.test)}` : ""}`);
+    } else if (e.status === "epoch") {
+      const r = e.record;
+      log(
+        `epoch ${r.epoch} ${r.mining} lr ${r.lr.toExponential(2)} loss ${r.loss.toFixed(4)} active ${(100 * r.activeFraction).toFixed(1)}% ` +
+          `easy/semi/hard ${(100 * r.easy).toFixed(1)}/${(100 * r.semiHard).toFixed(1)}/${(100 * r.hard).toFixed(1)}% ` +
+          `d(a,p) ${r.meanPositiveDistance.toFixed(3)} d(a,n) ${r.meanNegativeDistance.toFixed(3)} val P@1 ${r.validationPrecisionAt1.toFixed(4)} ${r.seconds.toFixed(0)} s`,
+      );
+    } else log(`test: ${metrics(e.metrics)}`);
+  };
 }
 
 export default command;

@@ -12,12 +12,14 @@
  * the parameters is decay toward the identity.
  *
  * Memory per instance (capacity rows): X, Y, G [cap, dim]; H, dH [cap, h];
- * W2 transposed [dim, h]; params, grads, Adam m and v [P].
+ * W2 transposed [dim, h]; params, grads, Adam m and v [P] (a ParamBlock,
+ * kernels/param-block.ts, which this class extends, as the network does).
  */
 
-import { InputError, KernelError } from "../errors.js";
-import { coreOf, type KernelCore } from "./core.js";
+import { InputError } from "../errors.js";
+import { coreOf } from "./core.js";
 import type { Kernels } from "./kernels.js";
+import { ParamBlock, type AdamOptions } from "./param-block.js";
 import type { F32Input } from "./types.js";
 import { checkDim, checkMargin, checkOneOf, rowsOf } from "./validate.js";
 
@@ -49,28 +51,6 @@ export function adapterLayout(s: AdapterShape): AdapterLayout {
   const { dim, hidden: h } = s;
   if (s.kind === "linear") return { params: dim * dim, w1: 0, b1: -1, w2: -1, b2: -1 };
   return { w1: 0, b1: dim * h, w2: dim * h + h, b2: dim * h + h + h * dim, params: dim * h + h + h * dim + dim };
-}
-
-/** Raw exports of assembly/{adapter,gemm,conv,nn,adam}.ts used here. */
-interface AdapterExports {
-  tripletRowsF32(x: number, dim: number, trip: number, t: number, margin: number, scale: number, g: number, out: number): void;
-  gemmF32(m: number, n: number, k: number, a: number, sai: number, sak: number, b: number, c: number, acc: number): void;
-  addBiasF32(y: number, rows: number, c: number, bias: number): void;
-  colSumF32(dy: number, rows: number, c: number, db: number): void;
-  leakyReluF32(y: number, len: number, leak: number): void;
-  leakyReluBackF32(y: number, dy: number, len: number, leak: number): void;
-  transposeF32(a: number, rows: number, cols: number, out: number): void;
-  adamF32(p: number, g: number, m: number, v: number, len: number, lrT: number, b1: number, b2: number, epsT: number, decay: number): void;
-  countNonFiniteF32(p: number, n: number): number;
-}
-
-/** The core's exports with the adapter kernel; a stale build without it fails here, not mid-call. */
-function ex(core: KernelCore): AdapterExports {
-  const x = core.x as unknown as AdapterExports;
-  if (typeof x.tripletRowsF32 !== "function") {
-    throw new KernelError("the kernels wasm lacks the export tripletRowsF32; rebuild it with `npm run build:wasm`");
-  }
-  return x;
 }
 
 /** Checks an Int32Array of (anchor, positive, negative) row triplets against `rows`. */
@@ -111,19 +91,14 @@ export function tripletRowsLoss(
     const g = c.tmp(n * dim * 4);
     core.arena.f32().fill(0, g >> 2, (g >> 2) + n * dim);
     const out = c.tmp(16);
-    ex(core).tripletRowsF32(x, dim, c.inI32(trip), t, margin, scale, g, out);
+    core.x.tripletRowsF32(x, dim, c.inI32(trip), t, margin, scale, g, out);
     const f64 = core.arena.f64();
     return { loss: f64[out >> 3]! * scale, active: f64[(out >> 3) + 1]!, grad: c.outF32(g, n * dim) };
   });
 }
 
-/** Adam's hyper-parameters for {@link WasmAdapter.adam}. */
-export interface AdapterAdamOptions {
-  lr: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-}
+/** Adam's hyper-parameters for {@link WasmAdapter.adam}: the network's, without weight decay (the loss has its own). */
+export type AdapterAdamOptions = Omit<AdamOptions, "weightDecay">;
 
 /**
  * An adapter resident in wasm memory: forward, the triplet loss with the
@@ -133,19 +108,12 @@ export interface AdapterAdamOptions {
  * const { loss } = a.lossGrad({ rows, triplets, margin: 0.2, decay: 1e-3 });
  * a.adam({ lr: 1e-3 });
  */
-export class WasmAdapter {
+export class WasmAdapter extends ParamBlock {
   readonly shape: AdapterShape;
   readonly layout: AdapterLayout;
   /** Largest number of rows one call takes. */
   readonly capacity: number;
-  /** Adam steps taken. */
-  step = 0;
-  private readonly k: KernelCore;
   private readonly blocks: number[] = [];
-  private readonly p: number;
-  private readonly g: number;
-  private readonly m: number;
-  private readonly v: number;
   private readonly xb: number;
   private readonly yb: number;
   private readonly gb: number;
@@ -160,38 +128,22 @@ export class WasmAdapter {
     const dim = checkDim(shape.dim, where);
     const h = shape.kind === "mlp" ? checkDim(shape.hidden, `${where} hidden`) : 0;
     if (!Number.isInteger(capacity) || capacity < 1) throw new InputError(`${where}: capacity must be a positive integer, got ${capacity}`);
-    this.k = coreOf(k);
-    this.shape = { kind: shape.kind, dim, hidden: h };
-    this.layout = adapterLayout(this.shape);
+    const checked: AdapterShape = { kind: shape.kind, dim, hidden: h };
+    const layout = adapterLayout(checked);
+    super(coreOf(k), layout.params, where);
+    this.shape = checked;
+    this.layout = layout;
     this.capacity = capacity;
-    const arena = this.k.arena;
+    const arena = this.core.arena;
     const alloc = (floats: number) => {
       const ptr = arena.alloc(Math.max(4, floats) * 4);
       this.blocks.push(ptr);
       arena.f32().fill(0, ptr >> 2, (ptr >> 2) + floats);
       return ptr;
     };
-    const P = this.layout.params;
-    [this.p, this.g, this.m, this.v] = [alloc(P), alloc(P), alloc(P), alloc(P)];
     [this.xb, this.yb, this.gb] = [alloc(capacity * dim), alloc(capacity * dim), alloc(capacity * dim)];
     [this.hb, this.dhb, this.w2t] = [alloc(capacity * h), alloc(capacity * h), alloc(dim * h)];
     this.out = alloc(4);
-  }
-
-  /** Copy a full parameter buffer in (length = layout.params). */
-  setParams(params: Float32Array): void {
-    this.checkLen(params, this.layout.params, "params");
-    this.k.arena.f32().set(params, this.p >> 2);
-  }
-
-  /** A copy of the parameters. */
-  getParams(): Float32Array {
-    return this.k.arena.f32().slice(this.p >> 2, (this.p >> 2) + this.layout.params);
-  }
-
-  /** A copy of the gradient of the last {@link lossGrad}. */
-  getGrads(): Float32Array {
-    return this.k.arena.f32().slice(this.g >> 2, (this.g >> 2) + this.layout.params);
   }
 
   /**
@@ -206,7 +158,7 @@ export class WasmAdapter {
     for (let r = 0; r < n; r += this.capacity) {
       const len = Math.min(this.capacity, n - r);
       this.forward(vectors.subarray(r * dim, (r + len) * dim), len, "WasmAdapter.apply");
-      out.set(this.k.arena.f32().subarray(this.yb >> 2, (this.yb >> 2) + len * dim), r * dim);
+      out.set(this.core.arena.f32().subarray(this.yb >> 2, (this.yb >> 2) + len * dim), r * dim);
     }
     return out;
   }
@@ -231,11 +183,11 @@ export class WasmAdapter {
     if (!(decay >= 0) || !Number.isFinite(decay)) throw new InputError(`${where}: decay must be a finite number ≥ 0, got ${decay}`);
     const t = trip.length / 3;
     const scale = o.scale ?? (t ? 1 / t : 0);
-    const k = this.k, x = ex(k), L = this.layout, h = this.shape.hidden;
+    const k = this.core, x = k.x, L = this.layout, h = this.shape.hidden;
     this.forward(o.rows, n, where);
     const f = k.arena.f32();
     f.fill(0, this.gb >> 2, (this.gb >> 2) + n * dim);
-    f.fill(0, this.g >> 2, (this.g >> 2) + L.params);
+    this.zeroGrads();
     let loss = 0, active = 0;
     if (t) {
       k.call((c) => {
@@ -273,24 +225,21 @@ export class WasmAdapter {
     return { loss, active };
   }
 
-  /** One Adam step with the gradient of the last {@link lossGrad}. */
-  adam(o: AdapterAdamOptions): void {
-    const b1 = o.beta1 ?? 0.9, b2 = o.beta2 ?? 0.999, eps = o.eps ?? 1e-8;
-    if (!(o.lr > 0)) throw new InputError(`WasmAdapter.adam: lr must be > 0, got ${o.lr}`);
-    const t = ++this.step;
-    const c2 = Math.sqrt(1 - b2 ** t);
-    ex(this.k).adamF32(this.p, this.g, this.m, this.v, this.layout.params, (o.lr * c2) / (1 - b1 ** t), b1, b2, eps * c2, 0);
+  /** One Adam step with the gradient of the last {@link lossGrad} (no weight decay: the loss holds the decay toward the identity). */
+  override adam(o: AdapterAdamOptions): void {
+    super.adam({ lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps });
   }
 
   /** Give every block back to the arena. */
-  free(): void {
-    for (const b of this.blocks.splice(0)) this.k.arena.free(b);
+  override free(): void {
+    super.free();
+    for (const b of this.blocks.splice(0)) this.core.arena.free(b);
   }
 
   /** Y = X + f(X) for n rows, keeping H for the backward pass. */
   private forward(rows: Float32Array, n: number, where: string): void {
-    const dim = this.shape.dim, h = this.shape.hidden, L = this.layout, x = ex(this.k), p = this.p;
-    const f = this.k.arena.f32();
+    const dim = this.shape.dim, h = this.shape.hidden, L = this.layout, x = this.core.x, p = this.p;
+    const f = this.core.arena.f32();
     f.set(rows, this.xb >> 2);
     if (x.countNonFiniteF32(this.xb, n * dim)) throw new InputError(`${where}: a vector holds a non-finite value; every value must be a finite number`);
     f.copyWithin(this.yb >> 2, this.xb >> 2, (this.xb >> 2) + n * dim);
@@ -302,12 +251,6 @@ export class WasmAdapter {
       x.leakyReluF32(this.hb, n * h, 0);
       x.gemmF32(n, dim, h, this.hb, h, 1, p + 4 * L.w2, this.yb, 1);
       x.addBiasF32(this.yb, n, dim, p + 4 * L.b2);
-    }
-  }
-
-  private checkLen(a: Float32Array, want: number, name: string): void {
-    if (!(a instanceof Float32Array) || a.length !== want) {
-      throw new InputError(`WasmAdapter: ${name} must be a Float32Array of length ${want}, got ${a instanceof Float32Array ? a.length : typeof a}`);
     }
   }
 }

@@ -32,6 +32,8 @@ export interface Exports {
   tripletHardF32(d: number, l: number, b: number, m: number, sq: number, w: number, out: number): void;
   tripletSemiHardF32(d: number, l: number, b: number, m: number, sq: number, w: number, out: number): void;
   pairGradF32(x: number, b: number, dim: number, w: number, g: number, scale: number): void;
+  /** The adapter's loss over explicit (anchor, positive, negative) row triplets (assembly/adapter.ts). */
+  tripletRowsF32(x: number, dim: number, trip: number, t: number, margin: number, scale: number, g: number, out: number): void;
   tripletStatsF32(
     x: number, labels: number, n: number, dim: number, a0: number, a1: number, margin: number,
     cmargin: number, squared: number, dist: number, neg: number, prefix: number, tmp: number, counts: number,

@@ -6,7 +6,8 @@
  * embeddings go out (and, for data-parallel training, the gradient buffer).
  *
  * Memory (all f32, 16-byte aligned arena blocks):
- *   params, grads, adamM, adamV  [P]  one flat buffer each (layout: nn/plan.ts)
+ *   params, grads, adamM, adamV  [P]  one flat buffer each (layout: nn/plan.ts),
+ *             (a kernels/param-block.ts ParamBlock, which this class extends)
  *   acts[i]   [capacity, sizes[i]] the output of layer i−1 (acts[0] = input);
  *             LeakyReLU works in place, so its output block is its input's
  *   g0, g1    [capacity, max size]  ping-pong buffers for the backward pass
@@ -15,27 +16,17 @@
  */
 
 import { InputError } from "../errors.js";
-import { coreOf, type KernelCore } from "../kernels/core.js";
+import { coreOf } from "../kernels/core.js";
 import type { Exports } from "../kernels/exports.js";
 import type { Kernels } from "../kernels/kernels.js";
+import { checkLength, ParamBlock, type AdamOptions, type AdamState } from "../kernels/param-block.js";
 import type { NetPlan } from "./plan.js";
 
-/** Adam's hyper-parameters. */
-export interface AdamOptions {
-  /** Learning rate. */
-  lr: number;
-  /** Default 0.9. */
-  beta1?: number;
-  /** Default 0.999. */
-  beta2?: number;
-  /** Default 1e-8. */
-  eps?: number;
-  /** Decoupled weight decay (AdamW). Default 0. */
-  weightDecay?: number;
-}
+export type { AdamOptions, AdamState };
 
 /**
- * A network resident in wasm memory: forward, backward, Adam.
+ * A network resident in wasm memory: forward, backward, Adam (the
+ * parameter copies and Adam come with {@link ParamBlock}).
  * @example
  * const net = new WasmNet(k, planNet(), 64);
  * net.setParams(initParams(net.plan, 1));
@@ -43,18 +34,11 @@ export interface AdamOptions {
  * net.zeroGrads(); net.backward(k.tripletLoss({ embeddings: emb, labels, dim: 64, margin: 0.5 }).grad);
  * net.adam({ lr: 1e-3 });
  */
-export class WasmNet {
+export class WasmNet extends ParamBlock {
   readonly plan: NetPlan;
   /** Largest batch one forward call takes. */
   readonly capacity: number;
-  /** Adam steps taken. */
-  step = 0;
-  private readonly core: KernelCore;
   private readonly x: Exports;
-  private readonly p: number;
-  private readonly g: number;
-  private readonly m: number;
-  private readonly v: number;
   private readonly acts: number[];
   private readonly g0: number;
   private readonly g1: number;
@@ -66,7 +50,7 @@ export class WasmNet {
   constructor(k: Kernels, plan: NetPlan, capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new InputError(`WasmNet: capacity must be a positive integer, got ${capacity}`);
     const core = coreOf(k);
-    this.core = core;
+    super(core, plan.params, "WasmNet");
     this.x = core.x;
     this.plan = plan;
     this.capacity = capacity;
@@ -76,7 +60,6 @@ export class WasmNet {
       core.arena.f32().fill(0, ptr >> 2, (ptr >> 2) + floats);
       return ptr;
     };
-    [this.p, this.g, this.m, this.v] = [alloc(plan.params), alloc(plan.params), alloc(plan.params), alloc(plan.params)];
     this.acts = [alloc(capacity * plan.sizes[0]!)];
     plan.layers.forEach((l, i) => this.acts.push(l.kind === "lrelu" ? this.acts[i]! : alloc(capacity * plan.sizes[i + 1]!)));
     const maxSize = Math.max(...plan.sizes);
@@ -93,49 +76,6 @@ export class WasmNet {
     this.wtmp = alloc(wmax);
   }
 
-  /** Copy a full parameter buffer in (length = plan.params). */
-  setParams(params: Float32Array): void {
-    this.checkLen(params, this.plan.params, "params");
-    this.core.arena.f32().set(params, this.p >> 2);
-  }
-
-  /** A copy of the parameters. */
-  getParams(): Float32Array {
-    return this.core.arena.f32().slice(this.p >> 2, (this.p >> 2) + this.plan.params);
-  }
-
-  /** A copy of the accumulated gradient. */
-  getGrads(): Float32Array {
-    return this.core.arena.f32().slice(this.g >> 2, (this.g >> 2) + this.plan.params);
-  }
-
-  /** Replace the gradient (e.g. by the sum over data-parallel workers). */
-  setGrads(grads: Float32Array): void {
-    this.checkLen(grads, this.plan.params, "grads");
-    this.core.arena.f32().set(grads, this.g >> 2);
-  }
-
-  /** Adam state (moments and step) for checkpoints. */
-  getAdamState(): { m: Float32Array; v: Float32Array; step: number } {
-    const f = this.core.arena.f32();
-    const P = this.plan.params;
-    return { m: f.slice(this.m >> 2, (this.m >> 2) + P), v: f.slice(this.v >> 2, (this.v >> 2) + P), step: this.step };
-  }
-
-  /** Restore {@link getAdamState}. */
-  setAdamState(s: { m: Float32Array; v: Float32Array; step: number }): void {
-    this.checkLen(s.m, this.plan.params, "adam m");
-    this.checkLen(s.v, this.plan.params, "adam v");
-    const f = this.core.arena.f32();
-    f.set(s.m, this.m >> 2);
-    f.set(s.v, this.v >> 2);
-    this.step = s.step;
-  }
-
-  zeroGrads(): void {
-    this.core.arena.f32().fill(0, this.g >> 2, (this.g >> 2) + this.plan.params);
-  }
-
   /**
    * Embed `n` images (`[n, sizes[0]]`, NHWC floats), keeping the
    * activations for {@link backward}.
@@ -145,7 +85,7 @@ export class WasmNet {
     if (!Number.isInteger(n) || n < 1 || n > this.capacity) {
       throw new InputError(`WasmNet.forward: n must be an integer in [1, ${this.capacity}], got ${n}`);
     }
-    this.checkLen(images, n * this.plan.sizes[0]!, "images");
+    checkLength(images, n * this.plan.sizes[0]!, "images", "WasmNet");
     this.core.arena.f32().set(images, this.acts[0]! >> 2);
     this.n = n;
     const x = this.x, leak = this.plan.config.leak;
@@ -170,7 +110,7 @@ export class WasmNet {
   backward(dEmb: Float32Array): void {
     const n = this.n, dim = this.plan.config.dim;
     if (n === 0) throw new InputError("WasmNet.backward: call forward first");
-    this.checkLen(dEmb, n * dim, "dEmb");
+    checkLength(dEmb, n * dim, "dEmb", "WasmNet");
     this.core.arena.f32().set(dEmb, this.g0 >> 2);
     let gOut = this.g0, gIn = this.g1;
     const x = this.x, leak = this.plan.config.leak, p = this.p, g = this.g;
@@ -199,23 +139,9 @@ export class WasmNet {
     }
   }
 
-  /** One Adam step with the current gradient buffer. */
-  adam(o: AdamOptions): void {
-    const b1 = o.beta1 ?? 0.9, b2 = o.beta2 ?? 0.999, eps = o.eps ?? 1e-8;
-    if (!(o.lr > 0)) throw new InputError(`adam: lr must be > 0, got ${o.lr}`);
-    const t = ++this.step;
-    const c2 = Math.sqrt(1 - b2 ** t);
-    this.x.adamF32(this.p, this.g, this.m, this.v, this.plan.params, (o.lr * c2) / (1 - b1 ** t), b1, b2, eps * c2, o.lr * (o.weightDecay ?? 0));
-  }
-
   /** Give every block back to the arena. */
-  free(): void {
+  override free(): void {
+    super.free();
     for (const b of this.blocks.splice(0)) this.core.arena.free(b);
-  }
-
-  private checkLen(a: Float32Array, want: number, name: string): void {
-    if (!(a instanceof Float32Array) || a.length !== want) {
-      throw new InputError(`WasmNet: ${name} must be a Float32Array of length ${want}, got ${a instanceof Float32Array ? a.length : typeof a}`);
-    }
   }
 }

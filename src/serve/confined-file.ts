@@ -25,15 +25,10 @@ import { constants } from "node:fs";
 import { type FileHandle, open, readlink, realpath, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { ApiError, ISOLATION_HEADERS, mimeOf, notFound } from "./http.js";
+import { ApiError, notFound, sendOpenFile, type OpenFile } from "./http.js";
 
 /** A file opened under a root and checked: read it through `handle`, then close it. */
-export interface ConfinedFile {
-  handle: FileHandle;
-  size: number;
-  /** The real path the descriptor refers to (for the Content-Type). */
-  real: string;
-}
+export type ConfinedFile = OpenFile;
 
 function inside(root: string, path: string): boolean {
   const r = relative(root, path);
@@ -88,37 +83,7 @@ export async function openConfined(root: string, rel: string): Promise<ConfinedF
   }
 }
 
-/** Stream an opened file with the isolation headers (HEAD sends headers only); closes it. */
-export async function sendConfined(req: IncomingMessage, res: ServerResponse, file: ConfinedFile, cache = "no-cache"): Promise<void> {
-  try {
-    res.writeHead(200, {
-      ...ISOLATION_HEADERS,
-      "Content-Type": mimeOf(file.real),
-      "Content-Length": file.size,
-      "Cache-Control": cache,
-    });
-    if (req.method === "HEAD") {
-      res.end();
-      return;
-    }
-    await new Promise<void>((done, fail) => {
-      // the stream reads the checked descriptor, never the name again
-      const stream = file.handle.createReadStream({ start: 0, end: Math.max(0, file.size - 1), autoClose: false });
-      stream.on("error", fail);
-      res.on("close", done);
-      if (file.size === 0) {
-        stream.destroy();
-        res.end();
-        return;
-      }
-      stream.pipe(res);
-    });
-  } finally {
-    await file.handle.close();
-  }
-}
-
-/** Open `rel` under `root` and send it: {@link openConfined} then {@link sendConfined}. */
+/** Open `rel` under `root` and send it: {@link openConfined} then {@link sendOpenFile} (it reads the checked descriptor, never the name again). */
 export async function serveConfined(req: IncomingMessage, res: ServerResponse, root: string, rel: string, cache?: string): Promise<void> {
-  await sendConfined(req, res, await openConfined(root, rel), cache);
+  await sendOpenFile(req, res, await openConfined(root, rel), cache);
 }

@@ -4,8 +4,7 @@
  * operator (files under a served folder: confined-file.ts).
  */
 
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname } from "node:path";
 import { readBody } from "../http/body.js";
@@ -115,23 +114,53 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   }
 }
 
+/** A file opened for sending: the descriptor, its size, and the path its Content-Type is read from. */
+export interface OpenFile {
+  handle: FileHandle;
+  size: number;
+  /** The real path the descriptor refers to (for the Content-Type). */
+  real: string;
+}
+
 /** Stream a file with the isolation headers (HEAD sends headers only). */
 export async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cache = "no-cache"): Promise<void> {
-  const s = await stat(file);
-  res.writeHead(200, {
-    ...ISOLATION_HEADERS,
-    "Content-Type": mimeOf(file),
-    "Content-Length": s.size,
-    "Cache-Control": cache,
-  });
-  if (req.method === "HEAD") {
-    res.end();
-    return;
+  const handle = await open(file, "r");
+  let size: number;
+  try {
+    size = (await handle.stat()).size;
+  } catch (e) {
+    await handle.close();
+    throw e;
   }
-  await new Promise<void>((done, fail) => {
-    const stream = createReadStream(file);
-    stream.on("error", fail);
-    res.on("close", done);
-    stream.pipe(res);
-  });
+  await sendOpenFile(req, res, { handle, size, real: file }, cache);
+}
+
+/** Stream an opened file with the isolation headers (HEAD sends headers only); closes it. */
+export async function sendOpenFile(req: IncomingMessage, res: ServerResponse, file: OpenFile, cache = "no-cache"): Promise<void> {
+  try {
+    res.writeHead(200, {
+      ...ISOLATION_HEADERS,
+      "Content-Type": mimeOf(file.real),
+      "Content-Length": file.size,
+      "Cache-Control": cache,
+    });
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
+    await new Promise<void>((done, fail) => {
+      // the stream reads the opened descriptor, never the name again
+      const stream = file.handle.createReadStream({ start: 0, end: Math.max(0, file.size - 1), autoClose: false });
+      stream.on("error", fail);
+      res.on("close", done);
+      if (file.size === 0) {
+        stream.destroy();
+        res.end();
+        return;
+      }
+      stream.pipe(res);
+    });
+  } finally {
+    await file.handle.close();
+  }
 }

@@ -9,7 +9,7 @@
 import { Worker } from "node:worker_threads";
 import { workerFile } from "../data/worker-file.js";
 import { Kernels } from "../kernels/index.js";
-import { WasmNet, type AdamOptions } from "../nn/wasm-net.js";
+import { WasmNet, type AdamOptions, type AdamState } from "../nn/wasm-net.js";
 import { planNet, type NetConfig } from "../nn/plan.js";
 import { fillBatch, type ImageSource } from "./batch.js";
 
@@ -20,13 +20,6 @@ export interface ReplicaInit {
   source: ImageSource;
   mean: number;
   std: number;
-}
-
-/** Adam moments and step count, for checkpoints. */
-export interface AdamState {
-  m: Float32Array;
-  v: Float32Array;
-  step: number;
 }
 
 /** The replica protocol (async so a worker can implement it). */

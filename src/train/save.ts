@@ -83,12 +83,14 @@ export function trainingCard(r: TrainResult, o: TrainingCardOptions): { training
   const used = resolveOptions(opts);
   const round = (x?: object) => x && Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === "number" ? Math.round(v * 10000) / 10000 : v]));
   const last = r.history[r.history.length - 1];
+  const { conv, dense, dim, leak } = r.plan.config;
   return {
     training: {
       loss: used.loss, margin: used.margin, mining: used.mining, squared: used.squared,
       dataset: `${o.source} (${opts.train.count} training images, ${Math.round(100 * used.validation)}% held out for validation)`,
       epochs: r.history.length, seed: used.seed, command: o.command, seconds: o.seconds,
-      options: { ...opts, train: undefined, test: undefined, logger: undefined, onProgress: undefined },
+      // the network as planned (defaults filled), not as asked: the card says what was trained
+      options: { ...opts, net: { conv, dense, dim, leak }, train: undefined, test: undefined, logger: undefined, onProgress: undefined },
     },
     metrics: {
       protocol: "leave-one-out over the test split: each image queried against all the others by Euclidean distance",

@@ -75,10 +75,11 @@ for (const dim of [64, 128]) {
   }
   resident.free();
 }
-// margin's default feedback strategy as `margin search` runs it: recommend's
-// pool of 200 (a Float32Array, copied in), the query + 3 right + 3 wrong
-// marks (7 examples): pool scale, moved query, kde scores and top-10
-function plainKde(q, cand, pos, neg, dim, p) {
+// margin's feedback strategies as `margin search` runs them: a pool of 200
+// (a Float32Array, copied in), the query + 3 right + 3 wrong marks (7
+// examples): pool scale, moved query, kde scores and top-10; kde-expand (the
+// default) then adds its best 3 as pseudo right marks and ranks again
+function plainKde(q, cand, pos, neg, dim, p, expand = 0) {
   const n = cand.length / dim, np = pos.length / dim, nn = neg.length / dim;
   const d2 = Array.from({ length: n }, (_, i) => sq(q, 0, cand, i * dim, dim)).sort((a, b) => a - b);
   const s = (d2[n / 2 - 1] + d2[n / 2]) / 2;
@@ -102,17 +103,26 @@ function plainKde(q, cand, pos, neg, dim, p) {
   };
   const scores = new Float32Array(n);
   for (let i = 0; i < n; i++) scores[i] = -sq(moved, 0, cand, i * dim, dim) / s + p.weight * (lse(P, np + 1, i * dim) - lse(neg, nn, i * dim));
-  return Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, K);
+  const order = () => Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
+  if (expand > 0) {
+    const top = order().slice(0, expand);
+    const E = new Float32Array(expand * dim);
+    top.forEach((r, j) => E.set(cand.subarray(r * dim, (r + 1) * dim), j * dim));
+    for (let i = 0; i < n; i++) scores[i] += p.expandWeight * p.weight * lse(E, expand, i * dim);
+  }
+  return order().slice(0, K);
 }
 {
   const dim = 64, n = 200;
   const cand = randomF32(n * dim, 7);
   const q = randomF32(dim, 8), pos = randomF32(NP * dim, 9), neg = randomF32(NN * dim, 10);
   const input = { candidates: cand, dim, query: q, positives: pos, negatives: neg };
-  const wasm = () => rerankPool(k, "kde", input, DEFAULT_PARAMS, K);
-  const a = Array.from(wasm().indices), b = plainKde(q, cand, pos, neg, dim, DEFAULT_PARAMS);
-  if (a.join() !== b.join()) throw new Error(`kde: kernels ${a} vs plain JS ${b}`);
-  const r = compare(() => plainKde(q, cand, pos, neg, dim, DEFAULT_PARAMS), wasm, { minMs: 20 });
-  rows.push({ case: `feedback kde 200×64, 1+${NP} right + ${NN} wrong, top-10 (as search)`, value: r.candidate * 1e6, baseline: r.baseline * 1e6, unit: "µs/query", ratio: r.ratio });
+  for (const [strategy, expand] of [["kde", 0], ["kde-expand", DEFAULT_PARAMS.expand - NP]]) {
+    const wasm = () => rerankPool(k, strategy, input, DEFAULT_PARAMS, K);
+    const a = Array.from(wasm().indices), b = plainKde(q, cand, pos, neg, dim, DEFAULT_PARAMS, expand);
+    if (a.join() !== b.join()) throw new Error(`${strategy}: kernels ${a} vs plain JS ${b}`);
+    const r = compare(() => plainKde(q, cand, pos, neg, dim, DEFAULT_PARAMS, expand), wasm, { minMs: 20 });
+    rows.push({ case: `feedback ${strategy} 200×64, 1+${NP} right + ${NN} wrong, top-10 (as search)`, value: r.candidate * 1e6, baseline: r.baseline * 1e6, unit: "µs/query", ratio: r.ratio });
+  }
 }
 report("rerank", rows);

@@ -122,6 +122,9 @@ export {
   forgetPoints, listMarks, marksCollection, recordMarks, sessionsFromMarks, type MarkRecord,
 } from "./adapt/marks.js";
 export { reembed, type ReembedProgress } from "./adapt/reembed.js";
+export { adaptedModelName, shipAdapter, type ShipAdapterOptions, type ShipResult } from "./adapt/ship.js";
+export { splitSessions, type SessionSplit } from "./adapt/split.js";
+export { markedSessions, type MarkedSessions } from "./adapt/training-set.js";
 export { saveAdaptedModel, type AdaptedModelCard, type AdapterRecord } from "./adapt/save.js";
 export { DEFAULT_DECAY, TRAIN_DEFAULTS, trainAdapter, type TrainedAdapter } from "./adapt/train.js";
 export {

@@ -8,7 +8,7 @@ import * as api from "../src/index.js";
  * here until it is added to or removed from these lists on purpose.
  */
 const VALUES = [
-    "adapt", "ADAPTER_KINDS", "checkModelMatches", "collectionModel", "describeModel", "identityFromMetadata",
+    "adapt", "adaptedModelName", "ADAPTER_KINDS", "checkModelMatches", "collectionModel", "describeModel", "identityFromMetadata",
     "MODEL_METADATA_KEY", "modelIdentity", "sameModel", "adapterLayout", "applyAdapter", "AUGMENTS", "AVERAGES", "bootstrapMean", "checkPK",
     "DataError", "decodeFile", "decodeImage", "decodeSize", "DEFAULT_DECAY", "DEFAULT_MIN_GAIN", "DEFAULT_NET",
     "DEFAULT_PARAMS", "DEFAULT_PIXEL_LIMIT", "DEFAULT_READ_TIMEOUT_MS", "DEFAULT_STRATEGY", "defaultMaxBytes",
@@ -22,7 +22,7 @@ const VALUES = [
     "pkEpoch", "planNet", "pointIdFromSha256", "preprocess", "QDRANT_STRATEGIES", "qdrantQuery", "QdrantStore",
     "queryMetrics", "rankingMetrics", "rankWithFeedback", "readImageFile", "recordMarks", "reembed",
     "reportMarkdown", "RERANK", "RERANK_MODES", "rerankPool", "RESIZE_RULES", "resolveModel", "retrievalMetrics",
-    "saveAdaptedModel", "saveModel", "search", "serve", "sessionsFromMarks", "setOnnxTelemetry", "sha256Hex",
+    "saveAdaptedModel", "shipAdapter", "splitSessions", "markedSessions", "saveModel", "search", "serve", "sessionsFromMarks", "setOnnxTelemetry", "sha256Hex",
     "SHIPPED_MODELS_DIR", "startEmbeddedStore", "STEER_SETTINGS", "steering", "steeringRows", "StoreError",
     "STRATEGIES", "TARGETS", "train", "trainingCard", "TRAIN_DEFAULTS", "trainAdapter", "tripletRowsLoss", "tuningRows",
     "UsageError", "walkImages", "WasmAdapter", "WasmNet", "writeReport",
@@ -31,7 +31,7 @@ const VALUES = [
 /** Types and interfaces: not visible at run time, so read with the compiler. */
 const TYPES = [
     "AdamOptions", "AdaptedModelCard", "Adapter", "AdapterAdamOptions", "AdapterKind", "AdapterLayout",
-    "AdapterRecord", "AdapterShape", "AdaptOptions", "AdaptProgress", "AdaptResult", "Augment", "Average",
+    "AdapterRecord", "ShipAdapterOptions", "ShipResult", "SessionSplit", "MarkedSessions", "AdapterShape", "AdaptOptions", "AdaptProgress", "AdaptResult", "Augment", "Average",
     "CollectionSpec", "ConnectOptions", "ContrastiveLossOptions", "DecodedImage", "DecodeOptions", "Device",
     "Distance", "EmbeddedStoreOptions", "EncoderOptions", "EpochRecord", "ErrorCode", "EvalEvent", "EvalReport",
     "EvaluateOptions", "ExactRanking", "ExactRankingOptions", "Example", "F32Input", "FeedbackKdeOptions",

@@ -6,11 +6,11 @@
  * compares it with no adapter on the held-out sessions.
  */
 
-import { mulberry32, shuffleInPlace } from "../data/random.js";
 import { InputError } from "../errors.js";
 import { ADAPTER_KINDS, type AdapterKind, type Kernels } from "../kernels/index.js";
 import { adaptedRows, gateAdapter, sessionAucs, DEFAULT_MIN_GAIN } from "./gate.js";
 import { decayFor, trainAdapter, TRAIN_DEFAULTS } from "./train.js";
+import { splitSessions } from "./split.js";
 import { checkSessionSet } from "./triplets.js";
 import type { AdaptProgress, Adapter, GateResult, MarkSession, SessionSet, TrainAdapterOptions } from "./types.js";
 
@@ -46,11 +46,6 @@ export interface AdaptResult {
   };
 }
 
-function fraction(v: number, name: string): number {
-  if (typeof v !== "number" || !(v > 0 && v < 1)) throw new InputError(`adapt: ${name} must be in (0, 1), got ${String(v)}`);
-  return v;
-}
-
 /**
  * Train, choose and gate an adapter.
  * @example
@@ -66,17 +61,10 @@ export function adapt(o: AdaptOptions): AdaptResult {
     throw new InputError(`adapt: kinds must be a non-empty list of "linear", "mlp", got ${JSON.stringify(kinds)}`);
   }
   const seed = o.seed ?? TRAIN_DEFAULTS.seed;
-  const usable = set.sessions.filter((s) => s.right.length > 0 && s.wrong.length > 0);
-  const skipped = set.sessions.length - usable.length;
-  const order = shuffleInPlace([...usable], mulberry32(seed ^ 0x5eed));
-  const nHeld = Math.round(order.length * fraction(o.heldOutFraction ?? 0.2, "heldOutFraction"));
-  const heldOut = order.slice(0, nHeld);
-  const rest = order.slice(nHeld);
-  const nVal = Math.round(rest.length * fraction(o.validationFraction ?? 0.25, "validationFraction"));
-  const validation = rest.slice(0, nVal);
-  const train = rest.slice(nVal);
+  const { train, validation, heldOut, skipped } = splitSessions(set.sessions, seed, o.heldOutFraction, o.validationFraction);
+  const usable = train.length + validation.length + heldOut.length;
   o.onProgress?.({ status: "split", train: train.length, validation: validation.length, heldOut: heldOut.length, skipped });
-  if (train.length === 0) throw new InputError(`adapt: ${usable.length} usable sessions (with a right and a wrong mark) are too few to train; record more marks`);
+  if (train.length === 0) throw new InputError(`adapt: ${usable} usable sessions (with a right and a wrong mark) are too few to train; record more marks`);
   const sub = (sessions: readonly MarkSession[]): SessionSet => ({ vectors: set.vectors, dim: set.dim, sessions });
   const opts: TrainAdapterOptions = { ...o };
   const validationAuc: AdaptResult["validation"] = {};

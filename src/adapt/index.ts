@@ -7,3 +7,6 @@ export { adapt, type AdaptOptions, type AdaptResult } from "./adapt.js";
 export { saveAdaptedModel, type AdapterRecord, type AdaptedModelCard } from "./save.js";
 export { recordMarks, listMarks, forgetPoints, sessionsFromMarks, marksCollection, type MarkRecord } from "./marks.js";
 export { reembed, type ReembedProgress } from "./reembed.js";
+export { shipAdapter, adaptedModelName, type ShipAdapterOptions, type ShipResult } from "./ship.js";
+export { splitSessions, type SessionSplit } from "./split.js";
+export { markedSessions, type MarkedSessions } from "./training-set.js";

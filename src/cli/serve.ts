@@ -6,7 +6,7 @@ import { checkModelMatches, collectionModel, loadModelCard, modelIdentity, serve
 import type { Command } from "./main.js";
 import { num, parse } from "./args.js";
 import { openStore } from "./open-store.js";
-import { DEFAULT_COLLECTION, DEFAULT_HOST, DEFAULT_MODEL, DEFAULT_SERVE_PORT, modelCard, SAMPLES_DIR, STORE_HELP } from "./defaults.js";
+import { DEFAULT_COLLECTION, DEFAULT_HOST, DEFAULT_MODEL, DEFAULT_SERVE_PORT, defaultModelsDir, modelCard, SAMPLES_DIR, STORE_HELP } from "./defaults.js";
 
 const help = `margin serve: a search page that embeds images in the browser
 
@@ -56,7 +56,7 @@ const command: Command = {
       checkModelMatches(collection, stored, await modelIdentity(model, await loadModelCard(model)));
       handle = await serve({
         port, host: (values.host as string | undefined) ?? DEFAULT_HOST, collection, store: opened.store,
-        modelCard: model, imagesRoot,
+        modelCard: model, imagesRoot, adapt: { modelsDir: defaultModelsDir() },
         allowHosts: values["allow-host"] as string[] | undefined, cors: values.cors as string[] | undefined,
       });
     } catch (e) {

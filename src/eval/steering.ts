@@ -8,7 +8,7 @@
  * only keep or lose precision.
  */
 
-import { rankWithFeedback, STRATEGIES, QDRANT_STRATEGIES, type Example, type FeedbackParams, type Strategy } from "../feedback/index.js";
+import { rankWithFeedbackMany, STRATEGIES, QDRANT_STRATEGIES, type Example, type FeedbackParams, type Strategy } from "../feedback/index.js";
 import type { Kernels } from "../kernels/index.js";
 import type { PointId, QdrantStore } from "../store/qdrant.js";
 import { pairedBootstrap, type Interval } from "./bootstrap.js";
@@ -70,6 +70,9 @@ export interface SteeringOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Queries whose store calls go out together (per round, one or two batch requests). */
+const CHUNK = 16;
+
 /** Seed of the tuning split: the rows strategy parameters may be tuned on, never reported. */
 export const TUNING_SEED = 2026;
 
@@ -102,44 +105,69 @@ export async function steering(o: SteeringOptions): Promise<SteeringResult> {
   const right = settings.map(() => new Map<Strategy, number[]>(strategies.map((s) => [s, []])));
   const maxMarks = Math.max(...settings.map((s) => s.examples * s.rounds));
 
-  for (let qi = 0; qi < o.queries.length; qi++) {
-    const q = o.queries[qi]!;
-    const label = set.labels[q]!;
-    const page1 = (await o.store.nearest({ collection: o.collection, id: set.ids[q]!, limit: k, withPayload: false }))
-      .map((h) => rowOf(h.id)).filter((r): r is number => r !== undefined);
-    const allRight = page1.every((r) => set.labels[r] === label);
-    const firsts = new Map<number, Awaited<ReturnType<typeof rankWithFeedback>>>();
-    for (let si = 0; si < settings.length; si++) {
-      const st = settings[si]!;
-      const pos = page1.filter((r) => set.labels[r] === label).slice(0, st.examples);
-      const neg = page1.filter((r) => set.labels[r] !== label).slice(0, st.examples);
-      const into = allRight ? right[si]! : steered[si]!;
-      const rank = async (strats: Strategy[], p: number[], n: number[]) => rankWithFeedback({
-        store: o.store, collection: o.collection, kernels: o.kernels, k: k + 1 + maxMarks, strategies: strats, params: o.params,
-        query: example(q), positives: p.map(example), negatives: n.map(example), withPayload: false,
-      });
-      /** The first k unmarked rows of a ranking. */
-      const shown = (hits: { id: PointId }[], marked: Set<number>) =>
-        hits.map((h) => rowOf(h.id)).filter((r): r is number => r !== undefined && !marked.has(r)).slice(0, k);
-      const precision = (rows: number[]) => rows.filter((r) => set.labels[r] === label).length / k;
-      // settings with the same marks share their first round
-      const first = firsts.get(st.examples) ?? (await rank(strategies, pos, neg));
-      firsts.set(st.examples, first);
-      const marked1 = new Set([q, ...pos, ...neg]);
+  const vectorOf = (id: PointId) => {
+    const r = rowOf(id);
+    return r === undefined ? undefined : set.vectors.subarray(r * dim, (r + 1) * dim);
+  };
+  const request = (q: number, strats: Strategy[], p: number[], n: number[]) => ({
+    store: o.store, collection: o.collection, kernels: o.kernels, k: k + 1 + maxMarks, strategies: strats, params: o.params,
+    query: example(q), positives: p.map(example), negatives: n.map(example), withPayload: false, vectorOf,
+  });
+  /** The first k unmarked rows of a ranking. */
+  const shown = (hits: { id: PointId }[], marked: Set<number>) =>
+    hits.map((h) => rowOf(h.id)).filter((r): r is number => r !== undefined && !marked.has(r)).slice(0, k);
+  const counts = [...new Set(settings.map((st) => st.examples))];
+
+  // queries go in chunks: every store call of a chunk's round in one batch (the answers are those of one query at a time)
+  for (let at = 0; at < o.queries.length; at += CHUNK) {
+    const chunk = Array.from(o.queries.subarray(at, at + CHUNK));
+    const pages = await o.store.nearestBatch({ collection: o.collection, limit: k, withPayload: false, queries: chunk.map((q) => ({ id: set.ids[q]! })) });
+    const marks = chunk.map((q, ci) => {
+      const label = set.labels[q]!;
+      const page1 = pages[ci]!.map((h) => rowOf(h.id)).filter((r): r is number => r !== undefined);
+      return new Map(counts.map((n) => [n, {
+        pos: page1.filter((r) => set.labels[r] === label).slice(0, n),
+        neg: page1.filter((r) => set.labels[r] !== label).slice(0, n),
+      }]));
+    });
+    // settings with the same marks share their first round
+    const firsts = await rankWithFeedbackMany(chunk.flatMap((q, ci) => counts.map((n) => request(q, strategies, marks[ci]!.get(n)!.pos, marks[ci]!.get(n)!.neg))));
+    const firstOf = (ci: number, n: number) => firsts[ci * counts.length + counts.indexOf(n)]!;
+    // the second round marks each strategy's own page, adding to the first round's marks
+    const seconds: Array<{ ci: number; si: number; s: Strategy; p2: number[]; n2: number[] }> = [];
+    chunk.forEach((q, ci) => settings.forEach((st, si) => {
+      if (st.rounds === 1) return;
+      const label = set.labels[q]!;
+      const { pos, neg } = marks[ci]!.get(st.examples)!;
       for (const s of strategies) {
-        const page2 = shown(first[s]!.hits, marked1);
-        if (st.rounds === 1) {
-          into.get(s)!.push(precision(page2));
-          continue;
-        }
-        // the second round marks the strategy's own page, adding to the first round's marks
-        const p2 = [...pos, ...page2.filter((r) => set.labels[r] === label).slice(0, st.examples)];
-        const n2 = [...neg, ...page2.filter((r) => set.labels[r] !== label).slice(0, st.examples)];
-        const second = await rank([s], p2, n2);
-        into.get(s)!.push(precision(shown(second[s]!.hits, new Set([q, ...p2, ...n2]))));
+        const page2 = shown(firstOf(ci, st.examples)[s]!.hits, new Set([q, ...pos, ...neg]));
+        seconds.push({
+          ci, si, s,
+          p2: [...pos, ...page2.filter((r) => set.labels[r] === label).slice(0, st.examples)],
+          n2: [...neg, ...page2.filter((r) => set.labels[r] !== label).slice(0, st.examples)],
+        });
       }
-    }
-    o.onProgress?.(qi + 1, o.queries.length);
+    }));
+    const secondRanks = await rankWithFeedbackMany(seconds.map((x) => request(chunk[x.ci]!, [x.s], x.p2, x.n2)));
+    const second = new Map(seconds.map((x, i) => [`${x.ci} ${x.si} ${x.s}`, { ...x, hits: secondRanks[i]![x.s]!.hits }]));
+    chunk.forEach((q, ci) => {
+      const label = set.labels[q]!;
+      const precision = (rows: number[]) => rows.filter((r) => set.labels[r] === label).length / k;
+      const allRight = marks[ci]!.get(counts[0]!)!.neg.length === 0;
+      settings.forEach((st, si) => {
+        const into = allRight ? right[si]! : steered[si]!;
+        const { pos, neg } = marks[ci]!.get(st.examples)!;
+        for (const s of strategies) {
+          if (st.rounds === 1) {
+            into.get(s)!.push(precision(shown(firstOf(ci, st.examples)[s]!.hits, new Set([q, ...pos, ...neg]))));
+            continue;
+          }
+          const x = second.get(`${ci} ${si} ${s}`)!;
+          into.get(s)!.push(precision(shown(x.hits, new Set([q, ...x.p2, ...x.n2]))));
+        }
+      });
+    });
+    o.onProgress?.(at + chunk.length, o.queries.length);
   }
 
   const seed = o.seed ?? 1;

@@ -73,7 +73,9 @@ function withQuery(o: PoolInput): Float32Array {
  * triplet `min_n d²(x,n) − min_p d²(x,p)`; contrastive with margin
  * `contrastiveMargin × median d(q,x)`; rocchio `−d²(x, q')`; kde
  * `−d²(x,q')/s + weight·(lse_p − lse_n)(−d²/(tau·s))`, s = median d²(q,x),
- * the query counted among the right marks.
+ * the query counted among the right marks; kde-expand adds
+ * `expandWeight·weight·lse_e(−d²/(tau·s))` over kde's best points, as many
+ * as top the right marks (the query not counted) up to `expand`.
  */
 export function rerankPool(kernels: Kernels, strategy: MarginStrategy, o: PoolInput, params: FeedbackParams, k: number): TopKResult {
   const nc = o.candidates.length / o.dim;
@@ -91,6 +93,8 @@ export function rerankPool(kernels: Kernels, strategy: MarginStrategy, o: PoolIn
   return feedbackKdeTop(kernels, {
     candidates: o.candidates, dim: o.dim, query: moved, k, scale: s,
     positives: withQuery(o), negatives: o.negatives,
-    weight: strategy === "kde" ? params.weight : 0, tau: params.tau * s,
+    weight: strategy === "rocchio" ? 0 : params.weight, tau: params.tau * s,
+    // pseudo marks top the right marks up to `expand`: the fewer real marks, the more the ranking's own top helps
+    expand: strategy === "kde-expand" ? Math.max(0, params.expand - o.positives.length / o.dim) : 0, expandWeight: params.expandWeight,
   });
 }

@@ -9,7 +9,7 @@
 /** Run by the store: Qdrant's Query API. */
 export const QDRANT_STRATEGIES = ["average-vector", "best-score", "sum-scores", "discover", "context", "relevance-feedback"] as const;
 /** Run on the kernels over the recommend pool. */
-export const MARGIN_STRATEGIES = ["triplet", "contrastive", "rocchio", "kde"] as const;
+export const MARGIN_STRATEGIES = ["triplet", "contrastive", "rocchio", "kde", "kde-expand"] as const;
 /** `plain` ignores the marks: the query's nearest neighbours. */
 export const STRATEGIES = ["plain", ...QDRANT_STRATEGIES, ...MARGIN_STRATEGIES] as const;
 
@@ -24,12 +24,23 @@ export type Strategy = (typeof STRATEGIES)[number];
  * The default when a search has marks, chosen by `margin eval --steer` on
  * tuning queries disjoint from the reported ones (docs/feedback.md).
  */
-export const DEFAULT_STRATEGY: Strategy = "kde";
+export const DEFAULT_STRATEGY: Strategy = "kde-expand";
+
+/** Where margin's strategies take their candidates from (see {@link FeedbackParams.poolFrom}). */
+export const POOL_SOURCES = ["average-vector", "moved"] as const;
+/** One of {@link POOL_SOURCES}. */
+export type PoolSource = (typeof POOL_SOURCES)[number];
 
 /** Tunable parameters; every scale is relative to the pool, so one setting fits any space. */
 export interface FeedbackParams {
-  /** Candidates the margin strategies re-rank: recommend (average vector)'s top `pool`. Default 200. */
+  /** Candidates the margin strategies re-rank: the top `pool` of {@link FeedbackParams.poolFrom}. Default 200. */
   pool: number;
+  /**
+   * Where the pool comes from: `"average-vector"`, recommend's top `pool`;
+   * `"moved"`, the nearest `pool` to the moved query q' (below), the query
+   * and marks given by id left out. Default "moved".
+   */
+  poolFrom: PoolSource;
   /** relevance_feedback naive (a, b, c); marks score 1 (right) and 0 (wrong), so b has no effect. */
   relevanceFeedback: { a: number; b: number; c: number };
   /**
@@ -45,17 +56,28 @@ export interface FeedbackParams {
   tau: number;
   /** contrastive: margin as a multiple of the pool's median d(q, x). */
   contrastiveMargin: number;
+  /**
+   * kde-expand: kde's best pool points then count as right marks
+   * (pseudo-relevance feedback), as many as top the real right marks up to
+   * `expand` (3 right marks and expand 6: the best 3; 6 right marks: none).
+   */
+  expand: number;
+  /** kde-expand: weight of those pseudo marks' kernel sum relative to the real marks'. */
+  expandWeight: number;
 }
 
 /** Defaults (tuned, docs/feedback.md). */
 export const DEFAULT_PARAMS: Readonly<FeedbackParams> = Object.freeze({
   pool: 200,
+  poolFrom: "moved",
   relevanceFeedback: Object.freeze({ a: 1, b: 1, c: 0.4 }),
-  beta: 2.5,
+  beta: 2,
   gamma: 0.6,
   weight: 1,
-  tau: 1,
+  tau: 0.5,
   contrastiveMargin: 1.5,
+  expand: 6,
+  expandWeight: 1,
 });
 
 /** Whether a strategy runs in the store. */

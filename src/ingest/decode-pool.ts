@@ -43,6 +43,7 @@ export class DecodePool {
   private readonly waiting = new Map<number, Pending>();
   private readonly queue: Pending[] = [];
   private nextId = 0;
+  private busyMs = 0;
   private failure: unknown;
 
   constructor(o: DecodePoolOptions) {
@@ -58,6 +59,7 @@ export class DecodePool {
         const p = this.waiting.get(r.id);
         this.waiting.delete(r.id);
         slot.busy--;
+        this.busyMs += r.ms;
         if (p) slot.bytes -= p.job.identity.size;
         p?.resolve(r);
         this.pump();
@@ -104,6 +106,11 @@ export class DecodePool {
     for (const p of [...this.waiting.values(), ...this.queue]) p.reject(e);
     this.waiting.clear();
     this.queue.length = 0;
+  }
+
+  /** Seconds the workers spent reading, decoding and preprocessing, summed over workers (at most workers × wall time). */
+  busySeconds(): number {
+    return this.busyMs / 1000;
   }
 
   /** Stop the workers. */

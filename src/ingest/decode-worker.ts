@@ -25,8 +25,8 @@ export interface DecodeJob {
 }
 /** Sent back. */
 export type DecodeResult =
-  | { id: number; ok: true; tensor: Float32Array; width: number; height: number }
-  | { id: number; ok: false; reason: ImageError["reason"]; message: string };
+  | { id: number; ok: true; tensor: Float32Array; width: number; height: number; ms: number }
+  | { id: number; ok: false; reason: ImageError["reason"]; message: string; ms: number };
 
 /** What every job of a pool shares. */
 export interface DecodeWorkerData { input: ModelInput; pixelLimit: number; maxBytes: number; readTimeoutMs: number }
@@ -40,18 +40,19 @@ sharp.concurrency(1);
 
 parentPort!.on("message", async (job: DecodeJob) => {
   let res: DecodeResult;
+  const t0 = performance.now();
   try {
     // a large file is decoded from its open descriptor: its bytes are never all in memory
     const img = job.bytes ? await decodeImage(new Uint8Array(job.bytes), { where: job.path, pixelLimit, input })
       : await decodeOpenFile(job.path, { maxBytes, timeoutMs: readTimeoutMs, expect: job.identity, pixelLimit, input });
     const tensor = preprocess(img, card);
-    res = { id: job.id, ok: true, tensor, width: img.original.width, height: img.original.height };
+    res = { id: job.id, ok: true, tensor, width: img.original.width, height: img.original.height, ms: performance.now() - t0 };
     parentPort!.postMessage(res, [tensor.buffer as ArrayBuffer]);
     return;
   } catch (e) {
     res = e instanceof ImageError
-      ? { id: job.id, ok: false, reason: e.reason, message: e.message }
-      : { id: job.id, ok: false, reason: "corrupt", message: `image ${job.path}: ${(e as Error)?.message ?? String(e)}` };
+      ? { id: job.id, ok: false, reason: e.reason, message: e.message, ms: performance.now() - t0 }
+      : { id: job.id, ok: false, reason: "corrupt", message: `image ${job.path}: ${(e as Error)?.message ?? String(e)}`, ms: performance.now() - t0 };
   }
   parentPort!.postMessage(res);
 });

@@ -1,25 +1,34 @@
 /**
- * `ingest`: an image folder into a Qdrant collection. A pipeline of chunks
- * (batchSize files each, a bounded number in flight, so memory stays flat):
- * read + SHA-256 on the main thread's I/O pool → which ids are stored
- * already → decode + preprocess on worker threads → embed (one inference
- * at a time) → upsert with `wait: true` (a few streams). Chunks overlap, so
- * decoding, inference and upserts run at once.
+ * `ingest`: an image folder into a Qdrant collection, as five named stages
+ * over chunks of `batchSize` files: read (open, check, SHA-256 on the main
+ * thread's I/O pool) → dedupe (ids seen in this run or stored already) →
+ * decode (+ preprocess, on worker threads) → embed (one inference at a time)
+ * → upsert (`wait: true`, a few streams). Each stage is its own file
+ * (`*-stage.ts`) taking the previous one's output; chunks overlap
+ * (pipeline.ts), so decoding, inference and upserts run at once. The counts
+ * are derived from each file's outcome (tally.ts).
  */
 
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DataError, InputError } from "../errors.js";
-import { DEFAULT_PIXEL_LIMIT, DEFAULT_READ_TIMEOUT_MS, defaultMaxBytes, hashImageFile, ImageError } from "../model/decode.js";
+import { DEFAULT_PIXEL_LIMIT, DEFAULT_READ_TIMEOUT_MS, defaultMaxBytes } from "../model/decode.js";
 import { NodeEncoder as Encoder } from "../model/session-node.js";
 import { walkImages, type WalkEntry } from "../data/walk.js";
-import type { StorePoint } from "../store/qdrant.js";
 import { MODEL_METADATA_KEY, modelIdentity } from "../model/identity.js";
 import { ingestTarget } from "./versioned.js";
 import { DecodePool, DEFAULT_IN_FLIGHT_BYTES } from "./decode-pool.js";
-import { pointIdFromSha256 } from "./point-id.js";
 import { Limiter } from "./limiter.js";
-import type { IngestCounts, IngestOptions, IngestSummary, SkippedFile } from "./types.js";
+import { runChunks } from "./pipeline.js";
+import { Tally } from "./tally.js";
+import { StageClock } from "./stage-clock.js";
+import { readChunk } from "./read-stage.js";
+import { dedupeChunk } from "./dedupe-stage.js";
+import { decodeChunk } from "./decode-stage.js";
+import { embedChunk } from "./embed-stage.js";
+import { upsertChunk } from "./upsert-stage.js";
+import type { SkippedFile } from "./types.js";
+import type { IngestOptions, IngestSummary } from "./types.js";
 
 /** Thrown by {@link ingest} with `strict: true` when files were skipped; carries the summary. */
 export class IngestStrictError extends DataError {
@@ -49,16 +58,7 @@ const HASHING = 8;
  *   model: "models/fashion-mnist-triplet-64.json", store });
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
-  const batchSize = int(options.batchSize, 64, "batchSize", 1, 4096);
-  const workers = int(options.workers, Math.min(16, availableParallelism()), "workers", 1, 256);
-  const streams = int(options.upsertStreams, 2, "upsertStreams", 1, 64);
-  const pixelLimit = int(options.pixelLimit, DEFAULT_PIXEL_LIMIT, "pixelLimit", 1, Number.MAX_SAFE_INTEGER);
-  const maxBytes = int(options.maxBytes, defaultMaxBytes(pixelLimit), "maxBytes", 1, Number.MAX_SAFE_INTEGER);
-  const readTimeoutMs = int(options.readTimeoutMs, DEFAULT_READ_TIMEOUT_MS, "readTimeoutMs", 1, 24 * 3600_000);
-  const inFlightBytes = int(options.inFlightBytes, DEFAULT_IN_FLIGHT_BYTES, "inFlightBytes", 1, Number.MAX_SAFE_INTEGER);
-  if (typeof options.collection !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(options.collection)) {
-    throw new InputError(`collection name ${JSON.stringify(options.collection)} must be 1-255 letters, digits, _ . -`);
-  }
+  const o = checkOptions(options);
   const { store, onProgress } = options;
   const started = performance.now();
   const dir = resolve(options.dir);
@@ -73,6 +73,8 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   let pool: DecodePool | undefined;
   let stopCounting = false;
   try {
+    // the workers boot (a thread, sharp and libvips each: ~0.5 s of CPU) while the collection is looked up
+    pool = new DecodePool({ ...o, input: card.input, depth: Math.ceil(o.batchSize / o.workers) + 2 });
     const identity = await modelIdentity(encoder.cardPath, card);
     const plan = await ingestTarget(store, options.collection, identity);
     const collection = plan.collection; // where the points go; the alias switches to it at the end
@@ -80,12 +82,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       name: collection, size: card.output.dim, distance: card.distance, shards: options.shards, replicas: options.replicas,
       metadata: { [MODEL_METADATA_KEY]: identity },
     });
-    pool = new DecodePool({ workers, input: card.input, pixelLimit, maxBytes, readTimeoutMs, inFlightBytes, depth: Math.ceil(batchSize / workers) + 2 });
-    onProgress?.({ status: "start", collection: options.collection, target: collection, model: card.name, device: encoder.device, created, workers });
+    onProgress?.({ status: "start", collection: options.collection, target: collection, model: card.name, device: encoder.device, created, workers: o.workers });
 
-    const counts: IngestCounts = { found: 0, done: 0, ingested: 0, alreadyPresent: 0, duplicates: 0, skipped: 0 };
-    const skipped: SkippedFile[] = [];
-    const seen = new Set<string>();
+    const tally = new Tally();
+    const clock = new StageClock();
     // a second, listing-only walk counts the files so progress can show an ETA early
     let total: number | undefined;
     void (async () => {
@@ -101,109 +101,53 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       const now = performance.now();
       if (!onProgress || (!force && now - lastProgress < PROGRESS_EVERY_MS)) return;
       lastProgress = now;
-      onProgress({ status: "progress", total, seconds: (now - started) / 1000, ...counts });
+      onProgress({ status: "progress", total, seconds: (now - started) / 1000, ...tally.counts() });
     };
-    const skip = (e: WalkEntry, reason: SkippedFile["reason"], message: string) => {
-      const s: SkippedFile = { path: e.relativePath, reason, message };
-      skipped.push(s);
-      counts.skipped++;
-      counts.done++;
-      onProgress?.({ status: "skip", ...s });
+    const skip = (skipped: SkippedFile[]) => {
+      for (const s of skipped) {
+        tally.skip(s);
+        onProgress?.({ status: "skip", ...s });
+      }
     };
-    const embedOne = new Limiter(1);
-    const upserts = new Limiter(streams);
+    const seen = new Set<string>();
+    const oneAtATime = new Limiter(1);
+    const streams = new Limiter(o.streams);
 
     const runChunk = async (entries: WalkEntry[]) => {
-      // 1. ids: each file opened once and fstat'ed (regular files only, size capped, under a deadline),
-      //    hashed in chunks; small files' bytes kept so they are read once
-      const hashing = new Limiter(HASHING);
-      const read = await Promise.all(entries.map((e) => hashing.run(async () => {
-        try {
-          const h = await hashImageFile(e.path, { maxBytes, timeoutMs: readTimeoutMs, keepBytes: KEEP_BYTES });
-          return { e, bytes: h.bytes, identity: h.identity, sha: h.sha256 };
-        } catch (err) {
-          if (!(err instanceof ImageError)) throw err;
-          skip(e, err.reason, err.message);
-          return undefined;
-        }
-      })));
-      const fresh = [];
-      for (const r of read) {
-        if (!r) continue;
-        const id = pointIdFromSha256(r.sha);
-        if (seen.has(id)) { counts.duplicates++; counts.done++; continue; }
-        seen.add(id);
-        fresh.push({ ...r, id });
+      const read = await clock.time("read", () => readChunk(entries, { ...o, keepBytes: KEEP_BYTES, parallel: HASHING }));
+      skip(read.skipped);
+      const fresh = await clock.time("dedupe", () => dedupeChunk(read.next, { seen, store, collection, force: options.force === true }));
+      tally.add("duplicates", fresh.duplicates);
+      tally.add("alreadyPresent", fresh.alreadyPresent);
+      const decoded = await clock.time("decode", () => decodeChunk(fresh.next, pool!));
+      skip(decoded.skipped);
+      if (decoded.next.length > 0) {
+        const embedded = await clock.time("embed", () => embedChunk(decoded.next, encoder, oneAtATime));
+        tally.add("ingested", await clock.time("upsert", () => upsertChunk(embedded, { store, collection, model: card.name, streams })));
       }
-      // 2. what is stored already
-      const present = options.force || fresh.length === 0 ? new Set() : await store.existingIds(collection, fresh.map((r) => r.id));
-      const todo = fresh.filter((r) => !present.has(r.id));
-      counts.alreadyPresent += fresh.length - todo.length;
-      counts.done += fresh.length - todo.length;
-      // 3. decode + preprocess on the workers
-      const decoded = await Promise.all(todo.map(async (r) => {
-        const res = await pool!.decode(r.e.path, r.identity, r.bytes);
-        if (!res.ok) { skip(r.e, res.reason, res.message); return undefined; }
-        return { ...r, bytes: undefined, res };
-      }));
-      const good = decoded.filter((d) => d !== undefined);
-      if (good.length === 0) { progress(); return; }
-      // 4. embed, one batch at a time
-      const size = encoder.inputSize;
-      const packed = new Float32Array(good.length * size);
-      good.forEach((d, i) => packed.set(d.res.tensor, i * size));
-      const vectors = await embedOne.run(() => encoder.embed(packed));
-      // 5. upsert with wait: true; only then do they count
-      const dim = encoder.dim;
-      const points: StorePoint[] = good.map((d, i) => ({
-        id: d.id,
-        vector: vectors.subarray(i * dim, (i + 1) * dim),
-        payload: {
-          path: d.e.relativePath, ...(d.e.label !== undefined ? { label: d.e.label } : {}),
-          sha256: d.sha, width: d.res.width, height: d.res.height, model: card.name,
-        },
-      }));
-      await upserts.run(() => store.upsert(collection, points));
-      counts.ingested += points.length;
-      counts.done += points.length;
       progress();
     };
-
-    // chunks in flight: one decoding ahead, one embedding, `streams` upserting; bounded for flat memory
-    const inFlight = new Limiter(2 + streams);
-    const running = new Set<Promise<void>>();
-    let failure: unknown;
-    const launch = async (entries: WalkEntry[]) => {
-      await inFlight.acquire();
-      if (failure) { inFlight.release(); return; }
-      const p = runChunk(entries).catch((e) => { failure ??= e; }).finally(() => { inFlight.release(); running.delete(p); });
-      running.add(p);
-    };
-    let chunk: WalkEntry[] = [];
-    for (let it = first; !it.done && !failure; it = await walker.next()) {
-      counts.found++;
-      chunk.push(it.value);
-      if (chunk.length === batchSize) { await launch(chunk); chunk = []; progress(); }
-    }
-    total = counts.found; // the pipeline's own walk is the authority
-    if (chunk.length > 0 && !failure) await launch(chunk);
-    await Promise.all(running);
-    if (failure) throw failure;
+    // chunks in flight: one decoding ahead, one embedding, `streams` upserting
+    await runChunks(walker, first, runChunk, {
+      batchSize: o.batchSize, inFlight: 2 + o.streams, onFile: () => tally.foundOne(), onChunk: () => progress(),
+    });
+    total = tally.files; // the pipeline's own walk is the authority
     progress(true);
 
     if (plan.alias) await store.switchAlias(plan.alias, collection); // only now do searches of the alias see it
     const pruned: string[] = [];
     if (options.prune && plan.previous && plan.previous !== collection && (await store.deleteCollection(plan.previous))) pruned.push(plan.previous);
 
+    const counts = tally.counts();
     const summary: IngestSummary = {
       collection: options.collection, target: collection, ...(plan.previous ? { previous: plan.previous } : {}), pruned,
       model: card.name, modelVersion: identity.version, device: encoder.device, created,
       ingested: counts.ingested, alreadyPresent: counts.alreadyPresent, duplicates: counts.duplicates,
-      skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-      files: counts.found, seconds: (performance.now() - started) / 1000,
+      skipped: tally.skipped(), files: counts.found, seconds: (performance.now() - started) / 1000,
+      stageSeconds: { ...clock.seconds(), decodeWorkers: pool.busySeconds() },
     };
     onProgress?.({ status: "done", summary });
-    if (options.strict && skipped.length > 0) throw new IngestStrictError(summary);
+    if (options.strict && summary.skipped.length > 0) throw new IngestStrictError(summary);
     return summary;
   } finally {
     stopCounting = true;
@@ -211,6 +155,24 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     await pool?.close();
     if (owned) await encoder.close();
   }
+}
+
+/** The numeric options, checked, with their defaults. */
+function checkOptions(options: IngestOptions) {
+  const batchSize = int(options.batchSize, 64, "batchSize", 1, 4096);
+  const workers = int(options.workers, Math.min(16, availableParallelism()), "workers", 1, 256);
+  const streams = int(options.upsertStreams, 2, "upsertStreams", 1, 64);
+  const pixelLimit = int(options.pixelLimit, DEFAULT_PIXEL_LIMIT, "pixelLimit", 1, Number.MAX_SAFE_INTEGER);
+  const o = {
+    batchSize, workers, streams, pixelLimit,
+    maxBytes: int(options.maxBytes, defaultMaxBytes(pixelLimit), "maxBytes", 1, Number.MAX_SAFE_INTEGER),
+    readTimeoutMs: int(options.readTimeoutMs, DEFAULT_READ_TIMEOUT_MS, "readTimeoutMs", 1, 24 * 3600_000),
+    inFlightBytes: int(options.inFlightBytes, DEFAULT_IN_FLIGHT_BYTES, "inFlightBytes", 1, Number.MAX_SAFE_INTEGER),
+  };
+  if (typeof options.collection !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(options.collection)) {
+    throw new InputError(`collection name ${JSON.stringify(options.collection)} must be 1-255 letters, digits, _ . -`);
+  }
+  return o;
 }
 
 function int(v: number | undefined, dflt: number, name: string, min: number, max: number): number {

@@ -103,6 +103,12 @@ export interface IngestSummary {
   /** Files looked at. */
   files: number;
   seconds: number;
+  /**
+   * Where the time went: each stage's busy seconds (wall time during which at least one chunk was in
+   * it; chunks overlap, so these add up to more than `seconds`), and `decodeWorkers`, the seconds the
+   * decode workers spent on files, summed over workers. The stage busy for nearly all of `seconds` sets the pace.
+   */
+  stageSeconds: { read: number; dedupe: number; decode: number; embed: number; upsert: number; decodeWorkers: number };
 }
 
 /** Progress events, discriminated on `status`. */

@@ -29,6 +29,15 @@ export interface FeedbackKdeOptions {
   weight: number;
   /** Kernel bandwidth on d², > 0. */
   tau: number;
+  /**
+   * Query expansion: after the first scoring, the `expand` best candidates
+   * count as extra right marks (pseudo-relevance feedback) and every
+   * candidate gains `expandWeight · weight · lse_e(−d²(x, e)/tau)` over
+   * them. Default 0 (none).
+   */
+  expand?: number;
+  /** Weight of the expanded marks relative to the real ones, ≥ 0. Default 1. */
+  expandWeight?: number;
 }
 
 function positive(v: number, name: string, where: string, allowZero = false): number {
@@ -48,6 +57,9 @@ function run(kernels: Kernels, o: FeedbackKdeOptions, where: string, top?: numbe
   const scale = positive(o.scale, "scale", where);
   const weight = positive(o.weight, "weight", where, true);
   const tau = positive(o.tau, "tau", where);
+  const expand = o.expand ?? 0;
+  if (!(Number.isInteger(expand) && expand >= 0)) throw new InputError(`${where}: expand must be an integer >= 0, got ${expand}`);
+  const expandWeight = positive(o.expandWeight ?? 1, "expandWeight", where, true);
   for (const [name, x] of [["query", o.query], ["positives", o.positives], ["negatives", o.negatives]] as const) {
     const bad = x.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new InputError(`${where}: ${name}[${bad}] is ${x[bad]}; every value must be finite`);
@@ -59,8 +71,23 @@ function run(kernels: Kernels, o: FeedbackKdeOptions, where: string, top?: numbe
     const p = np ? c.in(o.positives) : 0;
     const ng = nn ? c.in(o.negatives) : 0;
     const out = c.tmp(nc * 4);
-    const tmp = c.tmp(Math.max(1, np, nn) * 4);
+    const m = Math.min(expand, nc);
+    const tmp = c.tmp(Math.max(1, np, nn, m) * 4);
     k.x.feedbackKdeF32(cand, nc, q, p, np, ng, nn, dim, 1 / scale, weight, 1 / tau, out, tmp);
+    if (m > 0 && weight * expandWeight > 0) {
+      // the m best rows become pseudo right marks: their kernel sum is the same kernel with no
+      // closeness term (invScale 0) and no wrong marks, added to the first scores
+      const idx = c.tmp(m * 4);
+      const val = c.tmp(m * 4);
+      k.x.topKF32(out, nc, m, 1, idx, val);
+      const pseudo = c.tmp(m * dim * 4);
+      const extra = c.tmp(nc * 4);
+      const f = k.arena.f32();
+      const top = k.arena.i32().slice(idx >> 2, (idx >> 2) + m);
+      top.forEach((row, j) => f.copyWithin((pseudo >> 2) + j * dim, (cand >> 2) + row * dim, (cand >> 2) + (row + 1) * dim));
+      k.x.feedbackKdeF32(cand, nc, q, pseudo, m, 0, 0, dim, 0, weight * expandWeight, 1 / tau, extra, tmp);
+      for (let i = 0; i < nc; i++) f[(out >> 2) + i] = f[(out >> 2) + i]! + f[(extra >> 2) + i]!;
+    }
     if (k.x.countNonFiniteF32(out, nc)) {
       const bad = view(o.candidates).findIndex((v) => !Number.isFinite(v));
       throw new InputError(`${where}: candidate value ${bad} is ${view(o.candidates)[bad]}; every value must be finite`);
@@ -76,7 +103,9 @@ function run(kernels: Kernels, o: FeedbackKdeOptions, where: string, top?: numbe
 
 /**
  * Feedback scores of every candidate, higher is better:
- * `−d²(x, query)/scale + weight·(lse_p(−d²(x,p)/tau) − lse_n(−d²(x,n)/tau))`.
+ * `−d²(x, query)/scale + weight·(lse_p(−d²(x,p)/tau) − lse_n(−d²(x,n)/tau))`,
+ * plus `expandWeight·weight·lse_e(−d²(x,e)/tau)` over the `expand` best
+ * candidates of that score when `expand` > 0.
  * @throws InputError for mismatched shapes, non-finite values or bad scales.
  */
 export function feedbackKde(k: Kernels, o: FeedbackKdeOptions): Float32Array {

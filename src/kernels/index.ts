@@ -3,4 +3,4 @@ export type { ContrastiveLossOptions, TripletLossOptions, TripletStatsOptions } 
 export * from "./types.js";
 export type { WasmSource } from "./load.js";
 export * from "./adapter.js";
-export { QuantizedBlock, quantileRange, gridOf, codeOf, CODE_MAX, type Grid } from "./quantized.js";
+export { QuantizedBlock, quantileRange, gridOf, codeOf, CODE_MAX, QUANTILE_SAMPLE, type Grid } from "./quantized.js";

@@ -183,16 +183,24 @@ export class QuantizedBlock {
     this.#codes = this.#corr = this.#capacity = this.#count = 0;
   }
 
-  private reserve(rows: number): void {
+  /** Make room for `rows` rows (an encode grows the block by half again when it runs out; reserving first allocates once, exactly). */
+  reserve(rows: number): void {
+    if (!Number.isInteger(rows) || rows < 0) throw new InputError(`QuantizedBlock.reserve: rows must be an integer >= 0, got ${rows}`);
     if (rows <= this.#capacity) return;
     const cap = Math.max(rows, 1024, Math.floor(this.#capacity * 1.5));
     const a = this.#core.arena;
-    this.#codes = this.#codes ? a.realloc(this.#codes, cap * this.stride, this.#count * this.stride) : a.alloc(cap * this.stride);
+    // the small block first: memory grows by at least half of itself, so a 4 B/row block grown after the
+    // codes would add half the codes' size of headroom (1.5x the wasm bytes of a collection on disk)
     this.#corr = this.#corr ? a.realloc(this.#corr, cap * 4, this.#count * 4) : a.alloc(cap * 4);
+    this.#codes = this.#codes ? a.realloc(this.#codes, cap * this.stride, this.#count * this.stride) : a.alloc(cap * this.stride);
     this.#capacity = cap;
   }
 
-  /** The query's codes, zero-padded to the stride, as u8 and as i16, in scratch blocks. */
+  /**
+   * The query's codes, zero-padded to the stride, in scratch blocks: as u8,
+   * and as i16 laid out per 16-code chunk as its 8 even codes then its 8 odd
+   * ones (the scan pairs them with a row's even and odd bytes).
+   */
   private queryCodes(c: Call, query: Float32Array): { q8: number; q16: number } {
     const q8 = c.tmp(this.stride);
     const q16 = c.tmp(this.stride * 2);
@@ -200,7 +208,12 @@ export class QuantizedBlock {
     const wide = new Int16Array(this.#core.arena.memory.buffer, q16, this.stride);
     bytes.fill(0);
     wide.fill(0);
-    for (let d = 0; d < this.dim; d++) wide[d] = bytes[d] = codeOf(query[d]!, this.grid);
+    for (let d = 0; d < this.dim; d++) {
+      const code = codeOf(query[d]!, this.grid);
+      bytes[d] = code;
+      const chunk = d & ~15, t = d & 15;
+      wide[chunk + (t & 1) * 8 + (t >> 1)] = code;
+    }
     return { q8, q16 };
   }
 

@@ -77,3 +77,41 @@ export interface ModelInfo {
 export interface ApiErrorBody {
   error: { code: string; message: string };
 }
+
+/** GET /api/marks answer: the recorded sessions of the collection's current model, as `margin adapt` reads them. */
+export interface MarksResponse {
+  collection: string;
+  /** The model the sessions were made on (the collection's current one). */
+  model: string;
+  dim: number;
+  /** Row-major `[rows, dim]` vectors: the marked points' and each session's query vector. */
+  vectors: number[];
+  /** Each session as rows into `vectors`. */
+  sessions: Array<{ query: number; right: number[]; wrong: number[] }>;
+  /** Records left out because they were made on an earlier model, by model name. */
+  otherModels: Record<string, number>;
+  /** The gate the server applies to an upload: the page judges with the same figures. */
+  gate: { minGain: number; minHeldOut: number };
+}
+
+/** POST /api/adapter body: an adapter trained in the page on GET /api/marks's sessions. */
+export interface AdapterUpload {
+  kind: "linear" | "mlp";
+  dim: number;
+  /** MLP hidden units (0 for linear). */
+  hidden: number;
+  /** The flat parameter buffer (layout: src/kernels/adapter.ts). */
+  params: number[];
+  /** The seed of the session split: the server holds out the same sessions the page did. */
+  seed: number;
+  /** The page's training record, kept in the model card. */
+  training?: Record<string, unknown>;
+}
+
+/** One line of POST /api/adapter's answer (NDJSON, one object a line, the last one `done`, `refused` or `error`). */
+export type AdapterProgressLine =
+  | { status: "gate"; ship: boolean; reason: string; before: number; after: number; sessions: number }
+  | { status: "points"; done: number; total: number }
+  | { status: "done"; model: string; collection: string; target: string; previous?: string; points: number; seconds: number }
+  | { status: "refused"; reason: string }
+  | { status: "error"; error: { code: string; message: string } };

@@ -10,6 +10,7 @@ import type { ModelCard } from "../model/card.js";
 import { pointIdFromText, type PointId } from "../data/point-id.js";
 import type { QdrantStore, StoreFilter } from "../store/qdrant.js";
 import type { CollectionInfo, FeedbackResponse, ModelInfo, SearchRequest, SearchResponse } from "./api-types.js";
+import { getMarks, postAdapter, type AdaptContext } from "./adapter-api.js";
 import { STRATEGIES, type Strategy } from "../feedback/strategies.js";
 import { recordMarks } from "../adapt/marks.js";
 import { search } from "../search/search.js";
@@ -20,7 +21,12 @@ import { ApiError, notFound, readJson, sendFile, sendJson } from "./http.js";
 export interface ApiContext {
   store: QdrantStore;
   collection: string;
+  /** The model the collection is searched with (replaced when an uploaded adapter is shipped). */
   card: ModelCard;
+  /** Path of its card. */
+  cardPath: string;
+  /** Adapter uploads (GET /api/marks, POST /api/adapter); off when undefined. */
+  adapt?: AdaptContext;
   /** Absolute path of the ONNX file. */
   onnxPath: string;
   /** Absolute path of the kernels wasm. */
@@ -141,6 +147,16 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
     });
     const body: FeedbackResponse = { results: r.hits.map((h) => ({ id: h.id, score: h.score, payload: h.payload })), strategy: q.strategy, ms: performance.now() - t0 };
     sendJson(res, 200, body);
+    return true;
+  }
+  if (path === "/api/marks") {
+    if (!get) throw methodNotAllowed(method, path, "GET");
+    await getMarks(ctx, res);
+    return true;
+  }
+  if (path === "/api/adapter") {
+    if (method !== "POST") throw methodNotAllowed(method, path, "POST");
+    await postAdapter(ctx, req, res);
     return true;
   }
   if (path.startsWith("/api/thumb/")) {

@@ -14,6 +14,7 @@ import { InputError } from "../errors.js";
 import { loadModelCard } from "../model/session-node.js";
 import type { QdrantStore } from "../store/qdrant.js";
 import { handleApi, onnxPathOf, type ApiContext } from "./api.js";
+import { DEFAULT_MIN_GAIN, MIN_HELD_OUT } from "../adapt/gate.js";
 import { checkHost, checkOrigin, corsHeaders, type ExposureOptions, parseHostNames, parseOrigins } from "../http/guard.js";
 import { serveConfined } from "./confined-file.js";
 import { ApiError, sendError } from "./http.js";
@@ -38,6 +39,11 @@ export interface ServeOptions {
   kernelsWasm?: string;
   /** Largest JSON body accepted. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Accept adapters trained in the page (GET /api/marks, POST /api/adapter): where the adapted
+   * models are written and the gate's figures (defaults: +0.03 AUC, 100 held-out sessions). Off when undefined.
+   */
+  adapt?: { modelsDir: string; minGain?: number; minHeldOut?: number };
   /** `Host` names accepted beside `host` and the loopback names (else 403: DNS rebinding). Default: none. */
   allowHosts?: string[];
   /** Origins whose pages may call the API (CORS); other foreign origins get 403. The page itself is same-origin. Default: none. */
@@ -85,6 +91,8 @@ export async function serve(o: ServeOptions): Promise<ServeHandle> {
     store: o.store,
     collection: o.collection,
     card,
+    cardPath: resolve(o.modelCard),
+    ...(o.adapt ? { adapt: { modelsDir: resolve(o.adapt.modelsDir), minGain: o.adapt.minGain ?? DEFAULT_MIN_GAIN, minHeldOut: o.adapt.minHeldOut ?? MIN_HELD_OUT } } : {}),
     onnxPath: resolve(onnxPathOf(o.modelCard, card)),
     wasmPath: resolve(o.kernelsWasm ?? DEFAULT_KERNELS_WASM),
     imagesRoot,

@@ -13,6 +13,7 @@ import { parseModelCard, type ModelCard } from "../model/card.js";
 import { WebEncoder } from "../model/session-web.js";
 import type { Pixels } from "../model/preprocess.js";
 import type { CollectionInfo } from "../serve/api-types.js";
+import { mountAdaptPanel } from "./adapt-panel.js";
 import { getCollection, getModel, postFeedback, postSearch } from "./api.js";
 import { decodeFile } from "./images.js";
 import { fromHits, markedItems, renderResults, type Mark, type ResultSet } from "./results.js";
@@ -96,14 +97,18 @@ function showTimings(): void {
 async function init(): Promise<void> {
   const collection = getCollection().then((c) => { state.collection = c; }, (e) => say(`collection: ${errorText(e)}`));
   try {
-    const info = await getModel();
-    state.card = parseModelCard(info.card, "/api/model");
-    state.encoder = await WebEncoder.load({ card: state.card, model: info.onnx, wasmPaths: new URL("ort/", document.baseURI).href });
+    await loadModel();
   } catch (e) {
     say(`the model failed to load, so images cannot be embedded: ${errorText(e)}. Reload the page once the server is fixed.`);
   }
   await collection;
   showStatus();
+}
+
+async function loadModel(): Promise<void> {
+  const info = await getModel();
+  state.card = parseModelCard(info.card, "/api/model");
+  state.encoder = await WebEncoder.load({ card: state.card, model: info.onnx, wasmPaths: new URL("ort/", document.baseURI).href });
 }
 
 async function addFiles(files: readonly File[]): Promise<void> {
@@ -285,13 +290,28 @@ ui.clear.addEventListener("click", () => {
   void runSearch();
 });
 
+// after an adapter is shipped the collection holds adapted vectors: load its model, drop the old queries
+const adaptPanel = mountAdaptPanel({
+  say,
+  onShipped: async () => {
+    await loadModel();
+    state.collection = await getCollection();
+    state.queries = [];
+    state.active = -1;
+    state.results = undefined;
+    renderQueries();
+    ui.results.replaceChildren();
+    showStatus();
+  },
+});
+
 /** Test and benchmark hooks: read-only views of the state, and the embedding path. */
 const ready = init();
 Object.assign(window, {
   __margin: {
     ready,
     state: () => ({
-      backend: state.encoder?.backend, threads: state.encoder?.threads, crossOriginIsolated,
+      model: state.card?.name, backend: state.encoder?.backend, threads: state.encoder?.threads, crossOriginIsolated,
       query: state.queries[state.active] ? Array.from(state.queries[state.active]!.vector) : undefined,
       results: state.results?.items.map((i) => ({ id: i.id, score: i.score, storeScore: i.storeScore, label: i.label, mark: i.mark })),
       reranked: state.results?.reranked ?? false,
@@ -301,5 +321,7 @@ Object.assign(window, {
       messages: [...state.messages],
     }),
     embedPixels: (pixels: Pixels[]) => state.encoder!.embedPixels(pixels),
+    adapt: () => adaptPanel.state(),
+    trainAdapter: adaptPanel.train,
   },
 });

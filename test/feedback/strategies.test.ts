@@ -31,6 +31,13 @@ function refKde(c: Float32Array, q: Float32Array, p: Float32Array, n: Float32Arr
   });
 }
 
+/** kde, then the m best candidates as pseudo right marks: + ew·w·lse_e(−d²(x, e)/τ) over them. */
+function refKdeExpand(c: Float32Array, q: Float32Array, p: Float32Array, n: Float32Array, dim: number, scale: number, weight: number, tau: number, m: number, ew: number) {
+  const base = refKde(c, q, p, n, dim, scale, weight, tau);
+  const top = topOf(base, m);
+  return base.map((v, i) => (m === 0 ? v : v + ew * weight * lse(top.map((j) => -sq(c, i, c, j, dim) / tau))));
+}
+
 function refMedian(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -60,6 +67,33 @@ describe.each(TARGETS)("feedback strategies (%s build)", (target) => {
     expect(two[0]).toBeCloseTo(-1 + Math.LN2, 6);
   });
 
+  it("query expansion, hand-computed: the same case, the best candidate (x = 0) as one pseudo right mark", () => {
+    // first scores 8, −2, −16; x = 0 is best, so each x gains lse(−(x − 0)²) = −x²: 8, −6, −32
+    const o = { candidates: Float32Array.of(0, 2, 4), query: Float32Array.of(0), positives: Float32Array.of(1), negatives: Float32Array.of(3), dim: 1, scale: 2, weight: 1, tau: 1 };
+    expect(Array.from(feedbackKde(k, { ...o, expand: 1 }))).toEqual([8, -6, -32]);
+    // weight 0.5 on the pseudo mark: 8, −4, −24; expand 0 is plain kde
+    expect(Array.from(feedbackKde(k, { ...o, expand: 1, expandWeight: 0.5 }))).toEqual([8, -4, -24]);
+    expect(Array.from(feedbackKde(k, { ...o, expand: 0 }))).toEqual([8, -2, -16]);
+  });
+
+  it.each([[16, 3, 3, 21, 120, 3], [64, 7, 3, 22, 200, 3], [5, 0, 2, 23, 30, 30], [8, 2, 0, 24, 40, 1]])(
+    "query expansion matches the f64 reference (dim %i, %i positives, %i negatives, seed %i, %i candidates, expand %i)",
+    (dim, np, nn, seed, nc, m) => {
+      const c = gaussian(nc * dim, seed + 1);
+      const q = gaussian(dim, seed + 2);
+      const p = gaussian(np * dim, seed + 3);
+      const n = gaussian(nn * dim, seed + 4);
+      for (const [scale, weight, tau, ew] of [[dim, 1, dim / 2, 1], [2 * dim, 4, 0.25 * dim, 0.5]] as const) {
+        const o = { candidates: c, query: q, positives: p, negatives: n, dim, scale, weight, tau, expand: m, expandWeight: ew };
+        const got = feedbackKde(k, o);
+        const want = refKdeExpand(c, q, p, n, dim, scale, weight, tau, m, ew);
+        got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!))));
+        const top = feedbackKdeTop(k, { ...o, k: 7 });
+        expect(Array.from(top.indices)).toEqual(topOf(Array.from(got), 7));
+      }
+    },
+  );
+
   it.each([[5, 1, 3, 0, 7], [64, 7, 3, 3, 200], [33, 0, 1, 0, 50], [3, 4, 2, 5, 19]])(
     "the kernel matches the f64 reference (dim %i, %i positives, %i negatives... seed %i, %i candidates)",
     (dim, np, nn, seed, nc) => {
@@ -77,7 +111,7 @@ describe.each(TARGETS)("feedback strategies (%s build)", (target) => {
     },
   );
 
-  it("rocchio, kde, triplet and contrastive over a pool match the references", () => {
+  it("rocchio, kde, triplet, contrastive and kde-expand over a pool match the references", () => {
     for (const seed of [11, 12, 13]) {
       const dim = 16;
       const nc = 120;
@@ -113,11 +147,14 @@ describe.each(TARGETS)("feedback strategies (%s build)", (target) => {
           return -(mp + mn);
         }),
       };
-      for (const strategy of ["rocchio", "kde", "triplet", "contrastive"] as const) {
-        const top = rerankPool(k, strategy, input, params, 10);
-        const want = topOf(refs[strategy], 10);
+      // kde-expand: 3 right marks topped up to expand 5 by kde's 2 best pool points
+      const refsAll = { ...refs, "kde-expand": refKdeExpand(input.candidates, qp, withQ, input.negatives, dim, s, 1.5, 0.5 * s, 2, 0.7) };
+      const withExpand = { ...params, expand: 5, expandWeight: 0.7 };
+      for (const strategy of ["rocchio", "kde", "triplet", "contrastive", "kde-expand"] as const) {
+        const top = rerankPool(k, strategy, input, withExpand, 10);
+        const want = topOf(refsAll[strategy], 10);
         expect(Array.from(top.indices), strategy).toEqual(want);
-        top.values.forEach((v, r) => expect(Math.abs(v - refs[strategy][want[r]!]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(v))));
+        top.values.forEach((v, r) => expect(Math.abs(v - refsAll[strategy][want[r]!]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(v))));
       }
     }
   });
@@ -129,5 +166,7 @@ describe.each(TARGETS)("feedback strategies (%s build)", (target) => {
     expect(() => feedbackKde(k, { ...o, weight: -1 })).toThrow("weight must be a finite number >= 0, got -1");
     expect(() => feedbackKde(k, { ...o, query: Float32Array.of(0, 1) })).toThrow("query must be one vector of dim 1, got 2 values");
     expect(() => feedbackKde(k, { ...o, positives: Float32Array.of(NaN) })).toThrow("positives[0] is NaN; every value must be finite");
+    expect(() => feedbackKde(k, { ...o, expand: 1.5 })).toThrow("feedbackKde: expand must be an integer >= 0, got 1.5");
+    expect(() => feedbackKde(k, { ...o, expand: 1, expandWeight: -1 })).toThrow("expandWeight must be a finite number >= 0, got -1");
   });
 });

@@ -8,13 +8,14 @@
  */
 
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Encoder, pointIdFromSha256, QdrantStore, sha256Hex } from "../../src/index.js";
+import { decodeImage, Encoder, parseModelCard, pointIdFromSha256, preprocess, QdrantStore, sha256Hex } from "../../src/index.js";
+import { decodeOpenFile } from "../../src/model/decode.js";
 import { makePhoto } from "../../bench/photos.js";
 import { startTestStore, type TestStore } from "./store.js";
 
@@ -65,4 +66,26 @@ describe("camera-size photos", () => {
       await enc.close();
     }
   }, 300_000);
+
+  it("a decode worker's JPEG (read from its open file, loaded at 1/8) has the size and tolerance of the documented shrink", async () => {
+    const card = parseModelCard(JSON.parse(await readFile(MODEL, "utf8")), MODEL);
+    const fill = { ...card.input, resize: "fill" as const };
+    const upright = await sharp(await makePhoto({ width: 1200, height: 800, seed: 4 })).withMetadata({ orientation: 6 }).jpeg({ quality: 92 }).toBuffer();
+    await writeFile(join(tmp, "turned.jpg"), upright);
+    const cases = [{ path: join(dir, "camera.jpg"), size: [500, 375], levels: 2 }, { path: join(tmp, "turned.jpg"), size: [100, 150], levels: 3 }];
+    for (const c of cases) {
+      const bytes = await readFile(c.path);
+      const img = await decodeOpenFile(c.path, { input: fill });
+      expect([img.width, img.height, img.channels], c.path).toEqual([...c.size, 3]);
+      // a small file's bytes (decoded through sharp's resize) come out at the same size
+      const fromBytes = await decodeImage(bytes, { input: fill });
+      expect([fromBytes.width, fromBytes.height]).toEqual(c.size);
+      // against every pixel decoded and the card's exact area resize: the tolerance decode.test.ts states for each
+      const { data, info } = await sharp(bytes).rotate().removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+      const full = preprocess({ data, width: info.width, height: info.height, channels: 3 }, { input: fill });
+      const got = preprocess(img, { input: fill });
+      const diff = got.reduce((m, x, i) => Math.max(m, Math.abs(x - full[i]!)), 0);
+      expect(diff, c.path).toBeLessThan(c.levels / 255 / fill.std[0]!);
+    }
+  });
 });

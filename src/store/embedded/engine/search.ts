@@ -89,7 +89,7 @@ function nearestRows(col: Collection, q: Float32Array, k: number, rows: Int32Arr
   if (!qz || params?.exact || params?.quantization?.ignore) return nearestSafe(col, q, k, rows);
   const over = params?.quantization?.oversampling;
   const wide = over !== undefined && over > 1 ? Math.max(k, Math.floor(k * over)) : k;
-  const cand = qz.nearest(col, q, wide, rows);
+  const cand = qz.nearest(col.dense, q, wide, rows);
   if (!params?.quantization?.rescore) return { indices: cand.indices.subarray(0, k), values: cand.values.subarray(0, k) };
   // ascending rows: the rescoring scan reads the block forward, and ties go to the lower row as in an exact scan
   return nearestSafe(col, q, k, Int32Array.from(cand.indices).sort());

@@ -26,6 +26,7 @@ import { type RepairedLog, repairStore } from "../log/repair.js";
 import { type CollectionMeta, CollectionStorage } from "../log/storage.js";
 import { Collection } from "../state/collection.js";
 import { QuantizedState, type ScalarConfig } from "../state/quantized.js";
+import { VECTORS_FILE } from "../state/disk-vectors.js";
 import { EngineError, noCollection, wrongInput } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { rowsOp } from "./points.js";
@@ -77,7 +78,7 @@ function metaOf(e: Entry, o: MetaChange = {}): CollectionMeta {
   const quantization = o.quantization === undefined ? col.quantized?.config : o.quantization;
   const metadata = o.metadata ?? e.metadata;
   const meta: CollectionMeta = {
-    format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance }, indexes: o.indexes ?? col.indexes, settings: { ...(o.settings ?? col.settings) },
+    format: 1, name: col.name, vectors: { size: col.dim, distance: col.distance, ...(col.dense.onDisk ? { on_disk: true } : {}) }, indexes: o.indexes ?? col.indexes, settings: { ...(o.settings ?? col.settings) },
   };
   if (quantization) meta.quantization = { ...quantization };
   if (metadata) meta.metadata = metadata;
@@ -88,7 +89,7 @@ function metaOf(e: Entry, o: MetaChange = {}): CollectionMeta {
 function openCollection(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): Entry {
   const col = new Collection({
     name: meta.name, dim: meta.vectors.size, distance: meta.vectors.distance, kernels,
-    compileFilter: (filter) => compileFilter(filter),
+    compileFilter: (filter) => compileFilter(filter), onDisk: meta.vectors.on_disk ? join(dir, VECTORS_FILE) : undefined,
   });
   col.settings = loadSettings(meta.settings);
   if (meta.quantization) col.quantized = new QuantizedState(meta.quantization as unknown as ScalarConfig);
@@ -228,10 +229,10 @@ export class Engine {
   }
 
   /**
-   * Create a collection of `size`-dimensional vectors.
+   * Create a collection of `size`-dimensional vectors (`onDisk`: kept in a file, not in memory: Qdrant's `on_disk`).
    * @throws EngineError: wrong input for a bad name, exists when it exists, internal when the disk refuses.
    */
-  async createCollection(name: string, size: number, distance: Distance, o: { settings?: CollectionSettings; quantization?: ScalarConfig; metadata?: Record<string, unknown> } = {}): Promise<void> {
+  async createCollection(name: string, size: number, distance: Distance, o: { settings?: CollectionSettings; quantization?: ScalarConfig; metadata?: Record<string, unknown>; onDisk?: boolean } = {}): Promise<void> {
     const settings = o.settings ?? defaultSettings();
     const { quantization, metadata } = o;
     checkName(name);
@@ -242,7 +243,7 @@ export class Engine {
     const root = join(this.path, "collections");
     const dir = join(root, encodeURIComponent(name));
     const tmp = join(root, `.tmp-${process.pid}-${Date.now()}`);
-    const meta: CollectionMeta = { format: 1, name, vectors: { size, distance }, indexes: {}, settings: { ...settings } };
+    const meta: CollectionMeta = { format: 1, name, vectors: { size, distance, ...(o.onDisk ? { on_disk: true } : {}) }, indexes: {}, settings: { ...settings } };
     if (quantization) meta.quantization = { ...quantization };
     if (metadata) meta.metadata = metadata;
     const kernels = this.opts.kernels ?? (await Kernels.load());

@@ -28,27 +28,35 @@ function score(metric: Collection["metric"], q: Float32Array, m: Float32Array, a
   return s;
 }
 
-/** Nearest rows by the kernels, or in f64 when a score overflows f32. Same result shape: rows and scores, best first, ties to the lower row. */
+/**
+ * Nearest rows by the kernels, or in f64 when a score overflows f32. Same
+ * result shape: rows and scores, best first, ties to the lower row. The rows
+ * come block by block from the vectors' storage (one block in memory, a
+ * bounded block at a time from a file), each block scored the same way.
+ */
 export function nearestSafe(col: Collection, query: Float32Array, k: number, rows: Int32Array | undefined): { indices: Int32Array; values: ArrayLike<number> } {
-  try {
-    const top: TopKResult = col.kernels.nearest({ query, vectors: col.matrix(), dim: col.dim, k, metric: col.metric, rows });
-    // an overflow the kernels let through shows in the top k (±Infinity sorts first or last): checking k values suffices
-    if (top.values.every(Number.isFinite)) return top;
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-  }
-  const m = col.matrix().view();
   const dim = col.dim;
-  const n = rows ? rows.length : col.count;
-  const scored = new Array<{ row: number; s: number }>(n);
-  for (let j = 0; j < n; j++) {
-    const r = rows ? rows[j]! : j;
-    scored[j] = { row: r, s: score(col.metric, query, m, r * dim, dim) };
-  }
-  const largest = col.metric === "dot";
-  scored.sort((a, b) => (largest ? b.s - a.s : a.s - b.s) || a.row - b.row);
-  const top = scored.slice(0, Math.min(k, n));
-  return { indices: Int32Array.from(top, (h) => h.row), values: Float64Array.from(top, (h) => h.s) };
+  const metric = col.metric;
+  const largest = metric === "dot";
+  return col.dense.nearest(k, largest, (block, n, kk, sub) => {
+    try {
+      const top: TopKResult = col.kernels.nearest({ query, vectors: block, dim, k: kk, metric, rows: sub });
+      // an overflow the kernels let through shows in the top k (±Infinity sorts first or last): checking k values suffices
+      if (top.values.every(Number.isFinite)) return top;
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+    }
+    const m = block.view();
+    const len = sub ? sub.length : n;
+    const scored = new Array<{ row: number; s: number }>(len);
+    for (let j = 0; j < len; j++) {
+      const r = sub ? sub[j]! : j;
+      scored[j] = { row: r, s: score(metric, query, m, r * dim, dim) };
+    }
+    scored.sort((a, b) => (largest ? b.s - a.s : a.s - b.s) || a.row - b.row);
+    const top = scored.slice(0, Math.min(kk, len));
+    return { indices: Int32Array.from(top, (h) => h.row), values: Float64Array.from(top, (h) => h.s) };
+  }, rows);
 }
 
 /** `[examples, count]` scores of each example against every row, by the kernels or in f64 when one overflows f32. */
@@ -56,17 +64,18 @@ export function distancesSafe(col: Collection, examples: Float32Array[]): ArrayL
   const dim = col.dim;
   const queries = new Float32Array(examples.length * dim);
   examples.forEach((v, i) => queries.set(v, i * dim));
-  try {
-    const d = col.kernels.distances({ queries, vectors: col.matrix(), dim, metric: col.metric });
-    if (d.every(Number.isFinite)) return d;
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-  }
-  const m = col.matrix().view();
-  const n = col.count;
-  const out = new Float64Array(examples.length * n);
-  examples.forEach((q, i) => {
-    for (let r = 0; r < n; r++) out[i * n + r] = score(col.metric, q, m, r * dim, dim);
+  return col.dense.distances(examples.length, (block, n) => {
+    try {
+      const d = col.kernels.distances({ queries, vectors: block, dim, metric: col.metric });
+      if (d.every(Number.isFinite)) return d;
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+    }
+    const m = block.view();
+    const out = new Float64Array(examples.length * n);
+    examples.forEach((q, i) => {
+      for (let r = 0; r < n; r++) out[i * n + r] = score(col.metric, q, m, r * dim, dim);
+    });
+    return out;
   });
-  return out;
 }

@@ -36,7 +36,8 @@ import { listSeqs, seqName } from "./segments.js";
 export interface CollectionMeta {
   format: 1;
   name: string;
-  vectors: { size: number; distance: Distance };
+  /** `on_disk`: the vectors stay in a file beside the log (derived state, rebuilt at open: state/disk-vectors.ts). */
+  vectors: { size: number; distance: Distance; on_disk?: boolean };
   indexes?: Record<string, unknown>;
   /** Collection settings kept for GET (engine-defined; the log stores them as given). */
   settings?: Record<string, unknown>;

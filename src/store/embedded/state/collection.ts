@@ -1,23 +1,24 @@
 /**
- * One collection in memory: its vectors in ONE growable block of wasm memory
- * (row-major `[capacity, dim]` f32, a block of the collection's own Kernels
- * instance, resized by the kernels), and beside it, per row, the point id,
+ * One collection in memory: its vectors (state/dense-vectors.ts: one
+ * growable block of wasm memory) and beside them, per row, the point id,
  * payload and version. Deleting swaps the last row into the hole, so rows
  * stay dense and a scan reads exactly `count · dim` floats. The count is the
- * number of ids; the capacity is the block's length: neither is kept apart.
+ * number of ids.
  *
  * Everything here is in-memory and infallible once a request is validated:
  * the durable log writes an operation first, then `apply` runs it.
  */
 
 import { type CollectionSettings, defaultSettings } from "./config.js";
-import type { KernelF32, Kernels, Metric } from "../../../kernels/index.js";
+import type { Kernels, Metric } from "../../../kernels/index.js";
 import type { QuantizedState } from "./quantized.js";
+import { DenseVectors, METRIC_OF, type VectorStorage } from "./dense-vectors.js";
+import { DiskVectors } from "./disk-vectors.js";
 import { DISTANCES, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type Replica, type Selector } from "../log/records.js";
 import { removeAtPath, setAtPath } from "./json-path.js";
 import { splitPath } from "./payload.js";
 
-export { DISTANCES };
+export { DISTANCES, METRIC_OF };
 export type { Distance, FrozenCollection, Op, Selector };
 
 /** A compiled filter: does the point with this id and payload pass? */
@@ -30,55 +31,60 @@ export function compareIds(a: PointId, b: PointId): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The kernel metric each distance scans with (Cosine vectors are normalized at insert). */
-export const METRIC_OF: Record<Distance, Metric> = { Cosine: "dot", Euclid: "sqL2", Dot: "dot", Manhattan: "l1" };
-
-/** The first row capacity, and the growth factor of the block (in place, usually: the kernels grow the last block where it is). */
-const MIN_CAPACITY = 1024;
-const GROWTH = 1.25;
-
 export class Collection implements Replica {
   readonly name: string;
-  readonly dim: number;
-  readonly distance: Distance;
-  readonly metric: Metric;
   readonly kernels: Kernels;
+  /** The vectors, row `r` of the point at row `r`: in wasm memory, or in a file (`on_disk`). */
+  readonly dense: VectorStorage;
   /** Payload indexes asked for (accepted, recorded, not needed by an exact scan). */
   indexes: Record<string, unknown> = {};
   /** Settings kept but not acted on (HNSW, WAL, optimizers, sharding): state/config.ts. */
   settings: CollectionSettings = defaultSettings();
   /** The last operation number applied. */
   lastOp = 0;
-  /** Scalar quantization: its settings and codes derived from the vectors (state/quantized.ts); null: none. */
-  quantized: QuantizedState | null = null;
   /** Compiles a logged filter (the engine's filter language) into a predicate. */
   private readonly compile: (filter: unknown) => Predicate | null;
-  /** The vectors: `[capacity, dim]` f32 in the kernels' memory (empty until the first point). */
-  private block: KernelF32;
   private ids: PointId[] = [];
   private payloads: Payload[] = [];
   private versions: number[] = [];
   private rowOf = new Map<PointId, number>();
   private sorted: PointId[] | null = null;
 
-  constructor(o: { name: string; dim: number; distance: Distance; kernels: Kernels; compileFilter: (filter: unknown) => Predicate | null }) {
+  /** `onDisk`: the path of the vectors file when the vectors stay on disk (Qdrant's `on_disk: true`); the file is rebuilt from what is applied. */
+  constructor(o: { name: string; dim: number; distance: Distance; kernels: Kernels; compileFilter: (filter: unknown) => Predicate | null; onDisk?: string }) {
     this.name = o.name;
-    this.dim = o.dim;
-    this.distance = o.distance;
-    this.metric = METRIC_OF[o.distance];
     this.kernels = o.kernels;
     this.compile = o.compileFilter;
-    this.block = o.kernels.allocF32(0);
+    const space = { dim: o.dim, distance: o.distance, kernels: o.kernels };
+    this.dense = o.onDisk ? new DiskVectors({ ...space, path: o.onDisk }) : new DenseVectors(space);
+  }
+
+  /** The vectors' size. */
+  get dim(): number {
+    return this.dense.dim;
+  }
+
+  get distance(): Distance {
+    return this.dense.distance;
+  }
+
+  /** The kernel metric the vectors scan with. */
+  get metric(): Metric {
+    return this.dense.metric;
+  }
+
+  /** Scalar quantization of the vectors (state/quantized.ts); null: none. */
+  get quantized(): QuantizedState | null {
+    return this.dense.quantized;
+  }
+
+  set quantized(q: QuantizedState | null) {
+    this.dense.quantized = q;
   }
 
   /** Number of points. */
   get count(): number {
     return this.ids.length;
-  }
-
-  /** Rows the block holds room for. */
-  private get capacity(): number {
-    return this.block.length / this.dim;
   }
 
   /** Bytes of wasm memory held by this collection's kernels instance (all collections', when they share one). */
@@ -111,12 +117,7 @@ export class Collection implements Replica {
 
   /** A copy of the stored vector of `row` (normalized for Cosine). */
   vectorAt(row: number): Float32Array {
-    return this.block.view().slice(row * this.dim, (row + 1) * this.dim);
-  }
-
-  /** The first `count` rows as a kernel input (a prefix view of the block: no copy). */
-  matrix(): KernelF32 {
-    return this.kernels.prefixF32(this.block, this.count * this.dim);
+    return this.dense.read(row);
   }
 
   /** Ids in Qdrant's scroll order (cached until the next insert or delete). */
@@ -131,7 +132,7 @@ export class Collection implements Replica {
       name: this.name, dim: this.dim, distance: this.distance, lastOp: this.lastOp, count: this.count,
       indexes: structuredClone(this.indexes),
       ids: this.ids.slice(), payloads: this.payloads.slice(), versions: this.versions.slice(),
-      vectors: this.block.view().slice(0, this.count * this.dim),
+      vectors: this.dense.copy(),
     };
   }
 
@@ -152,11 +153,9 @@ export class Collection implements Replica {
     return Array.from(this.rowsWhere(pred), (r) => this.ids[r]!);
   }
 
-  /** Make room for `rows` rows: the kernels resize the block, keeping the rows in use (in place when it ends their memory). */
+  /** Make room for `rows` points. */
   reserve(rows: number): void {
-    if (rows <= this.capacity) return;
-    const cap = Math.max(rows, MIN_CAPACITY, Math.floor(this.capacity * GROWTH));
-    this.block = this.kernels.resizeF32(this.block, cap * this.dim, this.count * this.dim);
+    this.dense.reserve(rows);
   }
 
   /** Apply validated operations as operation number `opId`. Never throws on validated input. */
@@ -181,6 +180,7 @@ export class Collection implements Replica {
         }
       }
     }
+    this.dense.flush(); // on disk: the rows of this operation go to the file now
     this.lastOp = Math.max(this.lastOp, opId);
   }
 
@@ -188,6 +188,7 @@ export class Collection implements Replica {
   restore(ids: PointId[], vectors: Float32Array, payloads: Payload[], versions: number[]): void {
     this.upsert({ type: "upsert", ids, vectors, payloads }, 0);
     for (let i = 0; i < ids.length; i++) this.versions[this.rowOf.get(ids[i]!)!] = versions[i]!;
+    this.dense.flush();
   }
 
   private upsert(op: Extract<Op, { type: "upsert" }>, opId: number): void {
@@ -195,7 +196,6 @@ export class Collection implements Replica {
     let fresh = 0;
     for (const id of op.ids) if (!this.rowOf.has(id)) fresh++;
     this.reserve(this.count + fresh);
-    const f = this.block.view();
     for (let i = 0; i < op.ids.length; i++) {
       const id = op.ids[i]!;
       let r = this.rowOf.get(id);
@@ -205,7 +205,7 @@ export class Collection implements Replica {
         this.ids.push(id);
         this.sorted = null;
       }
-      f.set(op.vectors.subarray(i * dim, (i + 1) * dim), r * dim);
+      this.dense.set(r, op.vectors.subarray(i * dim, (i + 1) * dim));
       this.payloads[r] = op.payloads[i] ?? {};
       this.versions[r] = opId;
     }
@@ -216,15 +216,14 @@ export class Collection implements Replica {
     if (r === undefined) return;
     const last = this.ids.length - 1;
     if (r !== last) {
-      const dim = this.dim;
-      const rows = this.block.view();
-      rows.set(rows.subarray(last * dim, (last + 1) * dim), r * dim);
+      this.dense.move(last, r);
       const moved = this.ids[last]!;
       this.ids[r] = moved;
       this.payloads[r] = this.payloads[last]!;
       this.versions[r] = this.versions[last]!;
       this.rowOf.set(moved, r);
     }
+    this.dense.truncate(last);
     this.ids.length = last;
     this.payloads.length = last;
     this.versions.length = last;
@@ -234,7 +233,6 @@ export class Collection implements Replica {
 
   /** Give the wasm block back (the collection is unusable afterwards). */
   dispose(): void {
-    this.quantized?.dispose();
-    this.block.free();
+    this.dense.dispose();
   }
 }

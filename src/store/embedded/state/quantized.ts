@@ -12,8 +12,8 @@
  * when a quantile is given, else their min and max, cut into 127 steps.
  */
 
-import { type Grid, QuantizedBlock, gridOf, quantileRange } from "../../../kernels/index.js";
-import type { Collection } from "./collection.js";
+import { type Grid, QUANTILE_SAMPLE, QuantizedBlock, gridOf, quantileRange } from "../../../kernels/index.js";
+import type { VectorStorage } from "./dense-vectors.js";
 
 /** Qdrant's ScalarQuantizationConfig, as checked by the wire (type is always "int8"). */
 export interface ScalarConfig {
@@ -32,7 +32,7 @@ export interface Candidates {
 export class QuantizedState {
   readonly config: ScalarConfig;
   #block: QuantizedBlock | null = null;
-  /** The collection's change counter and size when the codes were built. */
+  /** The vectors' change counter and size when the codes were built. */
   #builtAt = "";
 
   constructor(config: ScalarConfig) {
@@ -52,21 +52,27 @@ export class QuantizedState {
   /**
    * The `k` best rows by quantized score against `query` (already
    * normalized for Cosine), among `rows` when given; the codes are rebuilt
-   * first when the collection changed since they were built.
+   * first when the vectors changed since they were built.
    */
-  nearest(col: Collection, query: Float32Array, k: number, rows?: Int32Array): Candidates {
+  nearest(col: VectorStorage, query: Float32Array, k: number, rows?: Int32Array): Candidates {
     return this.codes(col).nearest(query, k, rows);
   }
 
-  /** The codes of the collection's rows now. */
-  codes(col: Collection): QuantizedBlock {
-    const key = `${col.lastOp}:${col.count}`;
+  /**
+   * The codes of the rows now. Built from the storage's blocks (the whole
+   * block in memory; bounded blocks of a file, so on-disk vectors never sit
+   * in memory at once): the range from the rows quantileRange would sample
+   * (the same rows, so the same grid either way), then each block encoded
+   * where it belongs.
+   */
+  codes(col: VectorStorage): QuantizedBlock {
+    const key = `${col.changes}:${col.count}`;
     if (this.#block && this.#builtAt === key) return this.#block;
     this.#block?.free();
-    const m = col.matrix();
-    const range = quantileRange(m.view(), col.count, col.dim, this.config.quantile);
-    const block = new QuantizedBlock(col.kernels, col.dim, col.metric, gridOf(range));
-    block.encode(m);
+    this.#block = null;
+    const block = new QuantizedBlock(col.kernels, col.dim, col.metric, gridOf(rangeOf(col, this.config.quantile)));
+    block.reserve(col.count); // one allocation of exactly the rows, however many blocks they come in
+    col.forEachBlock((start, _n, m) => block.encode(m, start));
     this.#block = block;
     this.#builtAt = key;
     return block;
@@ -78,4 +84,35 @@ export class QuantizedState {
     this.#block = null;
     this.#builtAt = "";
   }
+}
+
+/**
+ * quantileRange over a storage read block by block: min and max merged
+ * across blocks without a quantile; with one, the rows quantileRange picks
+ * (`floor(s · n / take)`, at most QUANTILE_SAMPLE of them) gathered first.
+ */
+function rangeOf(col: VectorStorage, quantile: number | undefined): { lo: number; hi: number } {
+  const n = col.count, dim = col.dim;
+  if (quantile === undefined) {
+    let lo = Infinity, hi = -Infinity;
+    col.forEachBlock((_s, len, m) => {
+      const r = quantileRange(m.view(), len, dim);
+      lo = Math.min(lo, r.lo);
+      hi = Math.max(hi, r.hi);
+    });
+    return n ? { lo, hi } : { lo: 0, hi: 0 };
+  }
+  const take = Math.min(n, QUANTILE_SAMPLE);
+  const sample = new Float32Array(take * dim);
+  let s = 0;
+  col.forEachBlock((start, len, m) => {
+    const v = m.view();
+    for (; s < take; s++) {
+      const r = Math.floor((s * n) / take);
+      if (r >= start + len) break;
+      sample.set(v.subarray((r - start) * dim, (r - start + 1) * dim), s * dim);
+    }
+  });
+  // take rows, all sampled: quantileRange then keeps each of them (and falls back to min/max under 127, as for n rows)
+  return quantileRange(sample, take, dim, quantile);
 }

@@ -1,6 +1,7 @@
 /**
  * The quantization parts of request bodies: a collection's
- * `quantization_config` (create and PATCH) and a search's `params`
+ * `quantization_config` (create and PATCH), a vector's `on_disk` (the
+ * originals in a file, the codes in memory), and a search's `params`
  * (`exact`, `quantization: {ignore, rescore, oversampling}`). Scalar int8 is
  * what the embedded store quantizes with; product and binary quantization
  * are refused by name. Schema violations answer Qdrant's 422.
@@ -59,6 +60,16 @@ export function parseQuantizationConfig(v: unknown, where: string, patch = false
   const ram = flag(s.always_ram, `${at}.always_ram`);
   if (ram !== undefined) out.always_ram = ram;
   return out;
+}
+
+/**
+ * A vector's `on_disk` (Qdrant's VectorParams): true keeps the f32 vectors
+ * in a file and only bounded blocks of them in memory; absent, null or
+ * false keeps them in memory.
+ * @throws HttpError 400 for a value that is not a boolean.
+ */
+export function parseOnDisk(v: unknown, where: string): boolean {
+  return flag(v, where) ?? false;
 }
 
 /** The `quantization_config` of GET /collections/{name}. */

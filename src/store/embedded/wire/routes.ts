@@ -15,7 +15,7 @@ import { collectionAliases, listAliases, updateAliases } from "./aliases.js";
 import { badRequest, notFound } from "./errors.js";
 import { compileFilter } from "./filter.js";
 import { parseBatch, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
-import { parseQuantizationConfig, quantizationView } from "./quantization.js";
+import { parseOnDisk, parseQuantizationConfig, quantizationView } from "./quantization.js";
 import { parseQuery, runQuery } from "./query.js";
 import { queryGroups } from "./query-groups.js";
 import { matrixOffsets, matrixPairs } from "./query-matrix.js";
@@ -56,7 +56,7 @@ function info(c: Ctx) {
   return {
     status: "green", optimizer_status: "ok", indexed_vectors_count: 0, points_count: col.count, segments_count: 1,
     config: {
-      params: { vectors: { size: col.dim, distance: col.distance }, ...st.params },
+      params: { vectors: { size: col.dim, distance: col.distance, ...(col.dense.onDisk ? { on_disk: true } : {}) }, ...st.params },
       hnsw_config: st.hnsw_config, optimizer_config: st.optimizer_config, wal_config: st.wal_config,
       quantization_config: quantizationView(col.quantized?.config), strict_mode_config: st.strict_mode_config,
       ...(metadata ? { metadata } : {}),
@@ -80,8 +80,9 @@ async function create(c: Ctx) {
     throw badRequest(`unsupported vectors.distance ${show(v.distance)}. Should be one of: ${DISTANCES.map((d) => `"${d}"`).join(", ")}`);
   }
   const quantization = parseQuantizationConfig(c.body.quantization_config, "quantization_config");
+  const onDisk = parseOnDisk(v.on_disk, "vectors.on_disk");
   const metadata = metadataOf(c.body.metadata) ?? undefined;
-  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance, { settings: mergeSettings(defaultSettings(), c.body), quantization: quantization ?? undefined, metadata });
+  await c.store.createCollection(c.params.name!, v.size, v.distance as Distance, { settings: mergeSettings(defaultSettings(), c.body), quantization: quantization ?? undefined, metadata, onDisk });
   return true;
 }
 

@@ -69,7 +69,13 @@ export function compileFilter(filter: unknown, where = "filter", nested = false)
   };
 }
 
-function compileCondition(c: unknown, where: string, nested: boolean): Predicate {
+/**
+ * Compile one condition (a field condition, is_empty, is_null, has_id,
+ * nested, has_vector, or a filter used as a condition), as a filter's list
+ * holds it; a formula's conditions come here too.
+ * @throws EngineError (wrong input) for a condition of unknown shape.
+ */
+export function compileCondition(c: unknown, where: string, nested = false): Predicate {
   if (!isObject(c)) throw wrongInput(`${where}: a condition must be an object, got ${show(c)}`);
   if (CLAUSES.some((k) => k in c) && !("key" in c)) return compileFilter(c, where, nested) ?? (() => true);
   if ("has_id" in c) {

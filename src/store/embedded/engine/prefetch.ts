@@ -10,6 +10,7 @@
  */
 
 import type { Collection } from "../state/collection.js";
+import { type Formula, formulaHits } from "./formula.js";
 import { dbsf, rrf } from "./fusion.js";
 import { type Mmr, mmrHits } from "./mmr.js";
 import { type OrderBy, orderedHits, sampleHits } from "./order-by.js";
@@ -32,6 +33,8 @@ export interface Stage {
   mmr?: Mmr;
   /** Pick points at random instead of scoring. */
   sample?: boolean;
+  /** Score the prefetches' candidates by a formula (formula.ts). */
+  formula?: Formula;
 }
 
 /** Run a stage: its hits, best first, up to plan.offset + plan.limit, then the offset cut. */
@@ -46,6 +49,7 @@ export function runStage(col: Collection, stage: Stage): Hit[] {
     const t = plan.threshold;
     return (t === undefined ? fused : fused.filter((h) => h.score >= t)).slice(plan.offset, want);
   }
+  if (stage.formula) return formulaHits(col, lists, stage.formula, plan);
   const rows = new Set<number>();
   for (const l of lists) for (const h of l) rows.add(h.row);
   if (rows.size === 0) return [];

@@ -21,8 +21,7 @@ function itemsOf(steps: Step[]): { first: string; rest: Item[] } {
   const rest: Item[] = [];
   steps.forEach((s, i) => {
     if (i > 0) rest.push({ key: s.key });
-    if (s.index === "all") rest.push({ all: true });
-    else if (s.index !== undefined) rest.push({ index: s.index });
+    for (const ix of s.indices ?? []) rest.push(ix === "all" ? { all: true } : { index: ix });
   });
   return { first: steps[0]!.key, rest };
 }
@@ -160,4 +159,43 @@ export function excludePaths(payload: Payload, patterns: Step[][]): Payload {
   const ps = patterns.map(itemsOf);
   return filterPayload(payload, (first, rest) =>
     !ps.some((p) => p.first === first && p.rest.length <= rest.length && p.rest.every((item, i) => same(rest[i]!, item))));
+}
+
+/**
+ * The values at `steps` as Qdrant's JsonPath::value_get reads them: item by
+ * item, a key only into an object, `[n]` / `[]` only into an array (so `a.b`
+ * does not reach into an array `a`; that is `a[].b`).
+ */
+export function valuesAlong(payload: Payload, steps: Step[]): unknown[] {
+  return pathReader(steps)(payload);
+}
+
+/** valuesAlong for one path read many times (a formula's variable): the path is taken apart once. */
+export function pathReader(steps: Step[]): (payload: Payload) => unknown[] {
+  const { first, rest } = itemsOf(steps);
+  return (payload) => {
+    const out: unknown[] = [];
+    if (Object.hasOwn(payload, first)) collect(rest, 0, payload[first], out);
+    return out;
+  };
+}
+
+function collect(path: Item[], i: number, v: unknown, out: unknown[]): void {
+  const head = path[i];
+  if (!head) {
+    out.push(v);
+    return;
+  }
+  if ("key" in head) {
+    if (isObject(v) && Object.hasOwn(v, head.key)) collect(path, i + 1, v[head.key], out);
+  } else if (!Array.isArray(v)) return;
+  else if ("index" in head) {
+    if (head.index < v.length) collect(path, i + 1, v[head.index], out);
+  } else for (const e of v) collect(path, i + 1, e, out);
+}
+
+/** Does the path end in `[]` (Qdrant's has_wildcard_suffix)? */
+export function endsInAll(steps: Step[]): boolean {
+  const ix = steps[steps.length - 1]?.indices;
+  return ix !== undefined && ix[ix.length - 1] === "all";
 }

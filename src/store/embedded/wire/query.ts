@@ -19,6 +19,7 @@ import { badRequest, notFound } from "./errors.js";
 import { parseOrderBy, parseSample } from "./query-order.js";
 import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
 import { compileFilter } from "./filter.js";
+import { parseFormula } from "./formula.js";
 import { parseSearchParams } from "./quantization.js";
 import { type PointView, type VectorSelector, parseWithVector, pointView } from "./views.js";
 import { noVectorName, readSparse } from "./vectors.js";
@@ -203,7 +204,7 @@ function parseFusion(q: Record<string, unknown>, where: string): Fusion | undefi
 }
 
 /** What a stage does instead of scoring by a vector: fuse, order by a key, or sample. */
-type Merge = Pick<Stage, "fusion" | "orderBy" | "sample" | "mmr">;
+type Merge = Pick<Stage, "fusion" | "orderBy" | "sample" | "mmr" | "formula">;
 
 /** `{"diversity"?: 0..1 (default 0.5), "candidates_limit"?: integer >= 1 (default: the limit)}`. */
 function parseMmr(v: unknown, where: string, limit: number): Mmr {
@@ -251,11 +252,13 @@ function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQu
     return { orderBy: parseOrderBy(col, q.order_by, `${where}.query.order_by`) };
   } else if (isObject(q) && "sample" in q) {
     return { sample: parseSample(q.sample, `${where}.query.sample`) };
+  } else if (isObject(q) && "formula" in q) {
+    return { formula: parseFormula(q, `${where}.query`) };
   } else {
     const kind = isObject(q) ? Object.keys(q)[0] : undefined;
     throw badRequest(
       `${where}.query ${kind ? `"${kind}" ` : ""}is not supported by the embedded store: it answers a vector, a point id, ` +
-        `{"nearest"}, {"recommend"}, {"discover"}, {"context"}, {"relevance_feedback"}, {"fusion"}, {"rrf"}, {"order_by"} and {"sample"}; use a Qdrant server (QDRANT_URL) for the rest`,
+        `{"nearest"}, {"recommend"}, {"discover"}, {"context"}, {"relevance_feedback"}, {"fusion"}, {"rrf"}, {"order_by"}, {"sample"} and {"formula"}; use a Qdrant server (QDRANT_URL) for the rest`,
     );
   }
   return undefined;
@@ -283,9 +286,10 @@ function parseStage(
   });
   const merge = parseScoring(col, body.query, where, plan) ?? {};
   const fusion = merge.fusion;
-  if (prefetch.length > 0 && plan.kind === "scroll" && !fusion && !merge.orderBy && !merge.sample) {
+  if (prefetch.length > 0 && plan.kind === "scroll" && !fusion && !merge.orderBy && !merge.sample && !merge.formula) {
     throw badRequest(`${where}: A query is needed to merge the prefetches. Can't have prefetches without defining a query.`);
   }
+  if (merge.formula && prefetch.length === 0) throw badRequest(`Validation failed: cannot apply Formula without prefetches (${where}.query: give it a "prefetch" list whose candidates the formula scores)`);
   if (fusion && prefetch.length === 0) throw badRequest(`${where}.query: cannot apply Fusion without prefetches; give it a "prefetch" list`);
   if (fusion?.kind === "rrf" && fusion.weights && fusion.weights.length !== prefetch.length) {
     throw badRequest(`${where}.query.rrf.weights: Number of weights in RRF should match number of pre-fetches: got ${fusion.weights.length}, expected ${prefetch.length}`);

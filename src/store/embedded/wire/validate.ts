@@ -11,6 +11,7 @@
  */
 
 import { HttpError } from "./errors.js";
+import { formulaChecks } from "./formula.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -161,6 +162,13 @@ function queryRequest(out: Violation[], b: Record<string, unknown>, p: string): 
     if (none(r.positive) && none(r.negative)) {
       out.push({ field: `${p}query.recommend.positives, negatives`, message: "Validation error: At least one positive or negative vector/id must be provided [{}]" });
     }
+  }
+  if (isObject(q) && "formula" in q) {
+    // Qdrant validates the formula's conditions, and only when they pass, its defaults
+    const f = formulaChecks(q, `${p}query`);
+    const before = out.length;
+    for (const c of f.conditions) condition(out, c.cond, c.at);
+    if (out.length === before) out.push(...f.defaults);
   }
   const pre = b.prefetch;
   if (Array.isArray(pre)) pre.forEach((x, i) => isObject(x) && queryRequest(out, x, `${p}prefetch[${i}].`));

@@ -62,6 +62,10 @@ describe("filter conditions", () => {
     expect(must({ key: "country.cities[].name", match: { value: "Munich" } })).toBe(true);
     expect(must({ key: "country.cities[].sights", match: { value: "Reichstag" } })).toBe(true);
     expect(must({ key: "country.cities[0].name", match: { value: "Berlin" } })).toBe(true);
+    // a key steps into an object only (Qdrant's value_get): without [] an array of objects yields nothing
+    expect(must({ key: "country.cities.name", match: { value: "Munich" } })).toBe(false);
+    expect(must({ key: "country.cities.name", match: { except: ["Munich"] } })).toBe(false);
+    expect(must({ is_empty: { key: "country.cities.name" } })).toBe(true);
     // the same element must pass the whole nested filter
     const nested = (name: string, pop: number) => must({
       nested: { key: "country.cities", filter: { must: [{ key: "name", match: { value: name } }, { key: "population", range: { gt: pop } }] } },

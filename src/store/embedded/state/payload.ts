@@ -116,20 +116,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * The values at `steps` in `payload`. Descending by key into an array of
- * objects visits each object; `[]` spreads an array into its elements. A
- * final array stays one value (conditions then test its elements).
+ * The values at `steps` in `payload`, as Qdrant's JSON path reads them
+ * (lib/segment/src/json_path: value_get): a key steps into an object only,
+ * `[]` spreads an array into its elements, `[n]` takes one. A final array
+ * stays one value (conditions then test its elements).
  */
 export function valuesAt(payload: unknown, steps: Step[]): unknown[] {
   let cur: unknown[] = [payload];
   for (const s of steps) {
     const next: unknown[] = [];
     for (const v of cur) {
-      if (isObject(v)) {
-        if (Object.hasOwn(v, s.key)) next.push(v[s.key]);
-      } else if (Array.isArray(v)) {
-        for (const e of v) if (isObject(e) && Object.hasOwn(e, s.key)) next.push(e[s.key]);
-      }
+      // a key reads an object only: `a.b` does not reach into an array `a` (write `a[].b`), as Qdrant's value_get
+      if (isObject(v) && Object.hasOwn(v, s.key)) next.push(v[s.key]);
     }
     cur = next;
     for (const ix of s.indices ?? []) {

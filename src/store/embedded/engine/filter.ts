@@ -10,7 +10,7 @@
  */
 
 import type { Predicate } from "../state/collection.js";
-import { valuesAt } from "../state/payload.js";
+import { splitPath, type Step, valuesAt } from "../state/payload.js";
 import { show, wrongInput } from "./errors.js";
 import { parseIds } from "./ids.js";
 import { parsePath } from "./paths.js";
@@ -22,6 +22,33 @@ const CLAUSES = ["must", "should", "must_not", "min_should"] as const;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Set while a filter logged before `paths: 2` compiles (compilation is synchronous): see {@link compileLoggedFilter}. */
+let legacyPaths = false;
+
+/** A key path of a condition: Qdrant's grammar, or, for an old logged filter, the reading of that time. */
+function keyPath(path: unknown, where: string): Step[] {
+  if (!legacyPaths) return parsePath(path, where);
+  const steps = typeof path === "string" ? splitPath(path) : null;
+  if (!steps) return parsePath(path, where);
+  return steps.map((s) => ({ ...s, spread: true as const }));
+}
+
+/**
+ * Compile a filter the log holds from before the store read key paths as
+ * Qdrant does (a Selector without `paths: 2`, log/records.ts): keys split on
+ * dots when they do not follow the grammar, and a key steps into each object
+ * of an array too, as the store read them when it acknowledged the write; so
+ * a replay selects the same points.
+ */
+export function compileLoggedFilter(filter: unknown): Predicate | null {
+  legacyPaths = true;
+  try {
+    return compileFilter(filter);
+  } finally {
+    legacyPaths = false;
+  }
 }
 
 /**
@@ -86,7 +113,7 @@ export function compileCondition(c: unknown, where: string, nested = false): Pre
   if ("is_empty" in c || "is_null" in c) {
     const empty = "is_empty" in c;
     const arg = empty ? c.is_empty : c.is_null;
-    const steps = parsePath(isObject(arg) ? arg.key : undefined, `${where}.${empty ? "is_empty" : "is_null"}.key`);
+    const steps = keyPath(isObject(arg) ? arg.key : undefined, `${where}.${empty ? "is_empty" : "is_null"}.key`);
     return empty
       ? (p) => valuesAt(p, steps).every((v) => v === null || (Array.isArray(v) && v.length === 0))
       : (p) => valuesAt(p, steps).some((v) => v === null);
@@ -94,7 +121,7 @@ export function compileCondition(c: unknown, where: string, nested = false): Pre
   if ("nested" in c) {
     const n = c.nested;
     if (!isObject(n)) throw wrongInput(`${where}.nested must be {"key": ..., "filter": {...}}, got ${show(n)}`);
-    const steps = parsePath(n.key, `${where}.nested.key`);
+    const steps = keyPath(n.key, `${where}.nested.key`);
     const inner = compileFilter(n.filter, `${where}.nested.filter`, true) ?? (() => true);
     return (p, id) => {
       for (const v of valuesAt(p, steps)) {
@@ -117,7 +144,7 @@ export function compileCondition(c: unknown, where: string, nested = false): Pre
 }
 
 function compileField(c: Record<string, unknown>, where: string): Predicate {
-  const steps = parsePath(c.key, `${where}.key`);
+  const steps = keyPath(c.key, `${where}.key`);
   const kinds = ["match", "range", "values_count", "datetime_range"].filter((k) => c[k] !== undefined && c[k] !== null);
   const unsupported = ["geo_bounding_box", "geo_radius", "geo_polygon"].filter((k) => c[k] !== undefined && c[k] !== null);
   if (unsupported.length) throw wrongInput(`${where}: ${unsupported[0]} conditions are not supported by the embedded store; use a Qdrant server (QDRANT_URL)`);

@@ -27,7 +27,7 @@ import { type CollectionMeta, CollectionStorage } from "../log/storage.js";
 import { Collection } from "../state/collection.js";
 import { QuantizedState, type ScalarConfig } from "../state/quantized.js";
 import { EngineError, noCollection, wrongInput } from "./errors.js";
-import { compileFilter } from "./filter.js";
+import { compileFilter, compileLoggedFilter } from "./filter.js";
 import { rowsOp } from "./points.js";
 import { prepareWrite } from "./prepare.js";
 import { type AliasAction, Aliases } from "./aliases.js";
@@ -105,7 +105,7 @@ function spacesOf(meta: CollectionMeta): SpacesConfig {
 
 /** A collection recovered from its folder into an empty one made from collection.json (filters in the engine's language). */
 function openCollection(dir: string, meta: CollectionMeta, kernels: Kernels, warn: (m: string) => void): Entry {
-  const col = new Collection({ name: meta.name, spaces: spacesOf(meta), kernels, compileFilter: (filter) => compileFilter(filter), dir });
+  const col = new Collection({ name: meta.name, spaces: spacesOf(meta), kernels, compileFilter: (filter, legacyPaths) => (legacyPaths ? compileLoggedFilter(filter) : compileFilter(filter)), dir });
   col.settings = loadSettings(meta.settings);
   setQuantized(col, (meta.quantization as unknown as ScalarConfig | undefined) ?? null);
   try {

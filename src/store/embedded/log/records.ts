@@ -16,8 +16,16 @@ export type Payload = Record<string, unknown>;
 // Qdrant's distance names (as collection.json and snapshots store them): the library's one table.
 export { DISTANCES, type Distance };
 
-/** Which points an operation touches: listed ids, or those a filter selects (raw JSON, logged as sent). */
-export type Selector = { ids: PointId[] } | { filter: unknown };
+/**
+ * Which points an operation touches: listed ids, or those a filter selects
+ * (raw JSON, logged as sent, evaluated again on replay). `paths: 2` marks a
+ * filter whose key paths read as Qdrant's JSON paths (the grammar with quoted
+ * keys; a key steps into objects only); a filter logged without it, before
+ * the store read paths so, replays with the reading of that time (keys split
+ * on dots, stepping into arrays of objects too), so it selects on replay
+ * exactly the points it selected when it was acknowledged.
+ */
+export type Selector = { ids: PointId[] } | { filter: unknown; paths?: 2 };
 
 /** A sparse vector as stored: indices ascending and unique, one value each. */
 export interface SparseVector {

@@ -90,7 +90,7 @@ export class Collection implements Replica, VectorMembership {
   /** The last operation number applied. */
   lastOp = 0;
   /** Compiles a logged filter (the engine's filter language) into a predicate. */
-  private readonly compile: (filter: unknown) => Predicate | null;
+  private readonly compile: (filter: unknown, legacyPaths: boolean) => Predicate | null;
   /** The "" space when the collection is in single-vector mode without sparse spaces: its rows are the point rows. */
   private readonly plain: DenseSpace | null;
   private ids: PointId[] = [];
@@ -100,7 +100,7 @@ export class Collection implements Replica, VectorMembership {
   private sorted: PointId[] | null = null;
 
   constructor(o: {
-    name: string; kernels: Kernels; compileFilter: (filter: unknown) => Predicate | null;
+    name: string; kernels: Kernels; compileFilter: (filter: unknown, legacyPaths: boolean) => Predicate | null;
     /** Single-vector mode: the one vector's size and distance. */
     dim?: number; distance?: Distance;
     /** Or the spaces in full. */
@@ -266,7 +266,7 @@ export class Collection implements Replica, VectorMembership {
   /** The ids a selector names that exist now (filters are evaluated now). */
   select(sel: Selector): PointId[] {
     if ("ids" in sel) return sel.ids.filter((id) => this.rowOf.has(id));
-    const pred = this.compile(sel.filter);
+    const pred = this.compile(sel.filter, sel.paths !== 2);
     if (!pred) return this.ids.slice();
     return Array.from(this.rowsWhere(pred), (r) => this.ids[r]!);
   }

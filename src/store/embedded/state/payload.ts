@@ -16,6 +16,12 @@ export type { Payload };
 export interface Step {
   key: string;
   indices?: (number | "all")[];
+  /**
+   * Set on the steps of a filter logged before the store read paths as
+   * Qdrant does: this key also steps into each object of an array, as the
+   * store did then, so old logs replay onto the same points (records.ts, Selector).
+   */
+  spread?: true;
 }
 
 const pathCache = new Map<string, Step[]>();
@@ -128,6 +134,7 @@ export function valuesAt(payload: unknown, steps: Step[]): unknown[] {
     for (const v of cur) {
       // a key reads an object only: `a.b` does not reach into an array `a` (write `a[].b`), as Qdrant's value_get
       if (isObject(v) && Object.hasOwn(v, s.key)) next.push(v[s.key]);
+      else if (s.spread && Array.isArray(v)) for (const e of v) if (isObject(e) && Object.hasOwn(e, s.key)) next.push(e[s.key]);
     }
     cur = next;
     for (const ix of s.indices ?? []) {

@@ -93,10 +93,10 @@ function parseNamedUpsert(col: Collection, body: Record<string, unknown>, where:
 /** `{ points: [...] }` or `{ filter: {...} }` (points may also be the legacy `{ points: { filter } }`). */
 export function parseSelector(body: Record<string, unknown>, where: string): Selector {
   let pts = body.points;
-  if (isObject(pts) && "filter" in pts) return { filter: checked(pts.filter, `${where}.points.filter`) };
+  if (isObject(pts) && "filter" in pts) return { filter: checked(pts.filter, `${where}.points.filter`), paths: 2 };
   if (isObject(pts) && Array.isArray(pts.points)) pts = pts.points;
   if (pts !== undefined && pts !== null) return { ids: parseIds(pts, `${where}.points`) };
-  if (body.filter !== undefined && body.filter !== null) return { filter: checked(body.filter, `${where}.filter`) };
+  if (body.filter !== undefined && body.filter !== null) return { filter: checked(body.filter, `${where}.filter`), paths: 2 };
   throw badRequest(`${where} must select points with "points": [ids] or "filter": {...}`);
 }
 

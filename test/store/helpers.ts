@@ -1,7 +1,7 @@
 /** Shared helpers of the store tests: a store on a temp folder, a client, naive search. */
 
 import { mkdtempSync, rmSync } from "node:fs";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QdrantClient } from "@qdrant/js-client-rest";
@@ -115,4 +115,16 @@ export function naiveTop(dist: Dist, q: number[], xs: number[][], k: number, kee
     .sort((a, b) => (asc ? a.s - b.s : b.s - a.s))
     .slice(0, k)
     .map(({ i }) => i);
+}
+
+/** A query answer's points, as the client returns them. */
+export type Scored = { points: Array<{ id: string | number; score: number }> };
+
+/** The ids of a query answer, in order. */
+export const ids = (r: Scored) => r.points.map((p) => p.id);
+
+/** The answer ranks exactly `want`'s ids, each with its score to `digits` decimals. */
+export function expectScores(r: Scored, want: Array<[number, number]>, digits = 5): void {
+  expect(ids(r)).toEqual(want.map(([id]) => id));
+  r.points.forEach((p, i) => expect(p.score).toBeCloseTo(want[i]![1], digits));
 }

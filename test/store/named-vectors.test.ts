@@ -15,7 +15,7 @@
 import { cpSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, harness, tempDirs } from "./helpers.js";
+import { expectScores, type Harness, harness, ids, tempDirs } from "./helpers.js";
 
 const temp = tempDirs();
 let h: Harness;
@@ -46,12 +46,6 @@ afterAll(async () => {
   await h.stop();
 });
 
-type Scored = { points: Array<{ id: string | number; score: number }> };
-const ids = (r: Scored) => r.points.map((p) => p.id);
-function expectScores(r: Scored, want: Array<[number, number]>) {
-  expect(ids(r)).toEqual(want.map(([id]) => id));
-  r.points.forEach((p, i) => expect(p.score).toBeCloseTo(want[i]![1], 5));
-}
 
 /** The answers every state of the collection below must give (before and after a restart). */
 async function expectInitialAnswers(x: Harness) {

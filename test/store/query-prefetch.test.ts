@@ -13,7 +13,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dbsf, distrNorm, rrf, rrfPositionScore } from "../../src/store/embedded/engine/fusion.js";
-import { type Harness, harness } from "./helpers.js";
+import { expectScores, type Harness, harness, ids } from "./helpers.js";
 
 let h: Harness;
 const A = [1, 0];
@@ -28,12 +28,6 @@ afterAll(async () => {
   await h.stop();
 });
 
-type Scored = { points: Array<{ id: string | number; score: number }> };
-const ids = (r: Scored) => r.points.map((p) => p.id);
-function expectScores(r: Scored, want: Array<[number, number]>) {
-  expect(ids(r)).toEqual(want.map(([id]) => id));
-  r.points.forEach((p, i) => expect(p.score).toBeCloseTo(want[i]![1], 5));
-}
 
 describe("fusion formulas (pure functions)", () => {
   it("rrf position scores: 1 / (p + k) at weight 1, positions stretched by the weight, nothing at weight 0", () => {

@@ -16,7 +16,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, harness } from "./helpers.js";
+import { expectScores as expectScoresTo, type Harness, harness, type Scored } from "./helpers.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -37,11 +37,7 @@ afterAll(async () => {
   await h.stop();
 });
 
-type Scored = { points: Array<{ id: string | number; score: number }> };
-function expectScores(r: Scored, want: Array<[number, number]>) {
-  expect(r.points.map((p) => p.id)).toEqual(want.map(([id]) => id));
-  r.points.forEach((p, i) => expect(p.score).toBeCloseTo(want[i]![1], 6));
-}
+const expectScores = (r: Scored, want: Array<[number, number]>) => expectScoresTo(r, want, 6);
 
 describe("hybrid search: dense + sparse prefetches fused by rrf", () => {
   for (const [col, dense] of [["u", ""], ["nm", "dense"]] as const) {

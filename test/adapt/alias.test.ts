@@ -14,14 +14,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   collectionModel, decodeFile, Encoder, identityAdapter, Kernels, listMarks, loadModelCard, MODEL_METADATA_KEY, modelIdentity, QdrantStore,
-  recordMarks, shipAdapter, startEmbeddedStore, type RunningStore,
+  shipAdapter, startEmbeddedStore, type RunningStore,
 } from "../../src/index.js";
 import { margin } from "../helpers/cli.js";
-import { gaussian, rng } from "../helpers/random.js";
-
-const DIM = 64;
-const N = 1500;
-const MODEL = "fashion-mnist-triplet-64";
+import { DIM, MODEL, N, seedSynthetic } from "./synthetic.js";
 const CARD = "models/fashion-mnist-triplet-64.json";
 const IMAGE = "samples/fashion-mnist/bag/t10k-00053.png";
 
@@ -36,31 +32,7 @@ describe("margin adapt switches the alias users search", () => {
     process.env.MARGIN_HOME = home; // the CLI children write and find the adapted model under it
     const id = await modelIdentity(CARD, await loadModelCard(CARD));
     first = `synthetic-v${id.version.slice(0, 8)}`;
-    // ten classes whose signal sits in 10 of 64 dimensions under noise (as test/adapt/cli.test.ts)
-    const noise = gaussian(N * DIM, 5, 0.3);
-    const r = rng(6);
-    const labels = Array.from({ length: N }, () => Math.floor(r() * 10));
-    const s = await startEmbeddedStore({ path: storePath, port: 0 });
-    try {
-      const store = await QdrantStore.connect({ url: s.url });
-      await store.ensureCollection({ name: first, size: DIM, distance: "Euclid", metadata: { [MODEL_METADATA_KEY]: id } });
-      await store.upsert(first, labels.map((c, i) => {
-        const v = noise.slice(i * DIM, (i + 1) * DIM);
-        v[c] = v[c]! + 0.5;
-        return { id: i + 1, vector: v, payload: { label: String(c), model: MODEL } };
-      }));
-      await store.switchAlias("synthetic", first);
-      for (let q = 0; q < 300; q++) {
-        const qid = 1 + Math.floor(r() * N);
-        const page = await store.nearest({ collection: "synthetic", id: qid, limit: 10 });
-        const same = (h: { payload?: Record<string, unknown> }) => h.payload!.label === String(labels[qid - 1]);
-        const right = page.filter(same).slice(0, 3).map((h) => h.id);
-        const wrong = page.filter((h) => !same(h)).slice(0, 3).map((h) => h.id);
-        if (right.length + wrong.length) await recordMarks(store, { collection: "synthetic", query: { id: qid }, right, wrong, model: MODEL });
-      }
-    } finally {
-      await s.close();
-    }
+    await seedSynthetic({ storePath, collection: first, alias: "synthetic", metadata: { [MODEL_METADATA_KEY]: id } });
   }, 180_000);
   afterAll(async () => {
     if (savedHome === undefined) delete process.env.MARGIN_HOME;

@@ -2,13 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QdrantStore, recordMarks, startEmbeddedStore } from "../../src/index.js";
 import { margin } from "../helpers/cli.js";
-import { gaussian, rng } from "../helpers/random.js";
-
-const DIM = 64;
-const N = 1500;
-const MODEL = "fashion-mnist-triplet-64";
+import { DIM, MODEL, N, seedSynthetic } from "./synthetic.js";
 
 describe("margin feedback and margin adapt", () => {
   let dir: string;
@@ -16,32 +11,7 @@ describe("margin feedback and margin adapt", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "margin-adapt-cli-"));
     storePath = join(dir, "store");
-    // ten classes whose signal sits in 10 of 64 dimensions under noise in all 64:
-    // the stored space ranks poorly, a linear map that stretches those 10 ranks well
-    const noise = gaussian(N * DIM, 5, 0.3);
-    const r = rng(6);
-    const labels = Array.from({ length: N }, () => Math.floor(r() * 10));
-    const s = await startEmbeddedStore({ path: storePath, port: 0 });
-    try {
-      const store = await QdrantStore.connect({ url: s.url });
-      await store.ensureCollection({ name: "synthetic", size: DIM, distance: "Euclid" });
-      await store.upsert("synthetic", labels.map((c, i) => {
-        const v = noise.slice(i * DIM, (i + 1) * DIM);
-        v[c] = v[c]! + 0.5;
-        return { id: i + 1, vector: v, payload: { label: String(c), model: MODEL } };
-      }));
-      // simulated users: page 1 of the stored space, up to 3 right and 3 wrong marks
-      for (let q = 0; q < 300; q++) {
-        const id = 1 + Math.floor(r() * N);
-        const page = await store.nearest({ collection: "synthetic", id, limit: 10 });
-        const same = (h: { payload?: Record<string, unknown> }) => h.payload!.label === String(labels[id - 1]);
-        const right = page.filter(same).slice(0, 3).map((h) => h.id);
-        const wrong = page.filter((h) => !same(h)).slice(0, 3).map((h) => h.id);
-        if (right.length + wrong.length) await recordMarks(store, { collection: "synthetic", query: { id }, right, wrong, model: MODEL });
-      }
-    } finally {
-      await s.close();
-    }
+    await seedSynthetic({ storePath, collection: "synthetic" });
   }, 120_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -8,11 +8,11 @@ import {
   type IngestEvent,
 } from "../../src/index.js";
 import { writeImageFixtures, type BadImage, type GoodImage } from "../fixtures/images/make.js";
-import { startTestStore, type TestStore } from "./store.js";
+import { type IngestRig, startIngestRig, type TestStore } from "./store.js";
 
-const MODEL = "models/fashion-mnist-triplet-64.json";
 let tmp: string, dir: string;
 let good: GoodImage[], bad: BadImage[];
+let rig: IngestRig;
 let server: TestStore;
 let store: QdrantStore;
 let encoder: Encoder;
@@ -25,13 +25,11 @@ beforeAll(async () => {
   // a duplicate (same bytes, another name) and a symlink loop
   await copyFile(join(dir, "a/one.png"), join(dir, "b/one-again.png"));
   await symlink(dir, join(dir, "a", "loop"));
-  server = await startTestStore(join(tmp, "store"));
-  store = await QdrantStore.connect({ url: server.url, apiKey: server.apiKey });
-  encoder = await Encoder.load({ model: MODEL, device: "cpu", threads: 1 });
+  rig = await startIngestRig(join(tmp, "store"));
+  ({ server, store, encoder } = rig);
 });
 afterAll(async () => {
-  await encoder?.close();
-  await server?.close();
+  await rig?.close();
   await rm(tmp, { recursive: true, force: true });
 });
 

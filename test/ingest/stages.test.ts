@@ -11,12 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Encoder, ingest, QdrantStore, type IngestEvent, type IngestSummary } from "../../src/index.js";
-import { startTestStore, type TestStore } from "./store.js";
+import { type IngestRig, startIngestRig } from "./store.js";
 
-const MODEL = "models/fashion-mnist-triplet-64.json";
 const FIRST = ["coat/t10k-00006.png", "coat/t10k-00025.png", "bag/t10k-00053.png", "sneaker/t10k-00038.png"];
 const LATER = ["coat/t10k-00187.png", "coat/t10k-00313.png"];
-let tmp: string, dir: string, server: TestStore, store: QdrantStore, encoder: Encoder;
+let tmp: string, dir: string, rig: IngestRig, store: QdrantStore, encoder: Encoder;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "margin-stages-"));
@@ -26,13 +25,11 @@ beforeAll(async () => {
   await copyFile(join("samples/fashion-mnist", FIRST[0]!), join(dir, "x", "same-bytes.png")); // 1 duplicate
   await writeFile(join(dir, "notes.png"), "not an image\n"); // skipped: unsupported
   await writeFile(join(dir, "empty.jpg"), ""); // skipped: empty
-  server = await startTestStore(join(tmp, "store"));
-  store = await QdrantStore.connect({ url: server.url, apiKey: server.apiKey });
-  encoder = await Encoder.load({ model: MODEL, device: "cpu", threads: 1 });
+  rig = await startIngestRig(join(tmp, "store"));
+  ({ store, encoder } = rig);
 });
 afterAll(async () => {
-  await encoder?.close();
-  await server?.close();
+  await rig?.close();
   await rm(tmp, { recursive: true, force: true });
 });
 

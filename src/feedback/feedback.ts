@@ -71,6 +71,7 @@ function checkParams(p: Partial<FeedbackParams> | undefined): FeedbackParams {
   }
   for (const [name, v] of [["tau", out.tau], ["contrastiveMargin", out.contrastiveMargin]] as const) check(name, v, Number.isFinite(v) && v > 0, "a finite number > 0");
   check("expand", out.expand, Number.isInteger(out.expand) && out.expand >= 0 && out.expand <= 1000, "an integer in [0, 1000]");
+  if (typeof out.expandJoin !== "boolean") throw new InputError(`feedback: expandJoin must be true or false, got ${JSON.stringify(out.expandJoin)}`);
   check("expandWeight", out.expandWeight, Number.isFinite(out.expandWeight) && out.expandWeight >= 0, "a finite number >= 0");
   for (const [name, v] of [["relevanceFeedback.a", out.relevanceFeedback.a], ["relevanceFeedback.c", out.relevanceFeedback.c]] as const) {
     check(name, v, Number.isFinite(v), "a finite number");

@@ -75,7 +75,8 @@ function withQuery(o: PoolInput): Float32Array {
  * `−d²(x,q')/s + weight·(lse_p − lse_n)(−d²/(tau·s))`, s = median d²(q,x),
  * the query counted among the right marks; kde-expand adds
  * `expandWeight·weight·lse_e(−d²/(tau·s))` over kde's best points, as many
- * as top the right marks (the query not counted) up to `expand`.
+ * as top the right marks (the query not counted) up to `expand`, which with
+ * `expandJoin` also join the right marks' kernel sum.
  */
 export function rerankPool(kernels: Kernels, strategy: MarginStrategy, o: PoolInput, params: FeedbackParams, k: number): TopKResult {
   const nc = o.candidates.length / o.dim;
@@ -96,5 +97,6 @@ export function rerankPool(kernels: Kernels, strategy: MarginStrategy, o: PoolIn
     weight: strategy === "rocchio" ? 0 : params.weight, tau: params.tau * s,
     // pseudo marks top the right marks up to `expand`: the fewer real marks, the more the ranking's own top helps
     expand: strategy === "kde-expand" ? Math.max(0, params.expand - o.positives.length / o.dim) : 0, expandWeight: params.expandWeight,
+    expandJoin: params.expandJoin,
   });
 }

@@ -62,8 +62,14 @@ export interface FeedbackParams {
    * `expand` (3 right marks and expand 6: the best 3; 6 right marks: none).
    */
   expand: number;
-  /** kde-expand: weight of those pseudo marks' kernel sum relative to the real marks'. */
+  /** kde-expand: weight of those pseudo marks' own kernel sum relative to the real marks'. */
   expandWeight: number;
+  /**
+   * kde-expand: the pseudo marks also join the right marks' kernel sum
+   * (lse over real and pseudo right marks alike), besides their own sum.
+   * Default true.
+   */
+  expandJoin: boolean;
 }
 
 /** Defaults (tuned, docs/feedback.md). */
@@ -78,6 +84,7 @@ export const DEFAULT_PARAMS: Readonly<FeedbackParams> = Object.freeze({
   contrastiveMargin: 1.5,
   expand: 6,
   expandWeight: 1,
+  expandJoin: true,
 });
 
 /** Whether a strategy runs in the store. */

@@ -36,8 +36,15 @@ export interface FeedbackKdeOptions {
    * them. Default 0 (none).
    */
   expand?: number;
-  /** Weight of the expanded marks relative to the real ones, ≥ 0. Default 1. */
+  /** Weight of the expanded marks' own kernel sum relative to the real marks', ≥ 0. Default 1. */
   expandWeight?: number;
+  /**
+   * When true, the expanded marks also join the right marks: the first
+   * scoring is redone over P ∪ E (one kernel sum over real and pseudo marks
+   * alike, the wrong marks and closeness as before) before their own sum
+   * is added. Default false.
+   */
+  expandJoin?: boolean;
 }
 
 function positive(v: number, name: string, where: string, allowZero = false): number {
@@ -72,21 +79,27 @@ function run(kernels: Kernels, o: FeedbackKdeOptions, where: string, top?: numbe
     const ng = nn ? c.in(o.negatives) : 0;
     const out = c.tmp(nc * 4);
     const m = Math.min(expand, nc);
-    const tmp = c.tmp(Math.max(1, np, nn, m) * 4);
+    const tmp = c.tmp(Math.max(1, np + m, nn) * 4);
     k.x.feedbackKdeF32(cand, nc, q, p, np, ng, nn, dim, 1 / scale, weight, 1 / tau, out, tmp);
-    if (m > 0 && weight * expandWeight > 0) {
-      // the m best rows become pseudo right marks: their kernel sum is the same kernel with no
-      // closeness term (invScale 0) and no wrong marks, added to the first scores
+    if (m > 0 && weight > 0 && (o.expandJoin || expandWeight > 0)) {
+      // the m best rows become pseudo right marks, stored after the right marks (P ∪ E in one block)
       const idx = c.tmp(m * 4);
       const val = c.tmp(m * 4);
       k.x.topKF32(out, nc, m, 1, idx, val);
-      const pseudo = c.tmp(m * dim * 4);
-      const extra = c.tmp(nc * 4);
+      const joined = c.tmp((np + m) * dim * 4);
+      const pseudo = joined + np * dim * 4;
       const f = k.arena.f32();
+      if (np) f.copyWithin(joined >> 2, p >> 2, (p >> 2) + np * dim);
       const top = k.arena.i32().slice(idx >> 2, (idx >> 2) + m);
       top.forEach((row, j) => f.copyWithin((pseudo >> 2) + j * dim, (cand >> 2) + row * dim, (cand >> 2) + (row + 1) * dim));
-      k.x.feedbackKdeF32(cand, nc, q, pseudo, m, 0, 0, dim, 0, weight * expandWeight, 1 / tau, extra, tmp);
-      for (let i = 0; i < nc; i++) f[(out >> 2) + i] = f[(out >> 2) + i]! + f[(extra >> 2) + i]!;
+      // joined: the first scoring again with E among the right marks
+      if (o.expandJoin) k.x.feedbackKdeF32(cand, nc, q, joined, np + m, ng, nn, dim, 1 / scale, weight, 1 / tau, out, tmp);
+      if (expandWeight > 0) {
+        // E's own kernel sum: the same kernel with no closeness term (invScale 0) and no wrong marks, added
+        const extra = c.tmp(nc * 4);
+        k.x.feedbackKdeF32(cand, nc, q, pseudo, m, 0, 0, dim, 0, weight * expandWeight, 1 / tau, extra, tmp);
+        for (let i = 0; i < nc; i++) f[(out >> 2) + i] = f[(out >> 2) + i]! + f[(extra >> 2) + i]!;
+      }
     }
     if (k.x.countNonFiniteF32(out, nc)) {
       const bad = view(o.candidates).findIndex((v) => !Number.isFinite(v));
@@ -105,7 +118,8 @@ function run(kernels: Kernels, o: FeedbackKdeOptions, where: string, top?: numbe
  * Feedback scores of every candidate, higher is better:
  * `−d²(x, query)/scale + weight·(lse_p(−d²(x,p)/tau) − lse_n(−d²(x,n)/tau))`,
  * plus `expandWeight·weight·lse_e(−d²(x,e)/tau)` over the `expand` best
- * candidates of that score when `expand` > 0.
+ * candidates E of that score when `expand` > 0; with `expandJoin` the first
+ * score is then recomputed with E among the right marks (lse over P ∪ E).
  * @throws InputError for mismatched shapes, non-finite values or bad scales.
  */
 export function feedbackKde(k: Kernels, o: FeedbackKdeOptions): Float32Array {

@@ -38,6 +38,15 @@ function refKdeExpand(c: Float32Array, q: Float32Array, p: Float32Array, n: Floa
   return base.map((v, i) => (m === 0 ? v : v + ew * weight * lse(top.map((j) => -sq(c, i, c, j, dim) / tau))));
 }
 
+/** kde, then the m best candidates E join the right marks (kde again over P ∪ E), plus ew·w·lse_e(−d²(x, e)/τ). */
+function refKdeJoin(c: Float32Array, q: Float32Array, p: Float32Array, n: Float32Array, dim: number, scale: number, weight: number, tau: number, m: number, ew: number) {
+  const base = refKde(c, q, p, n, dim, scale, weight, tau);
+  if (m === 0 || weight === 0) return base;
+  const top = topOf(base, m);
+  const joined = Float32Array.from([...p, ...top.flatMap((j) => Array.from(c.subarray(j * dim, (j + 1) * dim)))]);
+  return refKde(c, q, joined, n, dim, scale, weight, tau).map((v, i) => v + ew * weight * lse(top.map((j) => -sq(c, i, c, j, dim) / tau)));
+}
+
 function refMedian(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -87,6 +96,35 @@ describe.each(TARGETS)("feedback strategies (%s build)", (target) => {
         const o = { candidates: c, query: q, positives: p, negatives: n, dim, scale, weight, tau, expand: m, expandWeight: ew };
         const got = feedbackKde(k, o);
         const want = refKdeExpand(c, q, p, n, dim, scale, weight, tau, m, ew);
+        got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!))));
+        const top = feedbackKdeTop(k, { ...o, k: 7 });
+        expect(Array.from(top.indices)).toEqual(topOf(Array.from(got), 7));
+      }
+    },
+  );
+
+  it("joined expansion, hand-computed: the best candidate (x = 0) joins the right mark at 1", () => {
+    // first scores 8, −2, −16 as above; then the right marks' lse is over {1, 0}:
+    // x = 0: 0 + ln(e^−1 + 1) + 9; x = 2: −2 + ln(e^−1 + e^−4) + 1; x = 4: −8 + ln(e^−9 + e^−16) + 1
+    const o = { candidates: Float32Array.of(0, 2, 4), query: Float32Array.of(0), positives: Float32Array.of(1), negatives: Float32Array.of(3), dim: 1, scale: 2, weight: 1, tau: 1 };
+    const joined = [Math.log(Math.exp(-1) + 1) + 9, -2 + Math.log(Math.exp(-1) + Math.exp(-4)) + 1, -8 + Math.log(Math.exp(-9) + Math.exp(-16)) + 1];
+    // expandWeight 0: the join alone; 1 and 0.5: plus the pseudo mark's own sum −x², −x²/2
+    for (const [expandWeight, own] of [[0, [0, 0, 0]], [1, [0, -4, -16]], [0.5, [0, -2, -8]]] as const) {
+      Array.from(feedbackKde(k, { ...o, expand: 1, expandJoin: true, expandWeight })).forEach((v, i) => expect(v).toBeCloseTo(joined[i]! + own[i]!, 5));
+    }
+  });
+
+  it.each([[16, 3, 3, 31, 120, 3], [64, 7, 3, 32, 200, 3], [5, 0, 2, 33, 30, 30], [8, 2, 0, 34, 40, 1], [8, 2, 2, 35, 40, 0]])(
+    "joined expansion matches the f64 reference (dim %i, %i positives, %i negatives, seed %i, %i candidates, expand %i)",
+    (dim, np, nn, seed, nc, m) => {
+      const c = gaussian(nc * dim, seed + 1);
+      const q = gaussian(dim, seed + 2);
+      const p = gaussian(np * dim, seed + 3);
+      const n = gaussian(nn * dim, seed + 4);
+      for (const [scale, weight, tau, ew] of [[dim, 1, dim / 2, 1], [2 * dim, 4, 0.25 * dim, 0.5], [dim, 1, dim, 0], [dim, 0, dim, 1]] as const) {
+        const o = { candidates: c, query: q, positives: p, negatives: n, dim, scale, weight, tau, expand: m, expandWeight: ew, expandJoin: true };
+        const got = feedbackKde(k, o);
+        const want = refKdeJoin(c, q, p, n, dim, scale, weight, tau, m, ew);
         got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!))));
         const top = feedbackKdeTop(k, { ...o, k: 7 });
         expect(Array.from(top.indices)).toEqual(topOf(Array.from(got), 7));
@@ -148,10 +186,17 @@ describe.each(TARGETS)("feedback strategies (%s build)", (target) => {
         }),
       };
       // kde-expand: 3 right marks topped up to expand 5 by kde's 2 best pool points
-      const refsAll = { ...refs, "kde-expand": refKdeExpand(input.candidates, qp, withQ, input.negatives, dim, s, 1.5, 0.5 * s, 2, 0.7) };
+      // (joined, the default) and with the pseudo marks' own sum only (expandJoin false)
+      const refsAll = {
+        ...refs,
+        "kde-expand": refKdeJoin(input.candidates, qp, withQ, input.negatives, dim, s, 1.5, 0.5 * s, 2, 0.7),
+        "kde-expand-own": refKdeExpand(input.candidates, qp, withQ, input.negatives, dim, s, 1.5, 0.5 * s, 2, 0.7),
+      };
       const withExpand = { ...params, expand: 5, expandWeight: 0.7 };
-      for (const strategy of ["rocchio", "kde", "triplet", "contrastive", "kde-expand"] as const) {
-        const top = rerankPool(k, strategy, input, withExpand, 10);
+      for (const strategy of ["rocchio", "kde", "triplet", "contrastive", "kde-expand", "kde-expand-own"] as const) {
+        const top = strategy === "kde-expand-own"
+          ? rerankPool(k, "kde-expand", input, { ...withExpand, expandJoin: false }, 10)
+          : rerankPool(k, strategy, input, withExpand, 10);
         const want = topOf(refsAll[strategy], 10);
         expect(Array.from(top.indices), strategy).toEqual(want);
         top.values.forEach((v, r) => expect(Math.abs(v - refsAll[strategy][want[r]!]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(v))));

@@ -78,7 +78,8 @@ for (const dim of [64, 128]) {
 // margin's feedback strategies as `margin search` runs them: a pool of 200
 // (a Float32Array, copied in), the query + 3 right + 3 wrong marks (7
 // examples): pool scale, moved query, kde scores and top-10; kde-expand (the
-// default) then adds its best 3 as pseudo right marks and ranks again
+// default) then takes its best 3 as pseudo right marks, which join the right
+// marks' kernel sum and add one of their own, and ranks again
 function plainKde(q, cand, pos, neg, dim, p, expand = 0) {
   const n = cand.length / dim, np = pos.length / dim, nn = neg.length / dim;
   const d2 = Array.from({ length: n }, (_, i) => sq(q, 0, cand, i * dim, dim)).sort((a, b) => a - b);
@@ -94,6 +95,7 @@ function plainKde(q, cand, pos, neg, dim, p, expand = 0) {
   P.set(q);
   P.set(pos, dim);
   const lse = (set, m, x) => {
+    if (m === 0) return 0;
     let best = Infinity;
     const ds = [];
     for (let j = 0; j < m; j++) best = Math.min(best, ds[j] = sq(set, j * dim, cand, x, dim));
@@ -102,12 +104,21 @@ function plainKde(q, cand, pos, neg, dim, p, expand = 0) {
     return -best / (p.tau * s) + Math.log(sum);
   };
   const scores = new Float32Array(n);
-  for (let i = 0; i < n; i++) scores[i] = -sq(moved, 0, cand, i * dim, dim) / s + p.weight * (lse(P, np + 1, i * dim) - lse(neg, nn, i * dim));
+  const score = (R, nr) => {
+    for (let i = 0; i < n; i++) scores[i] = -sq(moved, 0, cand, i * dim, dim) / s + p.weight * (lse(R, nr, i * dim) - lse(neg, nn, i * dim));
+  };
+  score(P, np + 1);
   const order = () => Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
   if (expand > 0) {
     const top = order().slice(0, expand);
     const E = new Float32Array(expand * dim);
     top.forEach((r, j) => E.set(cand.subarray(r * dim, (r + 1) * dim), j * dim));
+    if (p.expandJoin) {
+      const PE = new Float32Array(P.length + E.length);
+      PE.set(P);
+      PE.set(E, P.length);
+      score(PE, np + 1 + expand);
+    }
     for (let i = 0; i < n; i++) scores[i] += p.expandWeight * p.weight * lse(E, expand, i * dim);
   }
   return order().slice(0, K);

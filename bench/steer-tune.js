@@ -7,7 +7,9 @@
 // re-ranks a prefix or a union of them on the kernels, so a grid costs
 // little. Qdrant's strategies run through the store per setting. kde-marks
 // (kde with its scale from the query's distances to its marks) is tried here only.
-// Usage: node bench/steer-tune.js [--queries N] [--collection NAME] [--store PATH] [--top N]
+// --grid expand: only q''s nearest 200, and a finer kde-expand grid around the
+// defaults, with its pseudo marks joined to the right marks (expandJoin) or not.
+// Usage: node bench/steer-tune.js [--queries N] [--collection NAME] [--store PATH] [--top N] [--grid full|expand]
 // Needs the Fashion-MNIST test collection (README, "The full metric table").
 import { DEFAULT_PARAMS, feedbackKdeTop, Kernels, loadLabeledSet, qdrantQuery, rerankPool, tuningRows } from "../dist/index.js";
 import { movedQuery, poolScale } from "../dist/feedback/pool-rerank.js";
@@ -38,12 +40,14 @@ const gather = (rs) => {
 // candidate pools: [name, how to build it from the wide lists]
 const prefix = (src, n) => (w) => w[src].slice(0, n);
 const union = (srcs, n) => (w) => [...new Set(srcs.flatMap((s) => w[s].slice(0, n)))];
-const pools = [
+const fine = arg("grid", "full") === "expand";
+const allPools = [
   ["avg 200", prefix("avg", 200)], ["avg 400", prefix("avg", 400)], ["avg 800", prefix("avg", 800)],
   ["rf 200", prefix("rf", 200)], ["rf 400", prefix("rf", 400)],
   ["moved 200", prefix("moved", 200)], ["moved 400", prefix("moved", 400)], ["moved 800", prefix("moved", 800)],
   ["avg+rf 200", union(["avg", "rf"], 200)], ["avg+rf+moved 200", union(["avg", "rf", "moved"], 200)],
 ];
+const pools = fine ? allPools.filter(([name]) => name === "moved 200") : allPools;
 // scorers: [strategy, params]; kde's scale and bandwidth either from the pool (median d²(q, x)) or from the marks
 const grid = [];
 for (const beta of [1.5, 2, 2.5, 3]) for (const gamma of [0.3, 0.6, 1]) for (const tau of [0.5, 1, 2]) for (const weight of [0.5, 1, 2, 4]) {
@@ -58,7 +62,19 @@ for (const beta of [2, 2.5]) for (const gamma of [0.6]) for (const tau of [0.5, 
 // query expansion: kde's best points as pseudo right marks, topping the 3 (or fewer) real ones up to `expand`
 const expandBases = [[2, 0.6, 0.5, 1], [2, 0.6, 1, 4], [2, 0.3, 1, 4], [2.5, 0.6, 1, 1], [2, 0.6, 2, 1], [2, 0.6, 0.5, 0.5]];
 for (const [beta, gamma, tau, weight] of expandBases) for (const expand of [6, 8, 13]) for (const expandWeight of [1, 0.5]) {
-  grid.push(["kde-expand", { beta, gamma, tau, weight, expand, expandWeight }]);
+  grid.push(["kde-expand", { beta, gamma, tau, weight, expand, expandWeight, expandJoin: false }]);
+}
+if (fine) {
+  grid.length = 0;
+  for (const beta of [1.5, 2, 2.5]) for (const gamma of [0.4, 0.6, 0.8]) for (const tau of [0.35, 0.5, 0.7]) for (const weight of [0.75, 1, 1.25]) {
+    for (const expandWeight of [0.75, 1, 1.5]) grid.push(["kde-expand", { beta, gamma, tau, weight, expandWeight, expandJoin: false }]);
+  }
+  for (const beta of [1.5, 2, 2.5]) for (const gamma of [0.4, 0.6, 0.8]) for (const tau of [0.35, 0.5, 0.7, 1]) for (const weight of [1, 1.5, 2, 3]) {
+    grid.push(["kde-expand", { beta, gamma, tau, weight, expandWeight: 0, expandJoin: true }]);
+  }
+  for (const expandWeight of [0.25, 0.5, 0.75, 1]) for (const weight of [0.75, 1, 1.5]) for (const tau of [0.5, 0.7]) {
+    grid.push(["kde-expand", { tau, weight, expandWeight, expandJoin: true }]);
+  }
 }
 const rf = [0.2, 0.3, 0.4, 0.5];
 const builtIn = ["average-vector", "best-score", "sum-scores", "discover"];

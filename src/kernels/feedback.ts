@@ -88,6 +88,8 @@ function run(kernels: Kernels, o: FeedbackKdeOptions, where: string, top?: numbe
       k.x.topKF32(out, nc, m, 1, idx, val);
       const joined = c.tmp((np + m) * dim * 4);
       const pseudo = joined + np * dim * 4;
+      const extra = expandWeight > 0 ? c.tmp(nc * 4) : 0;
+      // every scratch block is taken before the view (a later one could grow the memory and detach it)
       const f = k.arena.f32();
       if (np) f.copyWithin(joined >> 2, p >> 2, (p >> 2) + np * dim);
       const top = k.arena.i32().slice(idx >> 2, (idx >> 2) + m);
@@ -96,7 +98,6 @@ function run(kernels: Kernels, o: FeedbackKdeOptions, where: string, top?: numbe
       if (o.expandJoin) k.x.feedbackKdeF32(cand, nc, q, joined, np + m, ng, nn, dim, 1 / scale, weight, 1 / tau, out, tmp);
       if (expandWeight > 0) {
         // E's own kernel sum: the same kernel with no closeness term (invScale 0) and no wrong marks, added
-        const extra = c.tmp(nc * 4);
         k.x.feedbackKdeF32(cand, nc, q, pseudo, m, 0, 0, dim, 0, weight * expandWeight, 1 / tau, extra, tmp);
         for (let i = 0; i < nc; i++) f[(out >> 2) + i] = f[(out >> 2) + i]! + f[(extra >> 2) + i]!;
       }

@@ -15,7 +15,7 @@
 import { type CollectionSettings, defaultSettings } from "./config.js";
 import { join } from "node:path";
 import type { Kernels, Metric } from "../../../kernels/index.js";
-import type { QuantizedState } from "./quantized.js";
+import { QuantizedState } from "./quantized.js";
 import { DenseVectors, METRIC_OF, type VectorStorage } from "./dense-vectors.js";
 import { DiskVectors, VECTORS_FILE } from "./disk-vectors.js";
 import { SparseVectors } from "./sparse-vectors.js";
@@ -269,6 +269,43 @@ export class Collection implements Replica, VectorMembership {
     const pred = this.compile(sel.filter, sel.paths !== 2);
     if (!pred) return this.ids.slice();
     return Array.from(this.rowsWhere(pred), (r) => this.ids[r]!);
+  }
+
+  /**
+   * A copy of dense space `name`'s rows in the other kind of storage: a file
+   * in `dir` (`onDisk`) or wasm memory. Nothing of the collection changes
+   * until {@link commitMove}; the copy is thrown away with `dispose` when the
+   * move is abandoned. @throws StoreError when the file cannot be made or written.
+   */
+  prepareMove(name: string, onDisk: boolean, dir: string): VectorStorage {
+    const sp = this.denseSpace(name)!;
+    const from = sp.vectors;
+    const o = { dim: from.dim, distance: from.distance, kernels: this.kernels };
+    const to: VectorStorage = onDisk ? new DiskVectors({ ...o, path: join(dir, vectorsFile(name)) }) : new DenseVectors(o);
+    try {
+      to.reserve(from.count);
+      const dim = from.dim;
+      from.forEachBlock((start, n, m) => {
+        const rows = m.view();
+        for (let i = 0; i < n; i++) to.set(start + i, rows.subarray(i * dim, (i + 1) * dim));
+      });
+      to.flush();
+      if (from.quantized) to.quantized = new QuantizedState(from.quantized.config); // codes are derived: rebuilt by the next search
+      return to;
+    } catch (e) {
+      to.dispose();
+      throw e;
+    }
+  }
+
+  /** Swap in the storage {@link prepareMove} filled (no write came between) and give the old one back. */
+  commitMove(name: string, to: VectorStorage): void {
+    const sp = this.denseSpace(name)!;
+    const from = sp.vectors;
+    sp.vectors = to;
+    sp.rows.storage = to;
+    sp.config.on_disk = to.onDisk; // Qdrant answers a false it was given, too
+    from.dispose();
   }
 
   /** Make room for `rows` points in every dense space. */

@@ -17,6 +17,7 @@ import { compileFilter } from "./filter.js";
 import { parseBatch, parseDeleteVectors, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
 import { parseSpaces, spacesView } from "./spaces.js";
 import { parseUpdateVectors } from "./vectors.js";
+import { parseVectorsDiff } from "./spaces-update.js";
 import { parseQuantizationConfig, quantizationView } from "./quantization.js";
 import { parseQuery, runQuery } from "./query.js";
 import { queryGroups } from "./query-groups.js";
@@ -95,7 +96,9 @@ function update(c: Ctx) {
   const settings = mergeSettings(fc.settings, c.body);
   const q = parseQuantizationConfig(c.body.quantization_config, "quantization_config", true);
   const m = metadataOf(c.body.metadata);
+  const vectors = parseVectorsDiff(fc, c.body.vectors);
   c.store.setSettings(fc.name, settings);
+  if (vectors) c.store.updateSpaces(fc.name, vectors);
   if (q !== undefined) c.store.setQuantization(fc.name, q);
   if (m) c.store.updateMetadata(fc.name, m);
   return true;

@@ -203,7 +203,7 @@ export function validateFilterBody(b: Record<string, unknown>): void {
  */
 export function refuseUnserved(b: Record<string, unknown>, update: boolean): void {
   const given = (k: string) => b[k] !== undefined && b[k] !== null && !(isObject(b[k]) && Object.keys(b[k] as object).length === 0);
-  const fields = (update ? ["vectors", "sparse_vectors"] : []).filter(given);
+  const fields = (update ? ["sparse_vectors"] : []).filter(given); // PATCH vectors: wire/spaces-update.ts
   if (fields.length === 0) return;
   throw new HttpError(400, `Wrong input: ${fields.join(", ")} ${fields.length > 1 ? "are" : "is"} not supported by the embedded store${update ? " on update" : ""}; leave ${fields.length > 1 ? "them" : "it"} out, or use a Qdrant server (QDRANT_URL)`);
 }

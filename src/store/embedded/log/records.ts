@@ -36,14 +36,14 @@ export interface SparseVector {
 /** A point's vectors by space name ("" is the unnamed one): dense rows (normalized for Cosine) or sparse vectors. */
 export type PointVectors = Record<string, Float32Array | SparseVector>;
 
-/** One dense space of a collection, as created (Qdrant's VectorParams; float32 only). */
+/** One dense space of a collection, as created (Qdrant's VectorParams; float16 and uint8 vectors are kept in f32 rows, converted: engine/datatype.ts). */
 export interface DenseSpaceConfig {
   size: number;
   distance: Distance;
   on_disk?: boolean;
   hnsw_config?: Record<string, unknown>;
   quantization_config?: Record<string, unknown>;
-  datatype?: "float32";
+  datatype?: "float32" | "float16" | "uint8";
 }
 
 /** One sparse space of a collection, as created (Qdrant's SparseVectorParams). */

@@ -158,6 +158,11 @@ export class Collection implements Replica, VectorMembership {
     return this.dense.distance;
   }
 
+  /** The unnamed vector's datatype as created (undefined: float32, not given). */
+  get datatype(): DenseSpaceConfig["datatype"] {
+    return this.denseSpace("")?.config.datatype;
+  }
+
   /** The kernel metric the unnamed vector scans with. */
   get metric(): Metric {
     return this.dense.metric;

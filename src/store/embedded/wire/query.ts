@@ -10,6 +10,7 @@ import { scaleToUnit } from "../../../kernels/unit-vector.js";
 import { show } from "../engine/errors.js";
 import { type PointId, parseId } from "../engine/ids.js";
 import { readVector } from "../engine/points.js";
+import { convertTo } from "../engine/datatype.js";
 import { DEFAULT_RRF_K } from "../engine/fusion.js";
 import type { Mmr } from "../engine/mmr.js";
 import { type Fusion, MAX_PREFETCH_DEPTH, type Stage, runStage } from "../engine/prefetch.js";
@@ -57,7 +58,7 @@ function vectorInput(col: Collection, v: unknown, where: string, plan: ParsedQue
   const name = plan.using ?? "";
   const sp = col.denseSpace(name);
   if (!sp) throw noVectorName(col, name, `${where}: a dense query needs "using" naming a dense vector`);
-  const target = { name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance };
+  const target = { name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance, datatype: sp.config.datatype };
   if (typeof v === "number" || typeof v === "string") {
     const id = parseId(v, where);
     const src = plan.lookup ?? col;
@@ -123,7 +124,9 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
     q.forEach((x, d) => {
       if (!Number.isFinite(x)) throw badRequest(`${where}: the recommend vector 2·mean(positive) − mean(negative) leaves the f32 range at [${d}]; scale the examples down`);
     });
-    if (col.denseSpace(plan.using ?? "")!.vectors.distance === "Cosine") scaleToUnit(q);
+    const space = col.denseSpace(plan.using ?? "")!;
+    if (space.vectors.distance === "Cosine") scaleToUnit(q);
+    convertTo(space.config.datatype, q, 0, q.length, where); // the query in the storage's type, as Qdrant scores it
     plan.kind = "average_vector";
     plan.vector = q;
   } else if (strategy === "best_score" || strategy === "sum_scores") {

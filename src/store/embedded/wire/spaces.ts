@@ -4,7 +4,8 @@
  * (`{"name": {index?, modifier?}}`), checked as Qdrant checks them, and the
  * way GET /collections/{name} shows them back (as created).
  *
- * Refused with a 400 naming the field: datatypes other than float32,
+ * Datatypes float16 and uint8 are converted on the way in (engine/datatype.ts).
+ * Refused with a 400 naming the field: datatype turbo4, uint8 with Cosine,
  * multivector_config, and the sparse `idf` modifier (it needs collection-wide
  * statistics this store does not keep; "none" is the default).
  */
@@ -12,7 +13,8 @@
 import { show } from "../engine/errors.js";
 import type { DenseSpaceConfig, Distance, SpacesConfig, SparseSpaceConfig } from "../log/records.js";
 import { type Collection, DISTANCES } from "../state/collection.js";
-import { badRequest } from "./errors.js";
+import { DATATYPES, type Datatype } from "../engine/datatype.js";
+import { badRequest, HttpError } from "./errors.js";
 import { parseQuantizationConfig } from "./quantization.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -26,8 +28,13 @@ function dense(v: unknown, where: string): DenseSpaceConfig {
   if (!isObject(v)) throw badRequest(`${where} must be {"size": n, "distance": "Cosine" | "Euclid" | "Dot" | "Manhattan"}, got ${show(v)}`);
   if (typeof v.size !== "number" || !Number.isInteger(v.size) || v.size < 1 || v.size > 65536) throw badRequest(`${where}.size must be an integer in [1, 65536], got ${show(v.size)}`);
   if (!DISTANCES.includes(v.distance as Distance)) throw badRequest(`unsupported ${where}.distance ${show(v.distance)}. Should be one of: ${DISTANCES.map((d) => `"${d}"`).join(", ")}`);
-  if (given(v.datatype) && v.datatype !== "float32") {
-    throw badRequest(`${where}.datatype ${show(v.datatype)} is not supported by the embedded store, which keeps float32 vectors; leave it out or set "float32"`);
+  if (given(v.datatype) && !DATATYPES.includes(v.datatype as Datatype)) {
+    if (v.datatype === "turbo4") throw badRequest(`${where}.datatype "turbo4" (a 4-bit quantization) is not supported by the embedded store; use "float32", "float16" or "uint8", or a Qdrant server (QDRANT_URL)`);
+    throw badRequest(`${where}.datatype ${show(v.datatype)} is unknown. Should be one of: ${DATATYPES.map((d) => `"${d}"`).join(", ")}`);
+  }
+  if (v.datatype === "uint8" && v.distance === "Cosine") {
+    // Qdrant scores uint8 Cosine on the raw integers (dot / (|a| |b|)); the store's Cosine rows are normalized, which would lose them
+    throw badRequest(`${where}: datatype "uint8" with distance "Cosine" is not supported by the embedded store; use "float16" or "float32" for Cosine, or "Dot", "Euclid" or "Manhattan" with "uint8"`);
   }
   if (given(v.multivector_config)) throw badRequest(`${where}.multivector_config is not supported by the embedded store; use a Qdrant server (QDRANT_URL) for multivectors`);
   const out: DenseSpaceConfig = { size: v.size, distance: v.distance as Distance };
@@ -41,7 +48,7 @@ function dense(v: unknown, where: string): DenseSpaceConfig {
   }
   const q = parseQuantizationConfig(v.quantization_config, `${where}.quantization_config`);
   if (q) out.quantization_config = { scalar: q };
-  if (given(v.datatype)) out.datatype = "float32";
+  if (given(v.datatype)) out.datatype = v.datatype as Datatype; // engine/datatype.ts converts the values
   return out;
 }
 
@@ -57,7 +64,9 @@ function sparse(v: unknown, where: string): SparseSpaceConfig {
   }
   if (given(v.index)) {
     if (!isObject(v.index)) throw badRequest(`${where}.index must be an object, got ${show(v.index)}`);
-    if (given(v.index.datatype) && v.index.datatype !== "float32") throw badRequest(`${where}.index.datatype ${show(v.index.datatype)} is not supported by the embedded store; leave it out or set "float32"`);
+    // kept: Qdrant's index datatype applies to the compressed index its optimizer builds; before that (and here) it scores the f32 values
+    if (v.index.datatype === "turbo4") throw new HttpError(422, `Validation error in JSON body: [${where}.index.datatype: sparse vectors do not support the \`turbo4\` datatype]`);
+    if (given(v.index.datatype) && !DATATYPES.includes(v.index.datatype as Datatype)) throw badRequest(`${where}.index.datatype ${show(v.index.datatype)} is unknown. Should be one of: ${DATATYPES.map((d) => `"${d}"`).join(", ")}`);
     out.index = structuredClone(v.index);
   }
   return out;

@@ -62,7 +62,7 @@ export function readNamed(col: Collection, name: string, v: unknown, where: stri
   if (sp.kind === "sparse") return readSparse(v, where);
   if (isObject(v)) throw badRequest(`${where}: vector "${name}" is a dense vector of ${sp.vectors.dim} numbers, got ${show(v)}`);
   const out = new Float32Array(sp.vectors.dim);
-  readVector({ name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance }, v, where, out, 0);
+  readVector({ name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance, datatype: sp.config.datatype }, v, where, out, 0);
   return out;
 }
 

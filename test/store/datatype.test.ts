@@ -106,6 +106,7 @@ describe("float16 and uint8 collections", () => {
     await bad("/collections/x", { vectors: { size: 2, distance: "Cosine", datatype: "uint8" } }, 400, /datatype "uint8" with distance "Cosine" is not supported by the embedded store/);
     await bad("/collections/x", { vectors: { size: 2, distance: "Dot", datatype: "int4" } }, 400, /vectors\.datatype "int4" is unknown\. Should be one of: "float32", "float16", "uint8"/);
     await bad("/collections/x", { sparse_vectors: { t: { index: { datatype: "turbo4" } } } }, 422, /^Validation error in JSON body: \[sparse_vectors\.t\.index\.datatype: sparse vectors do not support the `turbo4` datatype\]/);
+    await bad("/collections/x", { vectors: { size: 2, distance: "Dot", memory: "cold" } }, 400, /vectors\.memory is not supported by the embedded store; use on_disk: true/);
     expect((await h.raw("GET", "/collections/x")).status).toBe(404);
     await bad("/collections/h/points?wait=true", { points: [{ id: 9, vector: [1, 70000, 0] }] }, 400, /body\.points\[0\]\.vector\[1\] is 70000, outside the range of a 16-bit float \(±65504\)/);
     expect((await h.client.count("h")).count).toBe(2);

@@ -36,6 +36,7 @@ function dense(v: unknown, where: string): DenseSpaceConfig {
     // Qdrant scores uint8 Cosine on the raw integers (dot / (|a| |b|)); the store's Cosine rows are normalized, which would lose them
     throw badRequest(`${where}: datatype "uint8" with distance "Cosine" is not supported by the embedded store; use "float16" or "float32" for Cosine, or "Dot", "Euclid" or "Manhattan" with "uint8"`);
   }
+  if (given(v.memory)) throw badRequest(`${where}.memory is not supported by the embedded store; use on_disk: true (Qdrant's "cold") or false ("cached")`);
   if (given(v.multivector_config)) throw badRequest(`${where}.multivector_config is not supported by the embedded store; use a Qdrant server (QDRANT_URL) for multivectors`);
   const out: DenseSpaceConfig = { size: v.size, distance: v.distance as Distance };
   if (given(v.on_disk)) {

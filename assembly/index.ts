@@ -28,4 +28,4 @@ export { adamF32 } from "./adam";
 export { tripletRowsF32 } from "./adapter";
 
 // Scalar quantization (issue 10): int8 codes, scanned with i16x8 → i32x4 accumulation.
-export { scanU7, encodeU7 } from "./quantized";
+export { scanU7, scanTopU7, encodeU7 } from "./quantized";

@@ -103,7 +103,7 @@ const FUNCTIONS = [
   "tripletHardF32", "tripletSemiHardF32", "pairGradF32", "tripletRowsF32", "tripletStatsF32", "rerankF32", "feedbackKdeF32",
   "gemmF32", "simdPeakF32", "conv3x3F32", "conv3x3GradWF32", "flipConvF32", "addBiasF32", "colSumF32",
   "leakyReluF32", "leakyReluBackF32", "maxPool2F32", "maxPool2BackF32", "transposeF32", "adamF32",
-  "scanU7", "encodeU7",
+  "scanU7", "scanTopU7", "encodeU7",
 ] as const satisfies readonly (keyof Exports)[];
 
 /** The function-valued names of {@link Exports}. */

@@ -50,6 +50,10 @@ export interface Exports {
 
   // scalar quantization: assembly/quantized.ts
   scanU7(metric: number, q8: number, q16: number, codes: number, stride: number, rows: number, n: number, corr: number, scale: number, bias: number, out: number): void;
+  scanTopU7(
+    metric: number, q16: number, codes: number, stride: number, n: number, corr: number, scale: number, bias: number,
+    k: number, idx: number, val: number, size: number,
+  ): number;
   encodeU7(x: number, n: number, dim: number, stride: number, lo: number, inv: number, codes: number, corr: number, corrScale: number, squares: number): void;
 
   // training: assembly/{gemm,conv,nn,adam}.ts

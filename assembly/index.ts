@@ -3,7 +3,7 @@
 // owns the layout of that memory; nothing here allocates.
 
 export {
-  oneToManyF32, oneToRowsF32, manyToManyF32, pairwiseF32, countNonFiniteF32,
+  oneToManyF32, oneToRowsF32, manyToManyF32, pairwiseF32, countNonFiniteF32, scanTopF32,
 } from "./distance";
 export { topKF32, topKOfferF32, topKFinishF32, argsortF32, RADIX_BUCKETS } from "./topk";
 export {

@@ -16,6 +16,10 @@ export interface Exports {
 
   // distances, top-k, losses, statistics, re-rank
   oneToManyF32(metric: number, q: number, x: number, n: number, dim: number, out: number): number;
+  scanTopF32(
+    metric: number, q: number, x: number, n: number, dim: number, k: number, idx: number, val: number, size: number,
+    bad: number, tmp: number,
+  ): number;
   oneToRowsF32(metric: number, q: number, x: number, rows: number, m: number, dim: number, out: number): number;
   manyToManyF32(metric: number, q: number, m: number, x: number, n: number, dim: number, out: number): number;
   pairwiseF32(metric: number, x: number, b: number, dim: number, out: number): number;

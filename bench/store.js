@@ -276,14 +276,18 @@ try {
   async function onDiskRows(rows) {
     const store = await EmbeddedStore.open({ path: join(tmp, "disk"), compactBytes: 2 ** 40 });
     const per = {};
+    // both created first (in-process: Qdrant's on_disk and quantization_config as options), then loaded
+    for (const onDisk of [false, true]) {
+      const name = onDisk ? "disk" : "ram";
+      await store.createCollection(name, DIM, "Euclid", { onDisk, quantization: { type: "int8", quantile: 0.99 } });
+      const made = store.get(name);
+      if (made.dense.onDisk !== onDisk || !made.quantized) throw new Error(`collection ${name} is not what was asked: on_disk ${made.dense.onDisk}, quantized ${!!made.quantized}`);
+    }
     for (const onDisk of [false, true]) {
       const name = onDisk ? "disk" : "ram";
       log(`on_disk ${onDisk}: loading 1,000,000 × ${DIM}...`);
       gc();
       const heap0 = process.memoryUsage().heapUsed;
-      await store.createCollection(name, DIM, "Euclid", { onDisk, quantization: { type: "int8", quantile: 0.99 } });
-      const made = store.get(name);
-      if (made.dense.onDisk !== onDisk || !made.quantized) throw new Error(`collection ${name} is not what was asked: on_disk ${made.dense.onDisk}, quantized ${!!made.quantized}`);
       for (let s = 0; s < N; s += 50_000) {
         const ids = Array.from({ length: Math.min(50_000, N - s) }, (_, i) => s + i);
         const payloads = ids.map((i) => ({ label: i % 10 }));

@@ -70,6 +70,10 @@ describe("float16 and uint8 collections", () => {
     await h.client.upsert("ud", { wait: true, points: [{ id: 1, vector: { d: [1, 2, 3] } }] });
     // [2, 0.5, 1] -> [2, 0, 1]: 2 + 0 + 3
     expectScores(await h.client.query("ud", { query: [2, 0.5, 1], using: "d" }), [[1, 5]]);
+    // the in-process upsert converts the same way
+    await h.running.store.upsertPoints("u", { ids: [4], vectors: Float32Array.of(7.9, -1, 512) });
+    expect((await h.client.retrieve("u", { ids: [4], with_vector: true }))[0]!.vector).toEqual([7, 0, 255]);
+    await h.client.delete("u", { wait: true, points: [4] });
     // update_vectors converts the same way
     await h.client.updateVectors("ud", { wait: true, points: [{ id: 1, vector: { d: [1.5, 256, -1] } }] });
     expect((await h.client.retrieve("ud", { ids: [1], with_vector: true }))[0]!.vector).toEqual({ d: [1, 255, 0] });

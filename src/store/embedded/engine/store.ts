@@ -147,7 +147,12 @@ function setQuantized(col: Collection, config: ScalarConfig | null): void {
 /** Delete the vectors files of spaces kept in memory (left by a move to memory, or by a crash in one): never read, only in the way. */
 function removeStaleFiles(col: Collection, dir: string): void {
   for (const sp of col.spaces.values()) {
-    if (sp.kind === "dense" && !sp.vectors.onDisk) rmSync(join(dir, vectorsFile(sp.name)), { force: true });
+    if (sp.kind !== "dense" || sp.vectors.onDisk) continue;
+    try {
+      rmSync(join(dir, vectorsFile(sp.name)), { force: true });
+    } catch {
+      // a file that cannot be deleted stays: it is never read (an on-disk space recreates its file when it opens)
+    }
   }
 }
 

@@ -10,7 +10,7 @@
  */
 
 import { isDistance } from "../../../kernels/index.js";
-import type { PointId, SparseVector } from "../log/records.js";
+import type { MultiVector, PointId, SparseVector } from "../log/records.js";
 import type { Collection, DenseSpace, Predicate } from "../state/collection.js";
 import type { VectorStorage } from "../state/dense-vectors.js";
 import { type CustomQuery, runCustomQuery } from "./feedback-queries.js";
@@ -26,6 +26,8 @@ export interface QueryPlan {
   vector?: Float32Array;
   /** A sparse query vector (nearest in a sparse space; then `vector` is absent). */
   sparse?: SparseVector;
+  /** A multivector query (nearest in a multivector space, max_sim; then `vector` is absent). */
+  multi?: MultiVector;
   /** A feedback query scored per point (best_score, sum_scores, discover, context, relevance_feedback). */
   custom?: CustomQuery;
   /** Points that never appear in the results (the examples given by id). */
@@ -69,7 +71,12 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
   let hits: Hit[] = [];
   let lowerIsBetter = false;
   const k = want + plan.exclude.size;
-  if (plan.sparse) {
+  if (plan.multi) {
+    const sp = col.multiSpace(name)!;
+    const top = sp.vectors.nearest(plan.multi, k, sp.rows.toSpace(pointRows));
+    for (let i = 0; i < top.indices.length; i++) hits.push({ row: sp.rows.pointRow(top.indices[i]!), score: top.values[i]! });
+    lowerIsBetter = sp.vectors.distance === "Euclid" || sp.vectors.distance === "Manhattan";
+  } else if (plan.sparse) {
     const sp = col.sparseSpace(name)!;
     const top = sp.vectors.nearest(plan.sparse, k, sp.rows.toSpace(pointRows));
     for (let i = 0; i < top.indices.length; i++) hits.push({ row: sp.rows.pointRow(top.indices[i]!), score: top.values[i]! });

@@ -17,15 +17,20 @@
  */
 
 import { encodeFrame, type DecodedRecord } from "./frames.js";
-import type { FrozenCollection, Op, Payload, PointId, PointVectors, SparseVector } from "./records.js";
+import { type FrozenCollection, MultiVector, type Op, type Payload, type PointId, type PointVectors, type SparseVector } from "./records.js";
 
-/** One vector of a point in a shape-2 record: a dense row at `off`, or a sparse vector's indices with its values at `off`. */
-type VectorEntry = [name: string, off: number, lengthOrIndices: number | number[]];
+/**
+ * One vector of a point in a shape-2 record: a dense row at `off`, a sparse
+ * vector's indices with its values at `off`, or a multivector's `length`
+ * values at `off` with its `dim` as a fourth element (records before
+ * multivectors never have one, so they read as they did).
+ */
+type VectorEntry = [name: string, off: number, lengthOrIndices: number | number[], dim?: number];
 
 /** Floats the vectors of these points take in the f32 section. */
 function floatsOf(pvs: PointVectors[]): number {
   let n = 0;
-  for (const pv of pvs) for (const v of Object.values(pv)) n += v instanceof Float32Array ? v.length : v.values.length;
+  for (const pv of pvs) for (const v of Object.values(pv)) n += v instanceof Float32Array ? v.length : v instanceof MultiVector ? v.data.length : v.values.length;
   return n;
 }
 
@@ -39,6 +44,11 @@ function encodeVectors(pvs: PointVectors[], f32: Float32Array, off: number): { v
         off += v.length;
         return [name, at, v.length];
       }
+      if (v instanceof MultiVector) {
+        f32.set(v.data, off);
+        off += v.data.length;
+        return [name, at, v.data.length, v.dim];
+      }
       f32.set(v.values, off);
       off += v.values.length;
       return [name, at, Array.from(v.indices)];
@@ -51,8 +61,9 @@ function encodeVectors(pvs: PointVectors[], f32: Float32Array, off: number): { v
 function decodeVectors(vs: VectorEntry[][], f32: Float32Array): PointVectors[] {
   return vs.map((entries) => {
     const pv: PointVectors = {};
-    for (const [name, off, li] of entries) {
-      if (typeof li === "number") pv[name] = f32.slice(off, off + li);
+    for (const [name, off, li, dim] of entries) {
+      if (typeof li === "number" && dim !== undefined) pv[name] = new MultiVector(dim, f32.slice(off, off + li));
+      else if (typeof li === "number") pv[name] = f32.slice(off, off + li);
       else pv[name] = { indices: Uint32Array.from(li), values: f32.slice(off, off + li.length) } satisfies SparseVector;
     }
     return pv;

@@ -33,8 +33,18 @@ export interface SparseVector {
   values: Float32Array;
 }
 
-/** A point's vectors by space name ("" is the unnamed one): dense rows (normalized for Cosine) or sparse vectors. */
-export type PointVectors = Record<string, Float32Array | SparseVector>;
+/** A multivector (Qdrant's multivector_config): `count` vectors of `dim` values, row-major in `data` (each normalized for Cosine). */
+export class MultiVector {
+  constructor(readonly dim: number, readonly data: Float32Array) {}
+
+  /** How many vectors it holds. */
+  get count(): number {
+    return this.data.length / this.dim;
+  }
+}
+
+/** A point's vectors by space name ("" is the unnamed one): dense rows (normalized for Cosine), sparse vectors or multivectors. */
+export type PointVectors = Record<string, Float32Array | SparseVector | MultiVector>;
 
 /** One dense space of a collection, as created (Qdrant's VectorParams; float16 and uint8 vectors are kept in f32 rows, converted: engine/datatype.ts). */
 export interface DenseSpaceConfig {
@@ -44,6 +54,8 @@ export interface DenseSpaceConfig {
   hnsw_config?: Record<string, unknown>;
   quantization_config?: Record<string, unknown>;
   datatype?: "float32" | "float16" | "uint8";
+  /** Points carry a list of vectors here, scored by `max_sim` (state/multi-vectors.ts). */
+  multivector_config?: { comparator: "max_sim" };
 }
 
 /** One sparse space of a collection, as created (Qdrant's SparseVectorParams). */

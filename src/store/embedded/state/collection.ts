@@ -1,7 +1,8 @@
 /**
  * One collection in memory: per row, the point id, payload and version, and
  * its vector spaces: dense ones (state/dense-vectors.ts: one growable block
- * of wasm memory each) and sparse ones (state/sparse-vectors.ts), each
+ * of wasm memory each), sparse ones (state/sparse-vectors.ts) and
+ * multivector ones (state/multi-vectors.ts), each
  * holding rows only for the points that carry its vector (space-rows.ts).
  * Deleting swaps the last row into the hole, so rows stay dense and a scan
  * of a space reads exactly its `count · dim` floats. The count is the
@@ -19,6 +20,7 @@ import { QuantizedState } from "./quantized.js";
 import { DenseVectors, METRIC_OF, type VectorStorage } from "./dense-vectors.js";
 import { DiskVectors, VECTORS_FILE } from "./disk-vectors.js";
 import { SparseVectors } from "./sparse-vectors.js";
+import { MultiVector, MultiVectors } from "./multi-vectors.js";
 import { SpaceRows } from "./space-rows.js";
 import {
   DISTANCES, type DenseSpaceConfig, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type PointVectors, type Replica,
@@ -57,7 +59,16 @@ export interface SparseSpace {
   vectors: SparseVectors;
 }
 
-export type Space = DenseSpace | SparseSpace;
+/** A multivector space (`multivector_config`): each point carrying it has a list of vectors. */
+export interface MultiSpace {
+  kind: "multi";
+  name: string;
+  config: DenseSpaceConfig;
+  rows: SpaceRows;
+  vectors: MultiVectors;
+}
+
+export type Space = DenseSpace | SparseSpace | MultiSpace;
 
 /** The file of an on-disk dense space in the collection's folder ("" keeps the name it had before named vectors). */
 export function vectorsFile(name: string): string {
@@ -65,8 +76,8 @@ export function vectorsFile(name: string): string {
 }
 
 /** Is this stored vector a sparse one? */
-export function isSparse(v: Float32Array | SparseVector): v is SparseVector {
-  return !(v instanceof Float32Array);
+export function isSparse(v: Float32Array | SparseVector | MultiVector): v is SparseVector {
+  return !(v instanceof Float32Array) && !(v instanceof MultiVector);
 }
 
 /** Qdrant's id order: integers ascending, then UUIDs in byte (= string) order. */
@@ -113,6 +124,11 @@ export class Collection implements Replica, VectorMembership {
     this.compile = o.compileFilter;
     this.spacesConfig = o.spaces ?? { named: false, dense: { "": { size: o.dim!, distance: o.distance! } }, sparse: {} };
     for (const [name, config] of Object.entries(this.spacesConfig.dense)) {
+      if (config.multivector_config) {
+        const vectors = new MultiVectors({ dim: config.size, distance: config.distance });
+        this.spaces.set(name, { kind: "multi", name, config, vectors, rows: new SpaceRows(vectors) });
+        continue;
+      }
       const space = { dim: config.size, distance: config.distance, kernels: o.kernels };
       const vectors: VectorStorage = config.on_disk && o.dir ? new DiskVectors({ ...space, path: join(o.dir, vectorsFile(name)) }) : new DenseVectors(space);
       this.spaces.set(name, { kind: "dense", name, config, vectors, rows: new SpaceRows(vectors) });
@@ -134,6 +150,12 @@ export class Collection implements Replica, VectorMembership {
   denseSpace(name: string): DenseSpace | undefined {
     const sp = this.spaces.get(name);
     return sp?.kind === "dense" ? sp : undefined;
+  }
+
+  /** A multivector space by name, or undefined. */
+  multiSpace(name: string): MultiSpace | undefined {
+    const sp = this.spaces.get(name);
+    return sp?.kind === "multi" ? sp : undefined;
   }
 
   /** A sparse space by name, or undefined. */
@@ -217,7 +239,7 @@ export class Collection implements Replica, VectorMembership {
   }
 
   /** The vector of the point at `row` in space `name`, or undefined when it has none there. */
-  vectorIn(row: number, name: string): Float32Array | SparseVector | undefined {
+  vectorIn(row: number, name: string): Float32Array | SparseVector | MultiVector | undefined {
     const sp = this.spaces.get(name);
     if (!sp) return undefined;
     const s = sp.rows.spaceRow(row);
@@ -393,6 +415,7 @@ export class Collection implements Replica, VectorMembership {
       }
       const s = sp.rows.claim(r);
       if (sp.kind === "dense") sp.vectors.set(s, v as Float32Array);
+      else if (sp.kind === "multi") sp.vectors.set(s, v as MultiVector);
       else sp.vectors.set(s, v as SparseVector);
     }
   }

@@ -97,6 +97,9 @@ function update(c: Ctx) {
   const q = parseQuantizationConfig(c.body.quantization_config, "quantization_config", true);
   const m = metadataOf(c.body.metadata);
   const vectors = parseVectorsDiff(fc, c.body.vectors);
+  if (q && [...fc.spaces.values()].some((sp) => sp.kind === "multi")) {
+    throw badRequest(`quantization_config is not supported by the embedded store on a collection with a multivector: multivectors are scored exactly`);
+  }
   c.store.setSettings(fc.name, settings);
   if (vectors) c.store.updateSpaces(fc.name, vectors);
   if (q !== undefined) c.store.setQuantization(fc.name, q);

@@ -25,6 +25,7 @@ export function parseVectorsDiff(col: Collection, v: unknown): Record<string, Sp
   const out: Record<string, SpaceDiff> = {};
   for (const [name, d] of Object.entries(v)) {
     const where = `vectors.${name === "" ? '""' : name}`;
+    if (col.multiSpace(name)) throw badRequest(`${where}: the params of multivector "${name}" cannot be changed by the embedded store (its multivectors stay in memory, unquantized)`);
     if (!col.denseSpace(name)) {
       const names = [...col.spaces.values()].filter((s) => s.kind === "dense").map((s) => `"${s.name}"`).join(", ");
       throw badRequest(`Not existing vector name error: ${name} (at ${where}; collection ${col.name} has dense vectors ${names || "none"})`);

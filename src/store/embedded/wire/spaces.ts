@@ -5,8 +5,10 @@
  * way GET /collections/{name} shows them back (as created).
  *
  * Datatypes float16 and uint8 are converted on the way in (engine/datatype.ts).
- * Refused with a 400 naming the field: datatype turbo4, uint8 with Cosine,
- * multivector_config, and the sparse `idf` modifier (it needs collection-wide
+ * `multivector_config: {"comparator": "max_sim"}` makes a multivector space
+ * (state/multi-vectors.ts). Refused with a 400 naming the field: datatype
+ * turbo4, uint8 with Cosine, a multivector with on_disk or quantization,
+ * and the sparse `idf` modifier (it needs collection-wide
  * statistics this store does not keep; "none" is the default).
  */
 
@@ -37,7 +39,6 @@ function dense(v: unknown, where: string): DenseSpaceConfig {
     throw badRequest(`${where}: datatype "uint8" with distance "Cosine" is not supported by the embedded store; use "float16" or "float32" for Cosine, or "Dot", "Euclid" or "Manhattan" with "uint8"`);
   }
   if (given(v.memory)) throw badRequest(`${where}.memory is not supported by the embedded store; use on_disk: true (Qdrant's "cold") or false ("cached")`);
-  if (given(v.multivector_config)) throw badRequest(`${where}.multivector_config is not supported by the embedded store; use a Qdrant server (QDRANT_URL) for multivectors`);
   const out: DenseSpaceConfig = { size: v.size, distance: v.distance as Distance };
   if (given(v.on_disk)) {
     if (typeof v.on_disk !== "boolean") throw badRequest(`${where}.on_disk must be true or false, got ${show(v.on_disk)}`);
@@ -49,6 +50,14 @@ function dense(v: unknown, where: string): DenseSpaceConfig {
   }
   const q = parseQuantizationConfig(v.quantization_config, `${where}.quantization_config`);
   if (q) out.quantization_config = { scalar: q };
+  if (given(v.multivector_config)) {
+    const m = v.multivector_config;
+    if (!isObject(m) || m.comparator !== "max_sim") throw badRequest(`${where}.multivector_config must be {"comparator": "max_sim"}, got ${show(m)}`);
+    // the multivectors are scored exactly, in the JS heap: no file, no codes
+    if (out.on_disk) throw badRequest(`${where}: on_disk is not supported with multivector_config by the embedded store (multivectors stay in memory); leave it out or set false`);
+    if (q) throw badRequest(`${where}: quantization_config is not supported with multivector_config by the embedded store (multivectors are scored exactly); leave it out`);
+    out.multivector_config = { comparator: "max_sim" };
+  }
   if (given(v.datatype)) out.datatype = v.datatype as Datatype; // engine/datatype.ts converts the values
   return out;
 }
@@ -92,6 +101,10 @@ export function parseSpaces(body: Record<string, unknown>): SpacesConfig {
       if (name in out.dense) throw badRequest(`sparse_vectors.${name}: the name is already used by a dense vector; give it another name`);
       out.sparse[name] = sparse(p, `sparse_vectors.${name}`);
     }
+  }
+  const multi = Object.entries(out.dense).find(([, d]) => d.multivector_config);
+  if (multi && given(body.quantization_config)) {
+    throw badRequest(`quantization_config is not supported by the embedded store on a collection with a multivector (${multi[0] === "" ? "the unnamed vector" : `"${multi[0]}"`}): multivectors are scored exactly; leave it out`);
   }
   if (Object.keys(out.dense).length + Object.keys(out.sparse).length === 0) {
     throw badRequest(`the body must hold "vectors": {"size": n, "distance": "Cosine" | "Euclid" | "Dot" | "Manhattan"} (or named vectors), or "sparse_vectors"`);

@@ -182,6 +182,19 @@ export function validateQuery(b: Record<string, unknown>): void {
   refuse(out);
 }
 
+/**
+ * @throws HttpError 422 for a `POST /points/query/groups` body: the query's
+ * rules (filter, params, limit, recommend examples, formula conditions and
+ * defaults, each prefetch) and `group_size` >= 1, as Qdrant's
+ * QueryGroupsRequest nests QueryRequest's rules.
+ */
+export function validateQueryGroups(b: Record<string, unknown>): void {
+  const out: Violation[] = [];
+  queryRequest(out, b, "");
+  checkRange(out, b, "group_size", { min: 1 }, "");
+  refuse(out);
+}
+
 /** @throws HttpError 422 for a `POST /points/query/batch` body (each search's rules, at `searches[i]`). */
 export function validateQueryBatch(b: Record<string, unknown>): void {
   const out: Violation[] = [];

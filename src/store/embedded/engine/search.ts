@@ -71,7 +71,8 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
   const k = want + plan.exclude.size;
   if (plan.sparse) {
     const sp = col.sparseSpace(name)!;
-    const top = sp.vectors.nearest(plan.sparse, k, sp.rows.toSpace(pointRows));
+    const q = sp.config.modifier === "idf" ? sp.vectors.withIdf(plan.sparse) : plan.sparse;
+    const top = sp.vectors.nearest(q, k, sp.rows.toSpace(pointRows));
     for (let i = 0; i < top.indices.length; i++) hits.push({ row: sp.rows.pointRow(top.indices[i]!), score: top.values[i]! });
   } else {
     const sp = col.denseSpace(name)!;

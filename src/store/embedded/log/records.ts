@@ -49,7 +49,8 @@ export interface DenseSpaceConfig {
 /** One sparse space of a collection, as created (Qdrant's SparseVectorParams). */
 export interface SparseSpaceConfig {
   index?: Record<string, unknown>;
-  modifier?: "none";
+  /** Qdrant's Modifier: "idf" weights a query's values by each index's inverse document frequency (state/sparse-vectors.ts). */
+  modifier?: "none" | "idf";
 }
 
 /**

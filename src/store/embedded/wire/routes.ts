@@ -25,7 +25,7 @@ import { parseWithVector, pointView } from "./views.js";
 import { parseWithPayload } from "./with-payload.js";
 import { parsePath } from "../engine/paths.js";
 import { parseFieldSchema, payloadSchema } from "./payload-schema.js";
-import { refuseUnserved, validateCreate, validateFilterBody, validateQuery, validateQueryBatch, validateQueryGroups, validateUpdate } from "./validate.js";
+import { refuseUnserved, validateCreate, validateFilterBody, validateQuery, validateQueryBatch, validateQueryGroups, validateUpdate, validateUpdateFilter } from "./validate.js";
 import { defaultSettings, mergeSettings } from "../state/config.js";
 
 /** What a handler receives. */
@@ -103,6 +103,7 @@ function update(c: Ctx) {
 
 async function upsert(c: Ctx) {
   const col = c.store.get(c.params.name!);
+  validateUpdateFilter(c.body);
   return c.store.write(col.name, [parseUpsert(col, c.body, "body")], wait(c));
 }
 
@@ -187,6 +188,7 @@ export const ROUTES: [string, string, Handler][] = [
   }],
   ["PUT", "/collections/:name/points/vectors", async (c) => {
     const fc = col(c);
+    validateUpdateFilter(c.body);
     const ops = [parseUpdateVectors(fc, c.body, "body")];
     checkPayloadTargets(fc, ops);
     return c.store.write(fc.name, ops, wait(c));

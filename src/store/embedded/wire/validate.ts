@@ -209,6 +209,13 @@ export function validateFilterBody(b: Record<string, unknown>): void {
   refuse(out);
 }
 
+/** @throws HttpError 422 for an upsert or update_vectors body whose `update_filter` holds a condition with only `key`. */
+export function validateUpdateFilter(b: Record<string, unknown>): void {
+  const out: Violation[] = [];
+  filter(out, b.update_filter, "update_filter");
+  refuse(out);
+}
+
 /**
  * Collection config the store cannot serve (it would answer as if applied):
  * a clear 400 naming the field rather than a silent ignore.

@@ -70,7 +70,10 @@ export function rowsOp(col: Collection, rawIds: unknown[], vectors: Float32Array
 export function checkPayloadTargets(col: Collection, ops: Op[]): void {
   const added = new Set<PointId>();
   for (const op of ops) {
-    if (op.type === "upsert") for (const id of op.ids) added.add(id);
+    // an update_only upsert adds no point (the others insert every new one, whatever their filter)
+    if (op.type === "upsert") {
+      if (op.when?.mode !== "update_only") for (const id of op.ids) added.add(id);
+    }
     else if (op.type === "delete" && "ids" in op.sel) for (const id of op.sel.ids) added.delete(id);
     else if (op.type === "update_vectors") {
       for (const id of op.ids) if (!col.has(id) && !added.has(id)) throw notFound(`No point with id ${id} found`);

@@ -2,7 +2,9 @@
  * Operations and snapshots as framed records (frames.ts). A log record is
  * one request: `{ op, ops: [...] }`, with every upsert's vectors in the
  * record's f32 section (`off` counts floats). Selectors are logged as
- * given, filters included; replay re-evaluates them on the same state.
+ * given, filters included, and so is an upsert's or update_vectors'
+ * condition (`when`: update_filter, update_mode); replay re-evaluates them
+ * on the same state.
  * A snapshot is: a header record, data records of up to 65,536 points
  * `{ ids, payloads, versions }` + vectors, and an end record `{ end, count }`;
  * without its end record a snapshot is not valid.
@@ -70,6 +72,11 @@ function decodeVectors(vs: VectorEntry[][], f32: Float32Array): PointVectors[] {
   });
 }
 
+/** An upsert's or update_vectors' condition, as the record's `when` (absent when there is none). */
+function when(op: { when?: unknown }): { when?: unknown } {
+  return op.when === undefined ? {} : { when: op.when };
+}
+
 /** Points per snapshot record. */
 export const SNAPSHOT_CHUNK = 65536;
 
@@ -86,16 +93,16 @@ export function encodeOps(opId: number, ops: Op[], dim: number): Buffer {
     if (op.type === "upsert" && op.named) {
       const e = encodeVectors(op.named, vectors, off);
       off = e.off;
-      return { type: "upsert", ids: op.ids, payloads: op.payloads, vs: e.vs };
+      return { type: "upsert", ids: op.ids, payloads: op.payloads, vs: e.vs, ...when(op) };
     }
     if (op.type === "update_vectors") {
       const e = encodeVectors(op.named, vectors, off);
       off = e.off;
-      return { type: "update_vectors", ids: op.ids, vs: e.vs };
+      return { type: "update_vectors", ids: op.ids, vs: e.vs, ...when(op) };
     }
     if (op.type !== "upsert") return op;
     vectors.set(op.vectors, off);
-    const rec = { type: "upsert", ids: op.ids, payloads: op.payloads, off };
+    const rec = { type: "upsert", ids: op.ids, payloads: op.payloads, off, ...when(op) };
     off += op.ids.length * dim;
     return rec;
   });
@@ -112,9 +119,9 @@ export function snapshotVectors(rec: DecodedRecord): PointVectors[] | undefined 
 export function decodeOps(rec: DecodedRecord, dim: number): { opId: number; ops: Op[] } {
   const h = rec.header as { op: number; ops: Array<Record<string, unknown>> };
   const ops = h.ops.map((o) => {
-    if (o.type === "update_vectors") return { type: "update_vectors", ids: o.ids as PointId[], named: decodeVectors(o.vs as VectorEntry[][], rec.vectors) } as Op;
+    if (o.type === "update_vectors") return { type: "update_vectors", ids: o.ids as PointId[], named: decodeVectors(o.vs as VectorEntry[][], rec.vectors), ...when(o) } as Op;
     if (o.type === "upsert" && Array.isArray(o.vs)) {
-      return { type: "upsert", ids: o.ids as PointId[], payloads: o.payloads as (Payload | null)[], vectors: new Float32Array(0), named: decodeVectors(o.vs as VectorEntry[][], rec.vectors) } as Op;
+      return { type: "upsert", ids: o.ids as PointId[], payloads: o.payloads as (Payload | null)[], vectors: new Float32Array(0), named: decodeVectors(o.vs as VectorEntry[][], rec.vectors), ...when(o) } as Op;
     }
     if (o.type !== "upsert") return o as unknown as Op;
     const ids = o.ids as PointId[];
@@ -124,6 +131,7 @@ export function decodeOps(rec: DecodedRecord, dim: number): { opId: number; ops:
       ids,
       payloads: o.payloads as (Payload | null)[],
       vectors: rec.vectors.subarray(off, off + ids.length * dim),
+      ...when(o),
     } as Op;
   });
   return { opId: h.op, ops };

@@ -360,9 +360,11 @@ export class Collection implements Replica, VectorMembership {
       if (op.type === "upsert") this.upsert(op, opId);
       else if (op.type === "delete") for (const id of this.select(op.sel)) this.remove(id);
       else if (op.type === "update_vectors") {
+        const keep = op.when ? this.compile(op.when.filter, false) : null;
         op.ids.forEach((id, i) => {
           const r = this.rowOf.get(id);
           if (r === undefined) return; // checked at the request; a replayed record meets the same state
+          if (keep && !keep(this.payloads[r]!, id, this)) return; // update_filter: an existing point it does not keep stays as it is
           this.setVectors(r, op.named[i]!, false);
           this.versions[r] = opId;
         });
@@ -420,7 +422,23 @@ export class Collection implements Replica, VectorMembership {
     }
   }
 
+  /**
+   * Which of an upsert's points it writes (all without a condition), judged
+   * on the state before it, as Qdrant resolves a conditional upsert.
+   */
+  private written(op: Extract<Op, { type: "upsert" }>): boolean[] | null {
+    const c = op.when;
+    if (!c) return null;
+    const pred = c.filter === undefined ? null : this.compile(c.filter, false);
+    return op.ids.map((id) => {
+      const r = this.rowOf.get(id);
+      if (r === undefined) return c.mode !== "update_only";
+      return c.mode !== "insert_only" && (!pred || pred(this.payloads[r]!, id, this));
+    });
+  }
+
   private upsert(op: Extract<Op, { type: "upsert" }>, opId: number): void {
+    const write = this.written(op);
     const plain = op.named ? null : this.denseSpace("")!;
     if (plain) {
       let fresh = 0;
@@ -429,6 +447,7 @@ export class Collection implements Replica, VectorMembership {
     }
     const dim = plain?.vectors.dim ?? 0;
     for (let i = 0; i < op.ids.length; i++) {
+      if (write && !write[i]) continue;
       const id = op.ids[i]!;
       let r = this.rowOf.get(id);
       if (r === undefined) {

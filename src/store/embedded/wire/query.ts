@@ -15,8 +15,7 @@ import { DEFAULT_RRF_K } from "../engine/fusion.js";
 import type { Mmr } from "../engine/mmr.js";
 import { type Fusion, MAX_PREFETCH_DEPTH, type Stage, runStage } from "../engine/prefetch.js";
 import { type QueryPlan, search } from "../engine/search.js";
-import { type Collection, isSparse, type Predicate } from "../state/collection.js";
-import { MultiVector } from "../log/records.js";
+import type { Collection, Predicate } from "../state/collection.js";
 import { badRequest, notFound } from "./errors.js";
 import { parseOrderBy, parseSample } from "./query-order.js";
 import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
@@ -24,8 +23,9 @@ import { compileFilter } from "./filter.js";
 import { parseFormula } from "./formula.js";
 import { parseSearchParams } from "./quantization.js";
 import { type PointView, type VectorSelector, parseWithVector, pointView } from "./views.js";
-import { noVectorName, readMulti, readSparse } from "./vectors.js";
-import type { SparseVector } from "../log/records.js";
+import { multiScoring } from "./query-multi.js";
+import { sparseScoring } from "./query-sparse.js";
+import { noVectorName } from "./vectors.js";
 import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 
 /** A plan and the shape of its answer. */
@@ -82,39 +82,6 @@ function vectorInput(col: Collection, v: unknown, where: string, plan: ParsedQue
   const out = new Float32Array(target.dim);
   readVector(target, v, where, out, 0);
   return out;
-}
-
-/** A multivector query: inline (a list of vectors), or a point's multivector of the space by id (with lookup_from: of that collection's vector). */
-function multiInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): MultiVector {
-  const name = plan.using ?? "";
-  if (typeof v !== "number" && typeof v !== "string") return readMulti(col, name, v, where);
-  const id = parseId(v, where);
-  const src = plan.lookup ?? col;
-  const r = src.row(id);
-  if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
-  const srcName = plan.lookup ? plan.lookupVector ?? "" : name;
-  const stored = src.vectorIn(r, srcName);
-  if (!(stored instanceof MultiVector)) throw badRequest(`${where}: point ${id}${plan.lookup ? ` of collection ${src.name}` : ""} has no multivector "${srcName}"`);
-  if (!plan.lookup) {
-    plan.exclude.add(id);
-    return stored;
-  }
-  // another collection's multivector: checked and converted as an inline one
-  return readMulti(col, name, Array.from({ length: stored.count }, (_, i) => Array.from(stored.data.subarray(i * stored.dim, (i + 1) * stored.dim))), `${where} (point ${id} of collection ${src.name})`);
-}
-
-/** A sparse query vector: inline `{indices, values}`, or a point's vector of the space by id. */
-function sparseInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): SparseVector {
-  if (typeof v !== "number" && typeof v !== "string") return readSparse(v, where);
-  const id = parseId(v, where);
-  const src = plan.lookup ?? col;
-  const r = src.row(id);
-  if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
-  const srcName = plan.lookup ? plan.lookupVector ?? "" : plan.using ?? "";
-  const stored = src.vectorIn(r, srcName);
-  if (!stored || !isSparse(stored)) throw badRequest(`${where}: point ${id} has no sparse vector "${srcName}"`);
-  if (!plan.lookup) plan.exclude.add(id);
-  return stored;
 }
 
 function recommend(col: Collection, r: Record<string, unknown>, where: string, plan: ParsedQuery): void {
@@ -241,26 +208,13 @@ function parseMmr(v: unknown, where: string, limit: number): Mmr {
 function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQuery): Merge | undefined {
   if (q === undefined || q === null) return undefined;
   if (col.multiSpace(plan.using ?? "") && !(isObject(q) && ("fusion" in q || "rrf" in q || "order_by" in q || "sample" in q || "formula" in q))) {
-    const named = plan.using ? `multivector "${plan.using}"` : "the multivector";
-    const inner = isObject(q) && "nearest" in q ? q.nearest : q;
-    if (isObject(q) && "nearest" in q && q.mmr !== undefined && q.mmr !== null) throw badRequest(`${where}.query.mmr is not supported on ${named} by the embedded store`);
-    if (!Array.isArray(inner) && typeof inner !== "number" && typeof inner !== "string") {
-      throw badRequest(`${where}.query: on ${named} the embedded store answers nearest queries (a list of vectors [[...], ...] or a point id) only; use a Qdrant server (QDRANT_URL) for the rest`);
-    }
-    plan.kind = "nearest";
-    plan.multi = multiInput(col, inner, `${where}.query${inner === q ? "" : ".nearest"}`, plan);
+    multiScoring(col, q, where, plan);
     return undefined;
   }
   if (col.sparseSpace(plan.using ?? "")) {
-    const scoring = isObject(q) && ("fusion" in q || "rrf" in q || "order_by" in q || "sample" in q);
+    const scoring = isObject(q) && ("fusion" in q || "rrf" in q || "order_by" in q || "sample" in q || "formula" in q);
     if (!scoring) {
-      const inner = isObject(q) && "nearest" in q ? q.nearest : q;
-      if (isObject(q) && "nearest" in q && q.mmr !== undefined && q.mmr !== null) throw badRequest(`${where}.query.mmr is not supported on sparse vector "${plan.using}"`);
-      if (isObject(inner) && !("indices" in inner) && typeof inner !== "number") {
-        throw badRequest(`${where}.query: on sparse vector "${plan.using}" the embedded store answers nearest queries ({"indices", "values"} or a point id) only; use a Qdrant server (QDRANT_URL) for the rest`);
-      }
-      plan.kind = "nearest";
-      plan.sparse = sparseInput(col, inner, `${where}.query${inner === q ? "" : ".nearest"}`, plan);
+      sparseScoring(col, q, where, plan);
       return undefined;
     }
   }

@@ -7,9 +7,8 @@
  * Datatypes float16 and uint8 are converted on the way in (engine/datatype.ts).
  * `multivector_config: {"comparator": "max_sim"}` makes a multivector space
  * (state/multi-vectors.ts). Refused with a 400 naming the field: datatype
- * turbo4, uint8 with Cosine, a multivector with on_disk or quantization,
- * and the sparse `idf` modifier (it needs collection-wide
- * statistics this store does not keep; "none" is the default).
+ * turbo4, uint8 with Cosine, a multivector with on_disk or quantization.
+ * A sparse `modifier` is "none" (the default) or "idf".
  */
 
 import { show } from "../engine/errors.js";
@@ -65,12 +64,11 @@ function dense(v: unknown, where: string): DenseSpaceConfig {
 /** One SparseVectorParams. */
 function sparse(v: unknown, where: string): SparseSpaceConfig {
   if (v === null || v === undefined) return {};
-  if (!isObject(v)) throw badRequest(`${where} must be {"index"?: {...}, "modifier"?: "none"}, got ${show(v)}`);
+  if (!isObject(v)) throw badRequest(`${where} must be {"index"?: {...}, "modifier"?: "none" | "idf"}, got ${show(v)}`);
   const out: SparseSpaceConfig = {};
   if (given(v.modifier)) {
-    if (v.modifier === "idf") throw badRequest(`${where}.modifier "idf" is not supported by the embedded store (it scores sparse vectors by their plain dot product); leave it out or set "none"`);
-    if (v.modifier !== "none") throw badRequest(`${where}.modifier ${show(v.modifier)} is unknown. Should be one of: "none", "idf"`);
-    out.modifier = "none";
+    if (v.modifier !== "none" && v.modifier !== "idf") throw badRequest(`${where}.modifier ${show(v.modifier)} is unknown. Should be one of: "none", "idf"`);
+    out.modifier = v.modifier;
   }
   if (given(v.index)) {
     if (!isObject(v.index)) throw badRequest(`${where}.index must be an object, got ${show(v.index)}`);

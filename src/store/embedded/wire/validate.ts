@@ -182,6 +182,19 @@ export function validateQuery(b: Record<string, unknown>): void {
   refuse(out);
 }
 
+/**
+ * @throws HttpError 422 for a `POST /points/query/groups` body: the query's
+ * rules (filter, params, limit, recommend examples, formula conditions and
+ * defaults, each prefetch) and `group_size` >= 1, as Qdrant's
+ * QueryGroupsRequest nests QueryRequest's rules.
+ */
+export function validateQueryGroups(b: Record<string, unknown>): void {
+  const out: Violation[] = [];
+  queryRequest(out, b, "");
+  checkRange(out, b, "group_size", { min: 1 }, "");
+  refuse(out);
+}
+
 /** @throws HttpError 422 for a `POST /points/query/batch` body (each search's rules, at `searches[i]`). */
 export function validateQueryBatch(b: Record<string, unknown>): void {
   const out: Violation[] = [];
@@ -193,6 +206,13 @@ export function validateQueryBatch(b: Record<string, unknown>): void {
 export function validateFilterBody(b: Record<string, unknown>): void {
   const out: Violation[] = [];
   filter(out, b.filter, "filter");
+  refuse(out);
+}
+
+/** @throws HttpError 422 for an upsert or update_vectors body whose `update_filter` holds a condition with only `key`. */
+export function validateUpdateFilter(b: Record<string, unknown>): void {
+  const out: Violation[] = [];
+  filter(out, b.update_filter, "update_filter");
   refuse(out);
 }
 

@@ -13,6 +13,7 @@ import { readVector } from "../engine/points.js";
 import { MultiVector, type Op, type PointVectors, type SparseVector } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
 import { badRequest, HttpError } from "./errors.js";
+import { compileFilter } from "./filter.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -120,7 +121,8 @@ export function readBatchVectors(col: Collection, vs: unknown, n: number, where:
 export function parseUpdateVectors(col: Collection, body: Record<string, unknown>, where: string): Op {
   const pts = body.points;
   if (!Array.isArray(pts) || pts.length === 0) throw new HttpError(422, `Validation error in JSON body: [${where}.points: must hold at least 1 point {"id", "vector"}]`);
-  if (body.update_filter !== undefined && body.update_filter !== null) throw badRequest(`${where}.update_filter is not supported by the embedded store; select the points by id`);
+  const uf = body.update_filter;
+  if (uf !== undefined && uf !== null) compileFilter(uf, `${where}.update_filter`);
   const ids = [];
   const named = [];
   for (let i = 0; i < pts.length; i++) {
@@ -131,7 +133,8 @@ export function parseUpdateVectors(col: Collection, body: Record<string, unknown
     named.push(readPointVectors(col, p.vector, `${w}.vector`));
   }
   if (col.isPlain) throw badRequest(`${where}: collection ${col.name} has one unnamed vector; update it with an upsert of the point`);
-  return { type: "update_vectors", ids, named };
+  // update_filter: an existing point the filter does not keep is left as it is (resolved when applied, logged as given)
+  return { type: "update_vectors", ids, named, ...(uf !== undefined && uf !== null ? { when: { filter: uf } } : {}) };
 }
 
 /** The names a delete_vectors body gives (`vector: [names]`), each a vector of the collection. */

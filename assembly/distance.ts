@@ -11,6 +11,8 @@
 // Every "many" kernel returns the number of non-finite results it wrote, so
 // the wrapper can reject NaN/Inf inputs in O(n) instead of scanning n·dim.
 
+import { heapBound, heapOffer } from "./topk";
+
 // @ts-ignore: decorator
 @inline
 function isFinite32(x: f32): bool {
@@ -56,18 +58,14 @@ export function sqL2(a: usize, b: usize, dim: i32): f32 {
 }
 
 /**
- * Squared distances from q to the four consecutive rows at x (row stride in
- * bytes); writes out[0..3], returns how many are non-finite. Loading each
+ * Squared distances from q to the four rows at x0..x3; writes out[0..3],
+ * returns how many are non-finite. Loading each
  * query chunk once for four rows cuts the loads per row byte from 2 to 1.25,
  * which is what keeps a memory-bound scan near the bandwidth.
  */
 // @ts-ignore: decorator
 @inline
-function sqL2x4(q: usize, x: usize, stride: usize, dim: i32, out: usize): i32 {
-  const x0 = x;
-  const x1 = x + stride;
-  const x2 = x1 + stride;
-  const x3 = x2 + stride;
+function sqL2x4(q: usize, x0: usize, x1: usize, x2: usize, x3: usize, dim: i32, out: usize): i32 {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
@@ -185,7 +183,8 @@ export function oneToManyF32(metric: i32, q: usize, x: usize, n: i32, dim: i32, 
     let i = 0;
     if (dim <= 64) {
       for (; i + 4 <= n; i += 4) {
-        bad += sqL2x4(q, x + <usize>i * stride, stride, dim, out + (<usize>i << 2));
+        const r = x + <usize>i * stride;
+        bad += sqL2x4(q, r, r + stride, r + 2 * stride, r + 3 * stride, dim, out + (<usize>i << 2));
       }
     }
     for (; i < n; i++) {
@@ -201,6 +200,61 @@ export function oneToManyF32(metric: i32, q: usize, x: usize, n: i32, dim: i32, 
     bad += i32(!isFinite32(v));
   }
   return bad;
+}
+
+/**
+ * The `k` best rows `0..n` of X for one query, squared L2 (metric 0, the
+ * smallest) or dot (metric 1, the largest), offered straight to the heap
+ * `idx` / `val` holding `size` entries (assembly/topk.ts's layout; finish
+ * it with topKFinishF32); returns the new size and writes the number of
+ * non-finite scores to `bad` (i32). Each score is bit for bit the one
+ * {@link oneToManyF32} writes for that row, so the answer is topKOfferF32's
+ * over its scores. The rows are read as two streams, the first and the
+ * second half of the range, two rows of each per step: one stream leaves
+ * the memory system idle between the prefetcher's requests (see
+ * assembly/quantized.ts scanTopU7, which does the same over codes).
+ */
+export function scanTopF32(
+  metric: i32, q: usize, x: usize, n: i32, dim: i32, k: i32, idx: usize, val: usize, size: i32, bad: usize, tmp: usize,
+): i32 {
+  assert(n >= 0 && dim > 0 && (metric == METRIC_SQL2 || metric == METRIC_DOT));
+  const stride = <usize>dim << 2;
+  const largest = metric == METRIC_DOT;
+  // oneToManyF32 takes rows four at a time by sqL2x4 (squared L2, dim <= 64) up to the last multiple of 4, then one by one
+  const grouped = metric == METRIC_SQL2 && dim <= 64;
+  const half = (n >> 2) << 1;
+  const hs = <usize>half * stride;
+  let nonFinite = 0;
+  for (let r = 0; r < half; r += 2) {
+    const x0 = x + <usize>r * stride;
+    if (grouped) {
+      nonFinite += sqL2x4(q, x0, x0 + stride, x0 + hs, x0 + hs + stride, dim, tmp);
+    } else {
+      const s0 = largest ? dot(q, x0, dim) : sqL2(q, x0, dim);
+      const s1 = largest ? dot(q, x0 + stride, dim) : sqL2(q, x0 + stride, dim);
+      const s2 = largest ? dot(q, x0 + hs, dim) : sqL2(q, x0 + hs, dim);
+      const s3 = largest ? dot(q, x0 + hs + stride, dim) : sqL2(q, x0 + hs + stride, dim);
+      store<f32>(tmp, s0);
+      store<f32>(tmp, s1, 4);
+      store<f32>(tmp, s2, 8);
+      store<f32>(tmp, s3, 12);
+      nonFinite += i32(!isFinite32(s0)) + i32(!isFinite32(s1)) + i32(!isFinite32(s2)) + i32(!isFinite32(s3));
+    }
+    // a score enters only if it is not worse than the bound (NaN is offered: the heap's rule places it)
+    const w = heapBound(largest, k, val, size);
+    const s0 = load<f32>(tmp), s1 = load<f32>(tmp, 4), s2 = load<f32>(tmp, 8), s3 = load<f32>(tmp, 12);
+    if (largest ? !(s0 < w) : !(s0 > w)) size = heapOffer(largest, s0, r, k, idx, val, size);
+    if (largest ? !(s1 < w) : !(s1 > w)) size = heapOffer(largest, s1, r + 1, k, idx, val, size);
+    if (largest ? !(s2 < w) : !(s2 > w)) size = heapOffer(largest, s2, r + half, k, idx, val, size);
+    if (largest ? !(s3 < w) : !(s3 > w)) size = heapOffer(largest, s3, r + half + 1, k, idx, val, size);
+  }
+  for (let r = half << 1; r < n; r++) {
+    const v = largest ? dot(q, x + <usize>r * stride, dim) : sqL2(q, x + <usize>r * stride, dim);
+    nonFinite += i32(!isFinite32(v));
+    size = heapOffer(largest, v, r, k, idx, val, size);
+  }
+  store<i32>(bad, nonFinite);
+  return size;
 }
 
 /**

@@ -3,7 +3,7 @@
 // owns the layout of that memory; nothing here allocates.
 
 export {
-  oneToManyF32, oneToRowsF32, manyToManyF32, pairwiseF32, countNonFiniteF32,
+  oneToManyF32, oneToRowsF32, manyToManyF32, pairwiseF32, countNonFiniteF32, scanTopF32,
 } from "./distance";
 export { topKF32, topKOfferF32, topKFinishF32, argsortF32, RADIX_BUCKETS } from "./topk";
 export {
@@ -28,4 +28,4 @@ export { adamF32 } from "./adam";
 export { tripletRowsF32 } from "./adapter";
 
 // Scalar quantization (issue 10): int8 codes, scanned with i16x8 → i32x4 accumulation.
-export { scanU7, encodeU7 } from "./quantized";
+export { scanU7, scanTopU7, encodeU7 } from "./quantized";

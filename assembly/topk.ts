@@ -13,7 +13,7 @@
 
 // @ts-ignore: decorator
 @inline
-function better(largest: bool, a: f32, ia: i32, b: f32, ib: i32): bool {
+export function better(largest: bool, a: f32, ia: i32, b: f32, ib: i32): bool {
   if (a != a) return b != b && ia < ib; // NaN is better only than a later NaN
   if (b != b) return true;
   if (a == b) return ia < ib;
@@ -23,7 +23,7 @@ function better(largest: bool, a: f32, ia: i32, b: f32, ib: i32): bool {
 // Sift the entry at `i` down a heap whose root is the WORST kept entry.
 // @ts-ignore: decorator
 @inline
-function siftDown(largest: bool, idx: usize, val: usize, size: i32, i: i32): void {
+export function siftDown(largest: bool, idx: usize, val: usize, size: i32, i: i32): void {
   const v = load<f32>(val + (<usize>i << 2));
   const vi = load<i32>(idx + (<usize>i << 2));
   while (true) {
@@ -43,6 +43,43 @@ function siftDown(largest: bool, idx: usize, val: usize, size: i32, i: i32): voi
   }
   store<f32>(val + (<usize>i << 2), v);
   store<i32>(idx + (<usize>i << 2), vi);
+}
+
+/**
+ * Offer one score, numbered `i`, to a heap of the k best holding `size`
+ * entries (root = the worst kept); returns the new size. Scans that make
+ * their scores in registers (assembly/quantized.ts) offer them here one at a
+ * time, only after a vector compare with {@link heapBound} said one may enter.
+ */
+// @ts-ignore: decorator
+@inline
+export function heapOffer(largest: bool, v: f32, i: i32, k: i32, idx: usize, val: usize, size: i32): i32 {
+  if (size < k) {
+    store<f32>(val + (<usize>size << 2), v);
+    store<i32>(idx + (<usize>size << 2), i);
+    if (size + 1 == k) for (let j = (k >> 1) - 1; j >= 0; j--) siftDown(largest, idx, val, k, j);
+    return size + 1;
+  }
+  if (better(largest, v, i, load<f32>(val), load<i32>(idx))) {
+    store<f32>(val, v);
+    store<i32>(idx, i);
+    siftDown(largest, idx, val, k, 0);
+  }
+  return size;
+}
+
+/**
+ * A bound that every score able to enter the heap reaches (<= it when the
+ * smallest win, >= when the largest do): the worst kept value, or an
+ * infinity while the heap is not full or its worst is NaN (then anything may
+ * enter). Equal scores pass, so the tie rule stays {@link heapOffer}'s.
+ */
+// @ts-ignore: decorator
+@inline
+export function heapBound(largest: bool, k: i32, val: usize, size: i32): f32 {
+  const w: f32 = size < k ? NaN : load<f32>(val);
+  if (w == w) return w;
+  return largest ? -Infinity : Infinity;
 }
 
 /**

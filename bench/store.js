@@ -274,20 +274,20 @@ try {
    * above): memory per point, then int8 + rescore and exact queries/s.
    */
   async function onDiskRows(rows) {
-    // created over HTTP (Qdrant's create body: on_disk, quantization_config), then driven in-process
-    const running = await startEmbeddedStore({ path: join(tmp, "disk"), port: 0, compactBytes: 2 ** 40 });
-    const store = running.store;
+    const store = await EmbeddedStore.open({ path: join(tmp, "disk"), compactBytes: 2 ** 40 });
     const per = {};
+    // both created first (in-process: Qdrant's on_disk and quantization_config as options), then loaded
+    for (const onDisk of [false, true]) {
+      const name = onDisk ? "disk" : "ram";
+      await store.createCollection(name, DIM, "Euclid", { onDisk, quantization: { type: "int8", quantile: 0.99 } });
+      const made = store.get(name);
+      if (made.dense.onDisk !== onDisk || !made.quantized) throw new Error(`collection ${name} is not what was asked: on_disk ${made.dense.onDisk}, quantized ${!!made.quantized}`);
+    }
     for (const onDisk of [false, true]) {
       const name = onDisk ? "disk" : "ram";
       log(`on_disk ${onDisk}: loading 1,000,000 × ${DIM}...`);
       gc();
       const heap0 = process.memoryUsage().heapUsed;
-      const body = { vectors: { size: DIM, distance: "Euclid", on_disk: onDisk }, quantization_config: { scalar: { type: "int8", quantile: 0.99 } } };
-      const res = await fetch(`${running.url}/collections/${name}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-      if (res.status !== 200) throw new Error(`create ${name}: ${res.status} ${await res.text()}`);
-      const made = store.get(name);
-      if (made.dense.onDisk !== onDisk || !made.quantized) throw new Error(`collection ${name} is not what was asked: on_disk ${made.dense.onDisk}, quantized ${!!made.quantized}`);
       for (let s = 0; s < N; s += 50_000) {
         const ids = Array.from({ length: Math.min(50_000, N - s) }, (_, i) => s + i);
         const payloads = ids.map((i) => ({ label: i % 10 }));
@@ -323,7 +323,7 @@ try {
     rows.push({ case: `int8 + rescore (oversampling 4, recall@10 ${recall.toFixed(3)}), ${label}: vs C exact f32 scan`, value: median(t.qd), baseline: median(t.c), unit: "queries/s", ratio: median(r.qc) });
     rows.push({ case: `int8 + rescore (oversampling 4), ${label}: vs the same in memory`, value: median(t.qd), baseline: median(t.qr), unit: "queries/s", ratio: median(r.qq) });
     rows.push({ case: `exact scan streamed from the file (1 MiB blocks), ${label}: vs the exact scan in memory`, value: median(t.ed), baseline: median(t.er), unit: "queries/s", ratio: median(r.ee) });
-    await running.close();
+    store.close();
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

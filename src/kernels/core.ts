@@ -98,12 +98,12 @@ export class KernelCore {
 
 /** The names of {@link Exports} that must be functions: checked once per instance. */
 const FUNCTIONS = [
-  "heapBase", "oneToManyF32", "oneToRowsF32", "manyToManyF32", "pairwiseF32", "countNonFiniteF32",
+  "heapBase", "oneToManyF32", "scanTopF32", "oneToRowsF32", "manyToManyF32", "pairwiseF32", "countNonFiniteF32",
   "topKF32", "topKOfferF32", "topKFinishF32", "argsortF32", "contrastiveF32", "tripletAllF32",
   "tripletHardF32", "tripletSemiHardF32", "pairGradF32", "tripletRowsF32", "tripletStatsF32", "rerankF32", "feedbackKdeF32",
   "gemmF32", "simdPeakF32", "conv3x3F32", "conv3x3GradWF32", "flipConvF32", "addBiasF32", "colSumF32",
   "leakyReluF32", "leakyReluBackF32", "maxPool2F32", "maxPool2BackF32", "transposeF32", "adamF32",
-  "scanU7", "encodeU7",
+  "scanU7", "scanTopU7", "encodeU7",
 ] as const satisfies readonly (keyof Exports)[];
 
 /** The function-valued names of {@link Exports}. */

@@ -16,6 +16,10 @@ export interface Exports {
 
   // distances, top-k, losses, statistics, re-rank
   oneToManyF32(metric: number, q: number, x: number, n: number, dim: number, out: number): number;
+  scanTopF32(
+    metric: number, q: number, x: number, n: number, dim: number, k: number, idx: number, val: number, size: number,
+    bad: number, tmp: number,
+  ): number;
   oneToRowsF32(metric: number, q: number, x: number, rows: number, m: number, dim: number, out: number): number;
   manyToManyF32(metric: number, q: number, m: number, x: number, n: number, dim: number, out: number): number;
   pairwiseF32(metric: number, x: number, b: number, dim: number, out: number): number;
@@ -50,6 +54,10 @@ export interface Exports {
 
   // scalar quantization: assembly/quantized.ts
   scanU7(metric: number, q8: number, q16: number, codes: number, stride: number, rows: number, n: number, corr: number, scale: number, bias: number, out: number): void;
+  scanTopU7(
+    metric: number, q16: number, codes: number, stride: number, n: number, corr: number, scale: number, bias: number,
+    k: number, idx: number, val: number, size: number,
+  ): number;
   encodeU7(x: number, n: number, dim: number, stride: number, lo: number, inv: number, codes: number, corr: number, corrScale: number, squares: number): void;
 
   // training: assembly/{gemm,conv,nn,adam}.ts

@@ -328,24 +328,31 @@ export class Kernels {
   }
 
   /**
-   * A long scan block by block: each block's scores go straight into the
-   * top-k heap while they are still in cache, instead of N scores out to
-   * memory and back.
+   * A long scan for its top k. Squared L2 and dot go through one fused
+   * kernel (the scores go from registers to the heap, the rows read as two
+   * streams); the other metrics block by block, each block's scores into the
+   * heap while they are in cache. Either way the scores are oneToManyF32's.
    */
   private scanTop(
     c: Call, code: number, q: number, xs: number, n: number, dim: number, k: number, metric: Metric,
     o: { query: F32Input; vectors: F32Input },
   ): TopKResult {
-    const scores = c.tmp(SCAN_BLOCK * 4);
     const idx = c.tmp(k * 4);
     const val = c.tmp(k * 4);
     const largest = isDistance(metric) ? 0 : 1;
-    let size = 0;
     let bad = 0;
-    for (let b = 0; b < n; b += SCAN_BLOCK) {
-      const len = Math.min(SCAN_BLOCK, n - b);
-      bad += this.#core.x.oneToManyF32(code, q, xs + b * dim * 4, len, dim, scores);
-      size = this.#core.x.topKOfferF32(scores, len, b, k, largest, idx, val, size);
+    if (metric === "sqL2" || metric === "dot") {
+      const badAt = c.tmp(16);
+      this.#core.x.scanTopF32(code, q, xs, n, dim, k, idx, val, 0, badAt, c.tmp(16));
+      bad = this.#core.arena.i32()[badAt >> 2]!;
+    } else {
+      const scores = c.tmp(SCAN_BLOCK * 4);
+      let size = 0;
+      for (let b = 0; b < n; b += SCAN_BLOCK) {
+        const len = Math.min(SCAN_BLOCK, n - b);
+        bad += this.#core.x.oneToManyF32(code, q, xs + b * dim * 4, len, dim, scores);
+        size = this.#core.x.topKOfferF32(scores, len, b, k, largest, idx, val, size);
+      }
     }
     if (bad) this.#core.nonFinite("nearest", metric, dim, { query: o.query, vectors: o.vectors });
     this.#core.x.topKFinishF32(k, largest, idx, val);

@@ -155,19 +155,25 @@ export class QuantizedBlock {
     return this.#core.call((c) => {
       const { q8, q16 } = this.queryCodes(c, query);
       const { scale, bias } = this.constants(query);
-      const scores = c.tmp(SCAN_BLOCK * 4);
       const idx = c.tmp(kk * 4);
       const val = c.tmp(kk * 4);
-      const rp = rows ? c.inI32(rows) : 0;
-      const largest = this.metric === "dot" ? 1 : 0;
       const code = METRIC_CODE[this.metric];
+      const largest = this.metric === "dot" ? 1 : 0;
       let size = 0;
-      for (let b = 0; b < n; b += SCAN_BLOCK) {
-        const len = Math.min(SCAN_BLOCK, n - b);
-        const codes = rows ? this.#codes : this.#codes + b * this.stride;
-        const corr = rows ? this.#corr : this.#corr + b * 4;
-        x.scanU7(code, q8, q16, codes, this.stride, rows ? rp + b * 4 : 0, len, corr, scale, bias, scores);
-        size = x.topKOfferF32(scores, len, b, kk, largest, idx, val, size);
+      if (!rows && this.metric !== "l1") {
+        // every row in one fused scan: the scores go from registers to the heap
+        size = x.scanTopU7(code, q16, this.#codes, this.stride, n, this.#corr, scale, bias, kk, idx, val, 0);
+      } else {
+        // gathered rows (or L1): scores block by block, each offered to the heap while it is in cache
+        const scores = c.tmp(SCAN_BLOCK * 4);
+        const rp = rows ? c.inI32(rows) : 0;
+        for (let b = 0; b < n; b += SCAN_BLOCK) {
+          const len = Math.min(SCAN_BLOCK, n - b);
+          const codes = rows ? this.#codes : this.#codes + b * this.stride;
+          const corr = rows ? this.#corr : this.#corr + b * 4;
+          x.scanU7(code, q8, q16, codes, this.stride, rows ? rp + b * 4 : 0, len, corr, scale, bias, scores);
+          size = x.topKOfferF32(scores, len, b, kk, largest, idx, val, size);
+        }
       }
       x.topKFinishF32(kk, largest, idx, val);
       const at = c.outI32(idx, kk);
@@ -198,8 +204,9 @@ export class QuantizedBlock {
 
   /**
    * The query's codes, zero-padded to the stride, in scratch blocks: as u8,
-   * and as i16 laid out per 16-code chunk as its 8 even codes then its 8 odd
-   * ones (the scan pairs them with a row's even and odd bytes).
+   * and as i16 laid out per 16-code chunk as its 8 even codes qe, then the 8
+   * values qo − 256·qe of its odd codes qo (the scan's chunkDot, in
+   * assembly/quantized.ts, reads a row's byte pairs as one i16 lane and needs no mask).
    */
   private queryCodes(c: Call, query: Float32Array): { q8: number; q16: number } {
     const q8 = c.tmp(this.stride);
@@ -207,12 +214,13 @@ export class QuantizedBlock {
     const bytes = new Uint8Array(this.#core.arena.memory.buffer, q8, this.stride);
     const wide = new Int16Array(this.#core.arena.memory.buffer, q16, this.stride);
     bytes.fill(0);
-    wide.fill(0);
-    for (let d = 0; d < this.dim; d++) {
-      const code = codeOf(query[d]!, this.grid);
-      bytes[d] = code;
-      const chunk = d & ~15, t = d & 15;
-      wide[chunk + (t & 1) * 8 + (t >> 1)] = code;
+    for (let d = 0; d < this.dim; d++) bytes[d] = codeOf(query[d]!, this.grid);
+    for (let chunk = 0; chunk < this.stride; chunk += 16) {
+      for (let t = 0; t < 8; t++) {
+        const even = bytes[chunk + 2 * t]!, odd = bytes[chunk + 2 * t + 1]!;
+        wide[chunk + t] = even;
+        wide[chunk + 8 + t] = odd - 256 * even;
+      }
     }
     return { q8, q16 };
   }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Kernels, METRICS, TARGETS } from "../../src/index.js";
 import { refDistances, refMetric } from "../../src/kernels/reference.js";
-import { gaussian, relErr } from "../helpers/random.js";
+import { gaussian, relErr, rng } from "../helpers/random.js";
 
 describe.each(TARGETS)("distances (%s build)", (target) => {
   let k: Kernels;
@@ -70,6 +70,22 @@ describe.each(TARGETS)("distances (%s build)", (target) => {
     expect(Array.from(k.nearest({ query: q, vectors: x, dim, k: 4, metric: "dot" }).indices)).toEqual(byDot.slice(0, 4));
     x[12_345 * dim + 3] = NaN;
     expect(() => k.nearest({ query: q, vectors: x, dim, k: 3 })).toThrow(/vectors\[row 12345, col 3\] is NaN/);
+  });
+
+  it("the fused long scan (two streams into the heap) equals the full ranking's head bit for bit, ties included", () => {
+    // k·8 < n and n > 8,192 take the fused scan; k = n takes every score and the radix sort
+    const r = rng(7);
+    for (const dim of [3, 64, 65, 130]) {
+      const n = 9_003; // odd: the two halves, then a tail of 3 rows
+      const x = Float32Array.from({ length: n * dim }, () => (r() < 0.5 ? Math.floor(r() * 3) : r() - 0.5)); // many exact ties
+      const q = Float32Array.from({ length: dim }, () => Math.floor(r() * 3));
+      for (const metric of ["sqL2", "dot"] as const) {
+        const all = k.nearest({ query: q, vectors: x, dim, k: n, metric });
+        const top = k.nearest({ query: q, vectors: x, dim, k: 25, metric });
+        expect(Array.from(top.indices), `${metric} ${dim}`).toEqual(Array.from(all.indices.subarray(0, 25)));
+        expect(Array.from(top.values)).toEqual(Array.from(all.values.subarray(0, 25)));
+      }
+    }
   });
 
   it("nearest = distances + topK, with a row subset", () => {

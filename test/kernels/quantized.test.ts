@@ -75,6 +75,24 @@ describe.each(TARGETS)("QuantizedBlock (%s build)", (target) => {
     }
   });
 
+  it("long rows: the lanes' running sums wrap past i32, the total comes out exact", () => {
+    // all codes 127 at dim 20,000: dot(v, qe) alone sums to ~4e10 per row and wraps; Σ cq·cx = 20,000·127² does not
+    const dim = 20_000, g = { lo: 0, alpha: 1 };
+    const x = new Float32Array(2 * dim).fill(127);
+    x.fill(1, dim); // the second row: all ones
+    const q = new Float32Array(dim).fill(127);
+    const dotB = new QuantizedBlock(k, dim, "dot", g);
+    dotB.encode(x);
+    expect(Array.from(dotB.nearest(q, 2).values)).toEqual([dim * 127 * 127, dim * 127]);
+    const l2 = new QuantizedBlock(k, dim, "sqL2", g);
+    l2.encode(x);
+    const top = l2.nearest(q, 2);
+    expect(Array.from(top.indices)).toEqual([0, 1]);
+    expect(Array.from(top.values)).toEqual([0, dim * 126 * 126]);
+    dotB.free();
+    l2.free();
+  });
+
   it("matches the plain loop on seeded data of every dim (scores, order, row subsets, appends)", () => {
     const r = rng(11);
     for (const dim of [1, 3, 15, 16, 17, 31, 64, 100, 129]) {
@@ -113,10 +131,37 @@ describe.each(TARGETS)("QuantizedBlock (%s build)", (target) => {
     }
   });
 
-  it("the contiguous (8 rows a step), gathered (4) and single-row paths give the same scores bit for bit", () => {
+  it("the fused scan's top k (two streams, offered from registers) is the plain sort by score then row, ties included", () => {
+    // integer codes on the grid lo 0, alpha 1: every score is an exact integer, so the reference is exact;
+    // values 0..3 make many ties, and n covers both streams, the odd tail and n < 4
+    const r = rng(23);
+    const g = { lo: 0, alpha: 1 };
+    for (const dim of [3, 16, 64, 100]) {
+      for (const n of [1, 2, 3, 5, 7, 203, 1000]) {
+        const x = Float32Array.from({ length: n * dim }, () => Math.floor(r() * 4));
+        const q = Float32Array.from({ length: dim }, () => Math.floor(r() * 4));
+        for (const metric of ["dot", "sqL2"] as const) {
+          const b = new QuantizedBlock(k, dim, metric, g);
+          b.encode(x);
+          const score = (row: number) => refScore(metric, q, x, row * dim, dim, g);
+          const sign = metric === "dot" ? -1 : 1;
+          const order = Array.from({ length: n }, (_, i) => i).sort((a, c) => sign * (score(a) - score(c)) || a - c);
+          for (const kk of [1, 3, 10, 50]) {
+            const top = b.nearest(q, kk);
+            const want = order.slice(0, Math.min(kk, n));
+            expect(Array.from(top.indices), `${metric} dim ${dim} n ${n} k ${kk}`).toEqual(want);
+            expect(Array.from(top.values)).toEqual(want.map(score));
+          }
+          b.free();
+        }
+      }
+    }
+  });
+
+  it("the fused scan (every row), gathered (4 rows a step) and single-row paths give the same scores bit for bit", () => {
     for (const dim of [5, 16, 48, 128, 200]) {
       for (const metric of ["dot", "sqL2"] as const) {
-        const n = 203; // 25 steps of 8, then the tail: every path sees every row position
+        const n = 203; // fused: 50 steps of two rows from each half, then the last row; gathered: 50 steps of 4, then 3 one by one
         const x = gaussian(n * dim, 300 + dim);
         const q = gaussian(dim, 400 + dim);
         const b = new QuantizedBlock(k, dim, metric, gridOf(quantileRange(x, n, dim, 0.99)));

@@ -76,9 +76,9 @@ describe("422 where Qdrant validates the schema", () => {
     const q = await h.raw("PUT", "/collections/q", { vectors: { size: 2, distance: "Dot" }, quantization_config: { product: { compression: "x4" } } });
     expect(q.status).toBe(400);
     expect(q.json.status.error).toMatch(/^Wrong input: quantization_config.product: product quantization is not supported by the embedded store/);
-    const u = await h.raw("PATCH", "/collections/c", { vectors: { "": { on_disk: true } } });
+    const u = await h.raw("PATCH", "/collections/c", { sparse_vectors: { s: { modifier: "none" } } });
     expect(u.status).toBe(400);
-    expect(u.json.status.error).toMatch(/^Wrong input: vectors is not supported by the embedded store on update/);
+    expect(u.json.status.error).toMatch(/^Wrong input: sparse_vectors is not supported by the embedded store on update/);
     const bad = await h.raw("PUT", "/collections/c/index", { field_name: "color", field_schema: "colour" });
     expect(bad.status).toBe(400);
     expect(bad.json.status.error).toMatch(/field_schema must be one of "keyword", .*got "colour"/);

@@ -129,8 +129,8 @@ describe("named dense and sparse vectors", () => {
     await bad("PUT", "/collections/n/points?wait=true", { points: [{ id: 9, vector: { nope: [1, 2] } }] }, 400, /Not existing vector name error: nope/);
     await bad("PUT", "/collections/n/points?wait=true", { points: [{ id: 9, vector: { img: [1, 2, 3] } }] }, 400, /Vector dimension error: expected dim: 2, got 3/);
     await bad("POST", "/collections/n/points/query", { query: [1, 1], using: "nope" }, 400, /Not existing vector name error: nope/);
-    await bad("PUT", "/collections/x8", { vectors: { a: { size: 2, distance: "Dot", datatype: "uint8" } } }, 400, /datatype "uint8" is not supported/);
-    await bad("PUT", "/collections/x8", { sparse_vectors: { s: { modifier: "idf" } } }, 400, /modifier "idf" is not supported/);
+    await bad("PUT", "/collections/x8", { vectors: { a: { size: 2, distance: "Dot", datatype: "turbo4" } } }, 400, /datatype "turbo4" \(a 4-bit quantization\) is not supported/);
+    await bad("PUT", "/collections/x8", { sparse_vectors: { s: { modifier: "bm25" } } }, 400, /modifier "bm25" is unknown. Should be one of: "none", "idf"/);
     await bad("PUT", "/collections/n/points/vectors?wait=true", { points: [{ id: 77, vector: { img: [1, 1] } }] }, 404, /No point with id 77 found/);
     expect((await h.raw("GET", "/collections/x8")).status).toBe(404);
   });

@@ -69,11 +69,52 @@ describe("query groups", () => {
     const a = await post({ query: [1, 0] });
     expect(a.status).toBe(400);
     expect(a.json.status.error).toContain("body.group_by");
+    // group_size and limit are Qdrant's validator ranges: 422 before the handler
     const b = await post({ query: [1, 0], group_by: "g", group_size: 0 });
-    expect(b.status).toBe(400);
-    expect(b.json.status.error).toContain("body.group_size must be an integer >= 1, got 0");
+    expect(b.status).toBe(422);
+    expect(b.json.status.error).toBe("Validation error in JSON body: [group_size: value 0 invalid, must be 1 or larger]");
+    const l = await post({ query: [1, 0], group_by: "g", limit: 0 });
+    expect(l.status).toBe(422);
+    expect(l.json.status.error).toBe("Validation error in JSON body: [limit: value 0 invalid, must be 1 or larger]");
     const c = await post({ query: [1, 0], group_by: "g", with_lookup: "nope" });
     expect(c.status).toBe(404);
+  });
+  it("a formula query groups its prefetch's candidates, scored by the formula", async () => {
+    // $score + 10·(id is 2): point 2 (x 4) scores 14 and leads; the prefetch keeps 6, 1, 2, 3
+    const r = await h.client.queryGroups("c", {
+      prefetch: { query: [1, 0], limit: 4 },
+      query: { formula: { sum: ["$score", { mult: [10, { has_id: [2] }] }] } },
+      group_by: "g",
+      group_size: 2,
+    });
+    expect(shape(r)).toEqual([["b", [2]], ["a", [1, 3]]]);
+    expect(r.groups[0]!.hits[0]!.score).toBe(14);
+  });
+  it("a formula on groups is checked as on /points/query: the same 422s and 400s", async () => {
+    const post = (body: unknown) => h.raw("POST", "/collections/c/points/query/groups", body);
+    const base = { prefetch: { query: [1, 0] }, group_by: "g" };
+    const a = await post({ ...base, query: { formula: { sum: ["$score", { key: "g" }] } } });
+    expect(a.status).toBe(422);
+    expect(a.json.status.error).toBe("Validation error in JSON body: [query.sum[1]: Validation error: At least one field condition must be specified [{}]]");
+    const b = await post({ ...base, query: { formula: "$score", defaults: { $nope: 1 } } });
+    expect(b.status).toBe(422);
+    expect(b.json.status.error).toBe("Validation error in JSON body: [query.defaults: Invalid reserved word: $nope]");
+    const c = await post({ prefetch: { query: [1, 0], filter: { must: [{ key: "g" }] } }, query: { formula: "$score" }, group_by: "g" });
+    expect(c.status).toBe(422);
+    expect(c.json.status.error).toBe("Validation error in JSON body: [prefetch.filter.must[0]: Validation error: At least one field condition must be specified [{}]]");
+    // the same answers as /points/query gives for the same bodies
+    for (const body of [a, b, c].map((_, i) => [
+      { ...base, query: { formula: { sum: ["$score", { key: "g" }] } } },
+      { ...base, query: { formula: "$score", defaults: { $nope: 1 } } },
+      { prefetch: { query: [1, 0], filter: { must: [{ key: "g" }] } }, query: { formula: "$score" } },
+    ][i]!)) {
+      const q = await h.raw("POST", "/collections/c/points/query", body);
+      const g = await post({ ...body, group_by: "g" });
+      expect([g.status, g.json.status.error]).toEqual([q.status, q.json.status.error]);
+    }
+    const d = await post({ query: { formula: "$score" }, group_by: "g" });
+    expect(d.status).toBe(400);
+    expect(d.json.status.error).toMatch(/^Wrong input: Validation failed: cannot apply Formula without prefetches/);
   });
   it("which values make group keys", () => {
     const g = splitPath("g")!;

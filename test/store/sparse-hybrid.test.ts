@@ -82,9 +82,11 @@ describe("hybrid search: dense + sparse prefetches fused by rrf", () => {
     expect(info.config.params.sparse_vectors).toEqual({ sp: { modifier: "none" } });
   });
 
-  it("recommend on a sparse vector is refused naming what is answered", async () => {
-    const r = await h.raw("POST", "/collections/u/points/query", { query: { recommend: { positive: [1] } }, using: "sp" });
+  it("recommend on a sparse vector (test/store/sparse-feedback.test.ts has the rest); an unknown query is refused naming what is answered", async () => {
+    // the mean of point 1's {1: 1} is itself: 2 → 2 (point 1 is the example; 3 has no sp, 4 no shared index)
+    expectScores(await h.client.query("u", { query: { recommend: { positive: [1] } }, using: "sp" }), [[2, 2]]);
+    const r = await h.raw("POST", "/collections/u/points/query", { query: { nope: 1 }, using: "sp" });
     expect(r.status).toBe(400);
-    expect(r.json.status.error).toMatch(/on sparse vector "sp" the embedded store answers nearest queries/);
+    expect(r.json.status.error).toMatch(/on sparse vector "sp" the embedded store answers \{"indices", "values"\}, a point id, \{"nearest"\}, \{"recommend"\}/);
   });
 });

@@ -7,7 +7,10 @@
  *
  * The similarity inside these queries is Qdrant's raw one, never
  * post-processed (lib/segment/src/spaces/simple.rs): dot product for Dot
- * and Cosine (vectors normalized), −d² for Euclid and −L1 for Manhattan.
+ * and Cosine (vectors normalized), −d² for Euclid and −L1 for Manhattan;
+ * on sparse vectors the dot product over shared indices, 0 when they share
+ * none (query_scorer/sparse_custom_query_scorer.rs). The examples are dense
+ * rows or sparse vectors (`E`): the scoring never looks inside them.
  * The formulas follow lib/segment/src/vector_storage/query/*.rs and the
  * sigmoids of lib/common/common/src/math.rs; tests pin them on
  * hand-computed cases (test/store/feedback-queries.test.ts).
@@ -15,6 +18,7 @@
 
 import type { Kernels, Metric } from "../../../kernels/index.js";
 import { isDistance } from "../../../kernels/index.js";
+import type { SparseVector } from "../log/records.js";
 import { F32_MAX } from "./limits.js";
 
 /** Qdrant's `fast_sigmoid`: x / (1 + |x|), in (−1, 1). */
@@ -30,13 +34,16 @@ export function scaledFastSigmoid(x: number): number {
 /** f32::EPSILON, the margin of Qdrant's context pair loss. */
 export const F32_EPSILON = 2 ** -23;
 
+/** An example of a feedback query: a dense row (checked and normalized as the space wants) or a sparse vector. */
+export type Example = Float32Array | SparseVector;
+
 /**
  * A query scored per candidate from its similarities to `examples`:
  * `score(sim)` gets `sim[i]` = similarity(candidate, examples[i]).
  */
-export interface CustomQuery {
+export interface CustomQuery<E = Example> {
   name: "best_score" | "sum_scores" | "discover" | "context" | "relevance_feedback";
-  examples: Float32Array[];
+  examples: E[];
   score(sim: Float64Array): number;
 }
 
@@ -101,15 +108,15 @@ export function naiveFeedbackScore(target: number, items: ArrayLike<number>, a: 
 }
 
 /** Recommend best_score / sum_scores over checked examples (at least one). */
-export function recoQuery(strategy: "best_score" | "sum_scores", pos: Float32Array[], neg: Float32Array[]): CustomQuery {
+export function recoQuery<E extends Example>(strategy: "best_score" | "sum_scores", pos: E[], neg: E[]): CustomQuery<E> {
   const np = pos.length;
   const f = strategy === "best_score" ? bestScore : sumScores;
   return { name: strategy, examples: [...pos, ...neg], score: (sim) => f(sim.subarray(0, np), sim.subarray(np)) };
 }
 
 /** Discover (with a target) or context (without) over checked (positive, negative) example pairs. */
-export function pairsQuery(name: "discover" | "context", target: Float32Array | undefined, pairs: Array<[Float32Array, Float32Array]>): CustomQuery {
-  const examples = target ? [target] : [];
+export function pairsQuery<E extends Example>(name: "discover" | "context", target: E | undefined, pairs: Array<[E, E]>): CustomQuery<E> {
+  const examples: E[] = target ? [target] : [];
   for (const [p, n] of pairs) examples.push(p, n);
   const off = target ? 1 : 0;
   const sims: Array<[number, number]> = pairs.map(() => [0, 0]);
@@ -126,7 +133,7 @@ export function pairsQuery(name: "discover" | "context", target: Float32Array | 
 }
 
 /** Naive relevance feedback over a checked target and scored examples, with the strategy's a, b (>= 0), c. */
-export function relevanceFeedbackQuery(target: Float32Array, items: { vector: Float32Array; score: number }[], a: number, b: number, c: number): CustomQuery {
+export function relevanceFeedbackQuery<E extends Example>(target: E, items: { vector: E; score: number }[], a: number, b: number, c: number): CustomQuery<E> {
   const pairs = feedbackPairs(items.map((it) => it.score), b, c);
   return {
     name: "relevance_feedback",
@@ -142,7 +149,7 @@ export function relevanceFeedbackQuery(target: Float32Array, items: { vector: Fl
  */
 export function runCustomQuery(
   kernels: Kernels, d: ArrayLike<number>, n: number, metric: Metric,
-  query: CustomQuery, rows: Int32Array | undefined, k: number,
+  query: CustomQuery<unknown>, rows: Int32Array | undefined, k: number,
 ): { row: number; score: number }[] {
   const m = rows ? rows.length : n;
   const e = query.examples.length;

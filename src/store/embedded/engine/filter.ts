@@ -6,18 +6,30 @@
  *    min_should: at least `min_count` of `conditions`;
  *  - a condition on an array value holds when it holds for some element;
  *  - a missing key fails every field condition except `values_count` with 0;
- *  - is_empty: missing, null or []; is_null: some value is exactly null.
+ *  - is_empty: missing, null or []; is_null: some value is exactly null;
+ *  - geo_bounding_box, geo_radius, geo_polygon: geo.ts.
  */
 
 import type { Predicate } from "../state/collection.js";
 import { splitPath, type Step, valuesAt } from "../state/payload.js";
 import { show, wrongInput } from "./errors.js";
+import { GEO_CONDITIONS, type GeoCheck, payloadGeoPoint } from "./geo.js";
 import { parseIds } from "./ids.js";
 import { parsePath } from "./paths.js";
 
 export type { Predicate };
 
 type Check = (v: unknown) => boolean;
+type GeoKind = keyof typeof GEO_CONDITIONS;
+const GEO_KINDS = Object.keys(GEO_CONDITIONS) as GeoKind[];
+
+/** A geo test as a value check: a value that is no point fails. */
+function geoCheck(g: GeoCheck): Check {
+  return (v) => {
+    const p = payloadGeoPoint(v);
+    return p !== undefined && g(p);
+  };
+}
 const CLAUSES = ["must", "should", "must_not", "min_should"] as const;
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -138,18 +150,16 @@ export function compileCondition(c: unknown, where: string, nested = false): Pre
   }
   if ("key" in c) return compileField(c, where);
   throw wrongInput(
-    `${where}: condition ${show(c)} has an unknown shape; expected {"key", "match" | "range" | "values_count"}, ` +
+    `${where}: condition ${show(c)} has an unknown shape; expected {"key", "match" | "range" | "values_count" | "geo_bounding_box" | "geo_radius" | "geo_polygon"}, ` +
       `{"is_empty"}, {"is_null"}, {"has_id"}, {"nested"} or a nested filter`,
   );
 }
 
 function compileField(c: Record<string, unknown>, where: string): Predicate {
   const steps = keyPath(c.key, `${where}.key`);
-  const kinds = ["match", "range", "values_count", "datetime_range"].filter((k) => c[k] !== undefined && c[k] !== null);
-  const unsupported = ["geo_bounding_box", "geo_radius", "geo_polygon"].filter((k) => c[k] !== undefined && c[k] !== null);
-  if (unsupported.length) throw wrongInput(`${where}: ${unsupported[0]} conditions are not supported by the embedded store; use a Qdrant server (QDRANT_URL)`);
+  const kinds = ["match", "range", "values_count", "datetime_range", ...GEO_KINDS].filter((k) => c[k] !== undefined && c[k] !== null);
   if (kinds.length !== 1) {
-    throw wrongInput(`${where}: a field condition on "${String(c.key)}" needs exactly one of match, range, values_count; got ${kinds.length ? kinds.join(", ") : "none"}`);
+    throw wrongInput(`${where}: a field condition on "${String(c.key)}" needs exactly one of match, range, values_count, ${GEO_KINDS.join(", ")}; got ${kinds.length ? kinds.join(", ") : "none"}`);
   }
   const kind = kinds[0]!;
   if (kind === "values_count") {
@@ -160,7 +170,9 @@ function compileField(c: Record<string, unknown>, where: string): Predicate {
       return r(n);
     };
   }
-  const check: Check = kind === "match" ? compileMatch(c.match, `${where}.match`) : parseBounds(c[kind], `${where}.${kind}`, kind === "datetime_range" ? "date" : "any");
+  const check: Check = kind === "match" ? compileMatch(c.match, `${where}.match`)
+    : kind in GEO_CONDITIONS ? geoCheck(GEO_CONDITIONS[kind as GeoKind](c[kind], `${where}.${kind}`))
+    : parseBounds(c[kind], `${where}.${kind}`, kind === "datetime_range" ? "date" : "any");
   return (p) => {
     for (const v of valuesAt(p, steps)) {
       if (Array.isArray(v)) {

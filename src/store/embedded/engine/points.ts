@@ -12,17 +12,19 @@ import { notFound, show, wrongInput } from "./errors.js";
 import { parseId } from "./ids.js";
 import { checkValue, f32 } from "./limits.js";
 import { parsePayload } from "./paths.js";
+import { convertTo, type Datatype } from "./datatype.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** What a vector is checked against. */
-type VectorSpace = Pick<Collection, "name" | "dim" | "distance">;
+/** What a vector is checked against (its datatype: float32 when not given). */
+type VectorSpace = Pick<Collection, "name" | "dim" | "distance"> & { datatype?: Datatype };
 
 /**
  * One vector (a JSON array, `{"": [...]}`, or typed values), checked against
- * the collection (right size, finite values), normalized for Cosine, written
+ * the collection (right size, finite values), normalized for Cosine,
+ * converted to the space's datatype (engine/datatype.ts), written
  * into `out` at `at`. @throws EngineError (wrong input) naming `where`.
  */
 export function readVector(col: VectorSpace, v: unknown, where: string, out: Float32Array, at: number): void {
@@ -44,6 +46,7 @@ export function readVector(col: VectorSpace, v: unknown, where: string, out: Flo
     out[at + d] = x;
   }
   if (col.distance === "Cosine") scaleToUnit(out, at, xs.length);
+  convertTo(col.datatype, out, at, xs.length, where); // float16, uint8: as Qdrant stores (and scores) them
 }
 
 /** An upsert from typed arrays (the in-process API): ids checked, every row through {@link readVector}, on a copy. */
@@ -67,7 +70,10 @@ export function rowsOp(col: Collection, rawIds: unknown[], vectors: Float32Array
 export function checkPayloadTargets(col: Collection, ops: Op[]): void {
   const added = new Set<PointId>();
   for (const op of ops) {
-    if (op.type === "upsert") for (const id of op.ids) added.add(id);
+    // an update_only upsert adds no point (the others insert every new one, whatever their filter)
+    if (op.type === "upsert") {
+      if (op.when?.mode !== "update_only") for (const id of op.ids) added.add(id);
+    }
     else if (op.type === "delete" && "ids" in op.sel) for (const id of op.sel.ids) added.delete(id);
     else if (op.type === "update_vectors") {
       for (const id of op.ids) if (!col.has(id) && !added.has(id)) throw notFound(`No point with id ${id} found`);

@@ -10,9 +10,10 @@
  */
 
 import { isDistance } from "../../../kernels/index.js";
-import type { PointId, SparseVector } from "../log/records.js";
+import type { MultiVector, PointId, SparseVector } from "../log/records.js";
 import type { Collection, DenseSpace, Predicate } from "../state/collection.js";
 import type { VectorStorage } from "../state/dense-vectors.js";
+import type { SparseVectors } from "../state/sparse-vectors.js";
 import { type CustomQuery, runCustomQuery } from "./feedback-queries.js";
 import { scroll } from "./scroll.js";
 import { distancesSafe, nearestSafe } from "./wide-scan.js";
@@ -24,8 +25,10 @@ export interface QueryPlan {
   using?: string;
   /** The query vector (nearest, average_vector), normalized for Cosine. */
   vector?: Float32Array;
-  /** A sparse query vector (nearest in a sparse space; then `vector` is absent). */
+  /** A sparse query vector (nearest in a sparse space; then `vector` is absent; a feedback query there has sparse examples). */
   sparse?: SparseVector;
+  /** A multivector query (nearest in a multivector space, max_sim; then `vector` is absent). */
+  multi?: MultiVector;
   /** A feedback query scored per point (best_score, sum_scores, discover, context, relevance_feedback). */
   custom?: CustomQuery;
   /** Points that never appear in the results (the examples given by id). */
@@ -69,10 +72,23 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
   let hits: Hit[] = [];
   let lowerIsBetter = false;
   const k = want + plan.exclude.size;
-  if (plan.sparse) {
-    const sp = col.sparseSpace(name)!;
-    const top = sp.vectors.nearest(plan.sparse, k, sp.rows.toSpace(pointRows));
+  const sparse = col.sparseSpace(name);
+  if (plan.multi) {
+    const sp = col.multiSpace(name)!;
+    const top = sp.vectors.nearest(plan.multi, k, sp.rows.toSpace(pointRows));
     for (let i = 0; i < top.indices.length; i++) hits.push({ row: sp.rows.pointRow(top.indices[i]!), score: top.values[i]! });
+    lowerIsBetter = sp.vectors.distance === "Euclid" || sp.vectors.distance === "Manhattan";
+  } else if (sparse) {
+    // Qdrant remaps every sparse vector of the query (nearest or a feedback query's examples) by idf first
+    const idf = (v: SparseVector) => (sparse.config.modifier === "idf" ? sparse.vectors.withIdf(v) : v);
+    const rows = sparse.rows.toSpace(pointRows);
+    if (plan.kind === "custom") {
+      hits = sparseCustom(col, sparse.vectors, plan.custom!.examples.map((e) => idf(e as SparseVector)), plan.custom!, rows, k);
+    } else {
+      const top = sparse.vectors.nearest(idf(plan.sparse!), k, rows);
+      for (let i = 0; i < top.indices.length; i++) hits.push({ row: top.indices[i]!, score: top.values[i]! });
+    }
+    for (const h of hits) h.row = sparse.rows.pointRow(h.row);
   } else {
     const sp = col.denseSpace(name)!;
     const v = sp.vectors;
@@ -80,7 +96,9 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
     const rows = col.isPlain ? pointRows : sp.rows.toSpace(pointRows);
     if (plan.kind === "custom") {
       const q = plan.custom!;
-      hits = runCustomQuery(col.kernels, q.examples.length ? distancesSafe(v, q.examples) : [], v.count, v.metric, q, rows, k);
+      // a dense space's examples are dense rows (wire/query.ts reads them for the space)
+      const examples = q.examples as Float32Array[];
+      hits = runCustomQuery(col.kernels, examples.length ? distancesSafe(v, examples) : [], v.count, v.metric, q, rows, k);
     } else {
       const top = nearestRows(v, plan.vector!, k, rows, plan.params);
       const sqrt = v.distance === "Euclid";
@@ -96,6 +114,23 @@ export function search(col: Collection, plan: QueryPlan): Hit[] {
     return lowerIsBetter ? h.score <= t : h.score >= t;
   });
   return kept.slice(plan.offset, want);
+}
+
+/**
+ * A feedback query on a sparse space: every row (or the selected `rows`) is
+ * scored, as Qdrant's SparseCustomQueryScorer scores every stored vector,
+ * from its dot products with the examples (0 for an example it shares no
+ * index with). Space rows in, space rows out.
+ */
+function sparseCustom(col: Collection, vectors: SparseVectors, examples: SparseVector[], q: CustomQuery, rows: Int32Array | undefined, k: number): Hit[] {
+  const n = vectors.count;
+  const d = new Float64Array(examples.length * n);
+  const m = rows ? rows.length : n;
+  for (let j = 0; j < m; j++) {
+    const r = rows ? rows[j]! : j;
+    examples.forEach((e, i) => (d[i * n + r] = vectors.score(e, r) ?? 0));
+  }
+  return runCustomQuery(col.kernels, d, n, "dot", q, rows, k);
 }
 
 /**

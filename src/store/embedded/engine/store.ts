@@ -21,10 +21,12 @@ import { Kernels } from "../../../kernels/index.js";
 import { fsyncDir, writeFileDurably } from "../log/fsutil.js";
 import { type FolderLock, lockFolder } from "../log/lock.js";
 import type { Distance, Op, PointId, SpacesConfig } from "../log/records.js";
+import { LogError } from "../log/errors.js";
 import { readMeta } from "../log/recovery.js";
 import { type RepairedLog, repairStore } from "../log/repair.js";
 import { type CollectionMeta, CollectionStorage } from "../log/storage.js";
-import { Collection } from "../state/collection.js";
+import { Collection, vectorsFile } from "../state/collection.js";
+import type { VectorStorage } from "../state/dense-vectors.js";
 import { QuantizedState, type ScalarConfig } from "../state/quantized.js";
 import { EngineError, noCollection, wrongInput } from "./errors.js";
 import { compileFilter, compileLoggedFilter } from "./filter.js";
@@ -44,6 +46,14 @@ export interface StoreOptions {
   onWarning?: (message: string) => void;
   /** Before recovering, rewrite damaged logs keeping every intact record (repair.ts); the originals are kept aside. */
   repair?: boolean;
+}
+
+/** A change of one dense space's params (Qdrant's VectorParamsDiff, the parts the store acts on or keeps). */
+export interface SpaceDiff {
+  /** Move the vectors into their file (true) or into wasm memory (false). */
+  onDisk?: boolean;
+  /** Merged over the space's own hnsw_config (kept, not acted on: the scan is exact). */
+  hnswConfig?: Record<string, unknown>;
 }
 
 /** What a write answers, as Qdrant's UpdateResult. */
@@ -72,6 +82,7 @@ interface MetaChange {
   /** null drops quantization. */
   quantization?: ScalarConfig | null;
   metadata?: Record<string, unknown>;
+  spaces?: SpacesConfig;
 }
 
 function metaOf(e: Entry, o: MetaChange = {}): CollectionMeta {
@@ -79,7 +90,7 @@ function metaOf(e: Entry, o: MetaChange = {}): CollectionMeta {
   const quantization = o.quantization === undefined ? e.quantization : o.quantization;
   const metadata = o.metadata ?? e.metadata;
   const meta: CollectionMeta = {
-    ...spacesMeta(col.spacesConfig), name: col.name, indexes: o.indexes ?? col.indexes, settings: { ...(o.settings ?? col.settings) },
+    ...spacesMeta(o.spaces ?? col.spacesConfig), name: col.name, indexes: o.indexes ?? col.indexes, settings: { ...(o.settings ?? col.settings) },
   };
   if (quantization) meta.quantization = { ...quantization };
   if (metadata) meta.metadata = metadata;
@@ -109,6 +120,7 @@ function openCollection(dir: string, meta: CollectionMeta, kernels: Kernels, war
   col.settings = loadSettings(meta.settings);
   setQuantized(col, (meta.quantization as unknown as ScalarConfig | undefined) ?? null);
   try {
+    removeStaleFiles(col, dir);
     const { storage, degraded } = CollectionStorage.open(dir, meta, col, warn);
     const quantization = meta.quantization as unknown as ScalarConfig | undefined;
     return { col, storage, flushTimer: null, degraded, metadata: meta.metadata, ...(quantization ? { quantization } : {}) };
@@ -129,6 +141,18 @@ function setQuantized(col: Collection, config: ScalarConfig | null): void {
     const q = own ?? config;
     sp.vectors.quantized?.dispose();
     sp.vectors.quantized = q ? new QuantizedState(q) : null;
+  }
+}
+
+/** Delete the vectors files of spaces kept in memory (left by a move to memory, or by a crash in one): never read, only in the way. */
+function removeStaleFiles(col: Collection, dir: string): void {
+  for (const sp of col.spaces.values()) {
+    if (sp.kind !== "dense" || sp.vectors.onDisk) continue;
+    try {
+      rmSync(join(dir, vectorsFile(sp.name)), { force: true });
+    } catch {
+      // a file that cannot be deleted stays: it is never read (an on-disk space recreates its file when it opens)
+    }
   }
 }
 
@@ -394,6 +418,45 @@ export class Engine {
     const e = this.entry(name);
     e.storage.writeMeta(metaOf(e, { settings })); // first: a disk that refuses leaves memory as it was
     e.col.settings = settings;
+  }
+
+  /**
+   * Change dense spaces' params (PATCH `vectors: {"name": {...}}`): `hnsw_config`
+   * merged over the space's own (kept, not acted on), and `on_disk`, which
+   * moves the vectors between wasm memory and their file. A moved space's new
+   * storage is filled first, then collection.json is rewritten durably (temp
+   * file, fsync, rename), and only then swapped in: a crash before the rename
+   * reopens the collection as it was, after it as moved (the file is rebuilt
+   * from the snapshot and log either way).
+   * @throws EngineError (internal) when the disk refuses; nothing changed then.
+   */
+  updateSpaces(name: string, diff: Record<string, SpaceDiff>): void {
+    const e = this.entry(name);
+    if (e.degraded) throw internal(`collection \`${name}\` is read-only: ${e.degraded}`);
+    const col = e.col;
+    const spaces = structuredClone(col.spacesConfig);
+    for (const [n, d] of Object.entries(diff)) {
+      const c = spaces.dense[n]!;
+      if (d.onDisk !== undefined) c.on_disk = d.onDisk;
+      if (d.hnswConfig) c.hnsw_config = { ...(c.hnsw_config ?? {}), ...structuredClone(d.hnswConfig) };
+    }
+    const ready: [string, VectorStorage][] = [];
+    try {
+      for (const [n, d] of Object.entries(diff)) {
+        if (d.onDisk !== undefined && col.denseSpace(n)!.vectors.onDisk !== d.onDisk) ready.push([n, col.prepareMove(n, d.onDisk, e.storage.dir)]);
+      }
+      e.storage.writeMeta(metaOf(e, { spaces })); // a disk that refuses leaves memory as it was
+    } catch (err) {
+      for (const [n, v] of ready) {
+        v.dispose();
+        if (v.onDisk) rmSync(join(e.storage.dir, vectorsFile(n)), { force: true });
+      }
+      if (err instanceof EngineError || err instanceof LogError) throw err;
+      throw internal(`cannot move the vectors of collection \`${name}\`: ${(err as Error).message}; nothing was changed`, err);
+    }
+    for (const [n, v] of ready) col.commitMove(n, v);
+    for (const [n, c] of Object.entries(spaces.dense)) Object.assign(col.denseSpace(n)!.config, c);
+    removeStaleFiles(col, e.storage.dir);
   }
 
   /** Snapshot a collection now and drop its log (normally automatic); resolves when the snapshot is on disk. */

@@ -2,7 +2,9 @@
  * Operations and snapshots as framed records (frames.ts). A log record is
  * one request: `{ op, ops: [...] }`, with every upsert's vectors in the
  * record's f32 section (`off` counts floats). Selectors are logged as
- * given, filters included; replay re-evaluates them on the same state.
+ * given, filters included, and so is an upsert's or update_vectors'
+ * condition (`when`: update_filter, update_mode); replay re-evaluates them
+ * on the same state.
  * A snapshot is: a header record, data records of up to 65,536 points
  * `{ ids, payloads, versions }` + vectors, and an end record `{ end, count }`;
  * without its end record a snapshot is not valid.
@@ -17,15 +19,20 @@
  */
 
 import { encodeFrame, type DecodedRecord } from "./frames.js";
-import type { FrozenCollection, Op, Payload, PointId, PointVectors, SparseVector } from "./records.js";
+import { type FrozenCollection, MultiVector, type Op, type Payload, type PointId, type PointVectors, type SparseVector } from "./records.js";
 
-/** One vector of a point in a shape-2 record: a dense row at `off`, or a sparse vector's indices with its values at `off`. */
-type VectorEntry = [name: string, off: number, lengthOrIndices: number | number[]];
+/**
+ * One vector of a point in a shape-2 record: a dense row at `off`, a sparse
+ * vector's indices with its values at `off`, or a multivector's `length`
+ * values at `off` with its `dim` as a fourth element (records before
+ * multivectors never have one, so they read as they did).
+ */
+type VectorEntry = [name: string, off: number, lengthOrIndices: number | number[], dim?: number];
 
 /** Floats the vectors of these points take in the f32 section. */
 function floatsOf(pvs: PointVectors[]): number {
   let n = 0;
-  for (const pv of pvs) for (const v of Object.values(pv)) n += v instanceof Float32Array ? v.length : v.values.length;
+  for (const pv of pvs) for (const v of Object.values(pv)) n += v instanceof Float32Array ? v.length : v instanceof MultiVector ? v.data.length : v.values.length;
   return n;
 }
 
@@ -39,6 +46,11 @@ function encodeVectors(pvs: PointVectors[], f32: Float32Array, off: number): { v
         off += v.length;
         return [name, at, v.length];
       }
+      if (v instanceof MultiVector) {
+        f32.set(v.data, off);
+        off += v.data.length;
+        return [name, at, v.data.length, v.dim];
+      }
       f32.set(v.values, off);
       off += v.values.length;
       return [name, at, Array.from(v.indices)];
@@ -51,12 +63,18 @@ function encodeVectors(pvs: PointVectors[], f32: Float32Array, off: number): { v
 function decodeVectors(vs: VectorEntry[][], f32: Float32Array): PointVectors[] {
   return vs.map((entries) => {
     const pv: PointVectors = {};
-    for (const [name, off, li] of entries) {
-      if (typeof li === "number") pv[name] = f32.slice(off, off + li);
+    for (const [name, off, li, dim] of entries) {
+      if (typeof li === "number" && dim !== undefined) pv[name] = new MultiVector(dim, f32.slice(off, off + li));
+      else if (typeof li === "number") pv[name] = f32.slice(off, off + li);
       else pv[name] = { indices: Uint32Array.from(li), values: f32.slice(off, off + li.length) } satisfies SparseVector;
     }
     return pv;
   });
+}
+
+/** An upsert's or update_vectors' condition, as the record's `when` (absent when there is none). */
+function when(op: { when?: unknown }): { when?: unknown } {
+  return op.when === undefined ? {} : { when: op.when };
 }
 
 /** Points per snapshot record. */
@@ -75,16 +93,16 @@ export function encodeOps(opId: number, ops: Op[], dim: number): Buffer {
     if (op.type === "upsert" && op.named) {
       const e = encodeVectors(op.named, vectors, off);
       off = e.off;
-      return { type: "upsert", ids: op.ids, payloads: op.payloads, vs: e.vs };
+      return { type: "upsert", ids: op.ids, payloads: op.payloads, vs: e.vs, ...when(op) };
     }
     if (op.type === "update_vectors") {
       const e = encodeVectors(op.named, vectors, off);
       off = e.off;
-      return { type: "update_vectors", ids: op.ids, vs: e.vs };
+      return { type: "update_vectors", ids: op.ids, vs: e.vs, ...when(op) };
     }
     if (op.type !== "upsert") return op;
     vectors.set(op.vectors, off);
-    const rec = { type: "upsert", ids: op.ids, payloads: op.payloads, off };
+    const rec = { type: "upsert", ids: op.ids, payloads: op.payloads, off, ...when(op) };
     off += op.ids.length * dim;
     return rec;
   });
@@ -101,9 +119,9 @@ export function snapshotVectors(rec: DecodedRecord): PointVectors[] | undefined 
 export function decodeOps(rec: DecodedRecord, dim: number): { opId: number; ops: Op[] } {
   const h = rec.header as { op: number; ops: Array<Record<string, unknown>> };
   const ops = h.ops.map((o) => {
-    if (o.type === "update_vectors") return { type: "update_vectors", ids: o.ids as PointId[], named: decodeVectors(o.vs as VectorEntry[][], rec.vectors) } as Op;
+    if (o.type === "update_vectors") return { type: "update_vectors", ids: o.ids as PointId[], named: decodeVectors(o.vs as VectorEntry[][], rec.vectors), ...when(o) } as Op;
     if (o.type === "upsert" && Array.isArray(o.vs)) {
-      return { type: "upsert", ids: o.ids as PointId[], payloads: o.payloads as (Payload | null)[], vectors: new Float32Array(0), named: decodeVectors(o.vs as VectorEntry[][], rec.vectors) } as Op;
+      return { type: "upsert", ids: o.ids as PointId[], payloads: o.payloads as (Payload | null)[], vectors: new Float32Array(0), named: decodeVectors(o.vs as VectorEntry[][], rec.vectors), ...when(o) } as Op;
     }
     if (o.type !== "upsert") return o as unknown as Op;
     const ids = o.ids as PointId[];
@@ -113,6 +131,7 @@ export function decodeOps(rec: DecodedRecord, dim: number): { opId: number; ops:
       ids,
       payloads: o.payloads as (Payload | null)[],
       vectors: rec.vectors.subarray(off, off + ids.length * dim),
+      ...when(o),
     } as Op;
   });
   return { opId: h.op, ops };

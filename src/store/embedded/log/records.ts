@@ -33,23 +33,36 @@ export interface SparseVector {
   values: Float32Array;
 }
 
-/** A point's vectors by space name ("" is the unnamed one): dense rows (normalized for Cosine) or sparse vectors. */
-export type PointVectors = Record<string, Float32Array | SparseVector>;
+/** A multivector (Qdrant's multivector_config): `count` vectors of `dim` values, row-major in `data` (each normalized for Cosine). */
+export class MultiVector {
+  constructor(readonly dim: number, readonly data: Float32Array) {}
 
-/** One dense space of a collection, as created (Qdrant's VectorParams; float32 only). */
+  /** How many vectors it holds. */
+  get count(): number {
+    return this.data.length / this.dim;
+  }
+}
+
+/** A point's vectors by space name ("" is the unnamed one): dense rows (normalized for Cosine), sparse vectors or multivectors. */
+export type PointVectors = Record<string, Float32Array | SparseVector | MultiVector>;
+
+/** One dense space of a collection, as created (Qdrant's VectorParams; float16 and uint8 vectors are kept in f32 rows, converted: engine/datatype.ts). */
 export interface DenseSpaceConfig {
   size: number;
   distance: Distance;
   on_disk?: boolean;
   hnsw_config?: Record<string, unknown>;
   quantization_config?: Record<string, unknown>;
-  datatype?: "float32";
+  datatype?: "float32" | "float16" | "uint8";
+  /** Points carry a list of vectors here, scored by `max_sim` (state/multi-vectors.ts). */
+  multivector_config?: { comparator: "max_sim" };
 }
 
 /** One sparse space of a collection, as created (Qdrant's SparseVectorParams). */
 export interface SparseSpaceConfig {
   index?: Record<string, unknown>;
-  modifier?: "none";
+  /** Qdrant's Modifier: "idf" weights a query's values by each index's inverse document frequency (state/sparse-vectors.ts). */
+  modifier?: "none" | "idf";
 }
 
 /**
@@ -62,6 +75,24 @@ export interface SpacesConfig {
   sparse: Record<string, SparseSpaceConfig>;
 }
 
+/** Qdrant's upsert modes (update_mode): both kinds of points, only new ones, only existing ones. */
+export const UPSERT_MODES = ["upsert", "insert_only", "update_only"] as const;
+export type UpsertMode = (typeof UPSERT_MODES)[number];
+
+/**
+ * Qdrant's conditional upsert (Qdrant ≥ 1.16 `update_filter`, `update_mode`):
+ * which of an upsert's points are written, judged on the state the operation
+ * meets (engine filter language, Qdrant's path grammar). `upsert`: new points,
+ * and existing ones the filter keeps; `insert_only`: new points only;
+ * `update_only`: existing points the filter keeps. No filter keeps every
+ * existing point. Logged as given: replay meets the same state, so it writes
+ * the same points.
+ */
+export interface UpsertCondition {
+  mode: UpsertMode;
+  filter?: unknown;
+}
+
 /** A validated write; the unit of the log (one request is a list of them, logged as one record). */
 export type Op =
   /**
@@ -69,9 +100,9 @@ export type Op =
    * vector, row i of `vectors`. With `named` (one per point): each point has
    * exactly the vectors listed, `vectors` is empty.
    */
-  | { type: "upsert"; ids: PointId[]; vectors: Float32Array; payloads: (Payload | null)[]; named?: PointVectors[] }
-  /** Existing points get these vectors; their others stay. */
-  | { type: "update_vectors"; ids: PointId[]; named: PointVectors[] }
+  | { type: "upsert"; ids: PointId[]; vectors: Float32Array; payloads: (Payload | null)[]; named?: PointVectors[]; when?: UpsertCondition }
+  /** Existing points get these vectors; their others stay. With `when`, an existing point its filter does not keep is left as it is. */
+  | { type: "update_vectors"; ids: PointId[]; named: PointVectors[]; when?: { filter: unknown } }
   /** The selected points lose these vectors. */
   | { type: "delete_vectors"; sel: Selector; names: string[] }
   | { type: "delete"; sel: Selector }

@@ -1,7 +1,8 @@
 /**
  * One collection in memory: per row, the point id, payload and version, and
  * its vector spaces: dense ones (state/dense-vectors.ts: one growable block
- * of wasm memory each) and sparse ones (state/sparse-vectors.ts), each
+ * of wasm memory each), sparse ones (state/sparse-vectors.ts) and
+ * multivector ones (state/multi-vectors.ts), each
  * holding rows only for the points that carry its vector (space-rows.ts).
  * Deleting swaps the last row into the hole, so rows stay dense and a scan
  * of a space reads exactly its `count · dim` floats. The count is the
@@ -15,10 +16,11 @@
 import { type CollectionSettings, defaultSettings } from "./config.js";
 import { join } from "node:path";
 import type { Kernels, Metric } from "../../../kernels/index.js";
-import type { QuantizedState } from "./quantized.js";
+import { QuantizedState } from "./quantized.js";
 import { DenseVectors, METRIC_OF, type VectorStorage } from "./dense-vectors.js";
 import { DiskVectors, VECTORS_FILE } from "./disk-vectors.js";
 import { SparseVectors } from "./sparse-vectors.js";
+import { MultiVector, MultiVectors } from "./multi-vectors.js";
 import { SpaceRows } from "./space-rows.js";
 import {
   DISTANCES, type DenseSpaceConfig, type Distance, type FrozenCollection, type Op, type Payload, type PointId, type PointVectors, type Replica,
@@ -57,7 +59,16 @@ export interface SparseSpace {
   vectors: SparseVectors;
 }
 
-export type Space = DenseSpace | SparseSpace;
+/** A multivector space (`multivector_config`): each point carrying it has a list of vectors. */
+export interface MultiSpace {
+  kind: "multi";
+  name: string;
+  config: DenseSpaceConfig;
+  rows: SpaceRows;
+  vectors: MultiVectors;
+}
+
+export type Space = DenseSpace | SparseSpace | MultiSpace;
 
 /** The file of an on-disk dense space in the collection's folder ("" keeps the name it had before named vectors). */
 export function vectorsFile(name: string): string {
@@ -65,8 +76,8 @@ export function vectorsFile(name: string): string {
 }
 
 /** Is this stored vector a sparse one? */
-export function isSparse(v: Float32Array | SparseVector): v is SparseVector {
-  return !(v instanceof Float32Array);
+export function isSparse(v: Float32Array | SparseVector | MultiVector): v is SparseVector {
+  return !(v instanceof Float32Array) && !(v instanceof MultiVector);
 }
 
 /** Qdrant's id order: integers ascending, then UUIDs in byte (= string) order. */
@@ -113,6 +124,11 @@ export class Collection implements Replica, VectorMembership {
     this.compile = o.compileFilter;
     this.spacesConfig = o.spaces ?? { named: false, dense: { "": { size: o.dim!, distance: o.distance! } }, sparse: {} };
     for (const [name, config] of Object.entries(this.spacesConfig.dense)) {
+      if (config.multivector_config) {
+        const vectors = new MultiVectors({ dim: config.size, distance: config.distance });
+        this.spaces.set(name, { kind: "multi", name, config, vectors, rows: new SpaceRows(vectors) });
+        continue;
+      }
       const space = { dim: config.size, distance: config.distance, kernels: o.kernels };
       const vectors: VectorStorage = config.on_disk && o.dir ? new DiskVectors({ ...space, path: join(o.dir, vectorsFile(name)) }) : new DenseVectors(space);
       this.spaces.set(name, { kind: "dense", name, config, vectors, rows: new SpaceRows(vectors) });
@@ -136,6 +152,12 @@ export class Collection implements Replica, VectorMembership {
     return sp?.kind === "dense" ? sp : undefined;
   }
 
+  /** A multivector space by name, or undefined. */
+  multiSpace(name: string): MultiSpace | undefined {
+    const sp = this.spaces.get(name);
+    return sp?.kind === "multi" ? sp : undefined;
+  }
+
   /** A sparse space by name, or undefined. */
   sparseSpace(name: string): SparseSpace | undefined {
     const sp = this.spaces.get(name);
@@ -156,6 +178,11 @@ export class Collection implements Replica, VectorMembership {
 
   get distance(): Distance {
     return this.dense.distance;
+  }
+
+  /** The unnamed vector's datatype as created (undefined: float32, not given). */
+  get datatype(): DenseSpaceConfig["datatype"] {
+    return this.denseSpace("")?.config.datatype;
   }
 
   /** The kernel metric the unnamed vector scans with. */
@@ -212,7 +239,7 @@ export class Collection implements Replica, VectorMembership {
   }
 
   /** The vector of the point at `row` in space `name`, or undefined when it has none there. */
-  vectorIn(row: number, name: string): Float32Array | SparseVector | undefined {
+  vectorIn(row: number, name: string): Float32Array | SparseVector | MultiVector | undefined {
     const sp = this.spaces.get(name);
     if (!sp) return undefined;
     const s = sp.rows.spaceRow(row);
@@ -271,6 +298,43 @@ export class Collection implements Replica, VectorMembership {
     return Array.from(this.rowsWhere(pred), (r) => this.ids[r]!);
   }
 
+  /**
+   * A copy of dense space `name`'s rows in the other kind of storage: a file
+   * in `dir` (`onDisk`) or wasm memory. Nothing of the collection changes
+   * until {@link commitMove}; the copy is thrown away with `dispose` when the
+   * move is abandoned. @throws StoreError when the file cannot be made or written.
+   */
+  prepareMove(name: string, onDisk: boolean, dir: string): VectorStorage {
+    const sp = this.denseSpace(name)!;
+    const from = sp.vectors;
+    const o = { dim: from.dim, distance: from.distance, kernels: this.kernels };
+    const to: VectorStorage = onDisk ? new DiskVectors({ ...o, path: join(dir, vectorsFile(name)) }) : new DenseVectors(o);
+    try {
+      to.reserve(from.count);
+      const dim = from.dim;
+      from.forEachBlock((start, n, m) => {
+        const rows = m.view();
+        for (let i = 0; i < n; i++) to.set(start + i, rows.subarray(i * dim, (i + 1) * dim));
+      });
+      to.flush();
+      if (from.quantized) to.quantized = new QuantizedState(from.quantized.config); // codes are derived: rebuilt by the next search
+      return to;
+    } catch (e) {
+      to.dispose();
+      throw e;
+    }
+  }
+
+  /** Swap in the storage {@link prepareMove} filled (no write came between) and give the old one back. */
+  commitMove(name: string, to: VectorStorage): void {
+    const sp = this.denseSpace(name)!;
+    const from = sp.vectors;
+    sp.vectors = to;
+    sp.rows.storage = to;
+    sp.config.on_disk = to.onDisk; // Qdrant answers a false it was given, too
+    from.dispose();
+  }
+
   /** Make room for `rows` points in every dense space. */
   reserve(rows: number): void {
     for (const sp of this.spaces.values()) if (sp.kind === "dense") sp.vectors.reserve(rows);
@@ -296,9 +360,11 @@ export class Collection implements Replica, VectorMembership {
       if (op.type === "upsert") this.upsert(op, opId);
       else if (op.type === "delete") for (const id of this.select(op.sel)) this.remove(id);
       else if (op.type === "update_vectors") {
+        const keep = op.when ? this.compile(op.when.filter, false) : null;
         op.ids.forEach((id, i) => {
           const r = this.rowOf.get(id);
           if (r === undefined) return; // checked at the request; a replayed record meets the same state
+          if (keep && !keep(this.payloads[r]!, id, this)) return; // update_filter: an existing point it does not keep stays as it is
           this.setVectors(r, op.named[i]!, false);
           this.versions[r] = opId;
         });
@@ -351,11 +417,28 @@ export class Collection implements Replica, VectorMembership {
       }
       const s = sp.rows.claim(r);
       if (sp.kind === "dense") sp.vectors.set(s, v as Float32Array);
+      else if (sp.kind === "multi") sp.vectors.set(s, v as MultiVector);
       else sp.vectors.set(s, v as SparseVector);
     }
   }
 
+  /**
+   * Which of an upsert's points it writes (all without a condition), judged
+   * on the state before it, as Qdrant resolves a conditional upsert.
+   */
+  private written(op: Extract<Op, { type: "upsert" }>): boolean[] | null {
+    const c = op.when;
+    if (!c) return null;
+    const pred = c.filter === undefined ? null : this.compile(c.filter, false);
+    return op.ids.map((id) => {
+      const r = this.rowOf.get(id);
+      if (r === undefined) return c.mode !== "update_only";
+      return c.mode !== "insert_only" && (!pred || pred(this.payloads[r]!, id, this));
+    });
+  }
+
   private upsert(op: Extract<Op, { type: "upsert" }>, opId: number): void {
+    const write = this.written(op);
     const plain = op.named ? null : this.denseSpace("")!;
     if (plain) {
       let fresh = 0;
@@ -364,6 +447,7 @@ export class Collection implements Replica, VectorMembership {
     }
     const dim = plain?.vectors.dim ?? 0;
     for (let i = 0; i < op.ids.length; i++) {
+      if (write && !write[i]) continue;
       const id = op.ids[i]!;
       let r = this.rowOf.get(id);
       if (r === undefined) {

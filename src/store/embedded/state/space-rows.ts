@@ -20,7 +20,8 @@ export class SpaceRows {
   /** Space row → point row. */
   #pointRow: number[] = [];
 
-  constructor(readonly storage: RowStorage) {}
+  /** Where the rows are (replaced when a space's vectors move between memory and a file). */
+  constructor(public storage: RowStorage) {}
 
   /** Points with a vector in this space. */
   get count(): number {

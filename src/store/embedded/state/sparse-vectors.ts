@@ -4,6 +4,10 @@
  * shares with a row. As in Qdrant (lib/sparse, SparseVector::score), a row
  * that shares no index with the query has no score and is not a hit.
  * Which point a row belongs to is the caller's business (space-rows.ts).
+ * A space created with Qdrant's `modifier: "idf"` weights a query's values
+ * by each index's inverse document frequency over the rows held at that
+ * moment (`withIdf`): the counts are derived from the rows on each query,
+ * never kept beside them, so upserts, deletes and a replayed log need nothing.
  */
 
 import type { SparseVector } from "../log/records.js";
@@ -35,6 +39,17 @@ export function sparseDot(a: SparseVector, b: SparseVector): number | null {
     else j++;
   }
   return shared ? s : null;
+}
+
+/**
+ * Qdrant's IDF of one index (lib/segment query_context.rs `fancy_idf`), in
+ * f32 as its DimWeight: ln((n − df + 0.5) / (df + 0.5) + 1), n the vectors
+ * in the space, df those holding the index. Never negative: 0 < df ≤ n gives
+ * a ratio > 0, and df = 0 (an index no row has) gives ln(2n + 2).
+ */
+export function idf(n: number, df: number): number {
+  const f = Math.fround;
+  return f(Math.log(f(f(f(f(n - df) + 0.5) / f(df + 0.5)) + 1)));
 }
 
 export class SparseVectors {
@@ -92,6 +107,26 @@ export class SparseVectors {
     hits.sort((a, b) => b.s - a.s || a.row - b.row);
     const top = hits.slice(0, k);
     return { indices: Int32Array.from(top, (h) => h.row), values: Float64Array.from(top, (h) => h.s) };
+  }
+
+  /**
+   * `query` with each value multiplied (in f32) by its index's IDF over the
+   * rows held now, as Qdrant remaps a query's weights for a space with the
+   * idf modifier before it scores; one pass over the rows' indices.
+   */
+  withIdf(query: SparseVector): SparseVector {
+    const at = new Map<number, number>();
+    query.indices.forEach((ix, i) => at.set(ix, i));
+    const df = new Float64Array(query.indices.length);
+    for (const r of this.#rows) {
+      for (const ix of r.indices) {
+        const i = at.get(ix);
+        if (i !== undefined) df[i]!++;
+      }
+    }
+    const n = this.#rows.length;
+    const values = Float32Array.from(query.values, (v, i) => Math.fround(v * idf(n, df[i]!)));
+    return { indices: query.indices, values };
   }
 
   /** The score of row `row` against `query`, null when they share no index. */

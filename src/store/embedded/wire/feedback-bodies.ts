@@ -2,27 +2,28 @@
  * The request shapes of Qdrant's feedback queries (recommend best_score /
  * sum_scores, discover, context, relevance_feedback naive), checked and turned
  * into the engine's {@link CustomQuery} (engine/feedback-queries.ts scores them).
+ * The examples are read by the caller's `read`: dense rows or sparse vectors.
  */
 
 import { show } from "../engine/errors.js";
-import { type CustomQuery, pairsQuery, recoQuery, relevanceFeedbackQuery } from "../engine/feedback-queries.js";
+import { type CustomQuery, type Example, pairsQuery, recoQuery, relevanceFeedbackQuery } from "../engine/feedback-queries.js";
 import { badRequest } from "./errors.js";
 
 /** Recommend best_score / sum_scores over checked examples. */
-export function parseRecoQuery(strategy: "best_score" | "sum_scores", pos: Float32Array[], neg: Float32Array[], where: string): CustomQuery {
+export function parseRecoQuery<E extends Example>(strategy: "best_score" | "sum_scores", pos: E[], neg: E[], where: string): CustomQuery<E> {
   if (pos.length + neg.length === 0) throw badRequest(`${where}: ${strategy} needs at least one positive or negative example`);
   return recoQuery(strategy, pos, neg);
 }
 
 /** Reads an example (a vector or a point id); ids also join the plan's exclusions. */
-export type ReadVector = (v: unknown, where: string) => Float32Array;
+export type ReadVector<E extends Example> = (v: unknown, where: string) => E;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Context pairs in Qdrant's MaybeOneOrMany form: one pair, a list of pairs, or null (none). */
-function parsePairs(v: unknown, read: ReadVector, where: string): Array<[Float32Array, Float32Array]> {
+function parsePairs<E extends Example>(v: unknown, read: ReadVector<E>, where: string): Array<[E, E]> {
   if (v === undefined || v === null) return [];
   const list = Array.isArray(v) ? v : [v];
   return list.map((p, i) => {
@@ -30,12 +31,12 @@ function parsePairs(v: unknown, read: ReadVector, where: string): Array<[Float32
     if (!isObject(p) || p.positive === undefined || p.negative === undefined) {
       throw badRequest(`${at} must be a pair {"positive": ..., "negative": ...} of point ids or vectors, got ${show(p)}`);
     }
-    return [read(p.positive, `${at}.positive`), read(p.negative, `${at}.negative`)];
+    return [read(p.positive, `${at}.positive`), read(p.negative, `${at}.negative`)] as [E, E];
   });
 }
 
 /** `{"discover": {"target": ..., "context": pairs}}`. */
-export function parseDiscover(v: unknown, read: ReadVector, where: string): CustomQuery {
+export function parseDiscover<E extends Example>(v: unknown, read: ReadVector<E>, where: string): CustomQuery<E> {
   if (!isObject(v) || v.target === undefined || v.target === null) {
     throw badRequest(`${where} must be {"target": id or vector, "context": [{"positive": ..., "negative": ...}]}, got ${show(v)}`);
   }
@@ -44,7 +45,7 @@ export function parseDiscover(v: unknown, read: ReadVector, where: string): Cust
 }
 
 /** `{"context": pairs}`. */
-export function parseContext(v: unknown, read: ReadVector, where: string): CustomQuery {
+export function parseContext<E extends Example>(v: unknown, read: ReadVector<E>, where: string): CustomQuery<E> {
   return pairsQuery("context", undefined, parsePairs(v, read, where));
 }
 
@@ -56,7 +57,7 @@ function finite(v: unknown, where: string, min = -Infinity): number {
 }
 
 /** `{"relevance_feedback": {"target": ..., "feedback": [{"example", "score"}], "strategy": {"naive": {a, b, c}}}}`. */
-export function parseRelevanceFeedback(v: unknown, read: ReadVector, where: string): CustomQuery {
+export function parseRelevanceFeedback<E extends Example>(v: unknown, read: ReadVector<E>, where: string): CustomQuery<E> {
   if (!isObject(v) || v.target === undefined || v.target === null) {
     throw badRequest(`${where} must be {"target": ..., "feedback": [{"example": ..., "score": ...}], "strategy": {"naive": {"a", "b", "c"}}}, got ${show(v)}`);
   }

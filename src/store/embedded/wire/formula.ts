@@ -13,7 +13,8 @@
 import { show } from "../engine/errors.js";
 import { compileCondition } from "../engine/filter.js";
 import type { Expr, Formula } from "../engine/formula.js";
-import { datetimeSeconds, type DecayKind, decayLambda, type GeoPoint, rustFloat } from "../engine/formula-functions.js";
+import { datetimeSeconds, type DecayKind, decayLambda, type GeoPoint } from "../engine/formula-functions.js";
+import { parseGeoPoint } from "../engine/geo.js";
 import { parsePath } from "../engine/paths.js";
 import { showPath, grammarPath, type Step } from "../state/payload.js";
 import { answering, badRequest } from "./errors.js";
@@ -74,15 +75,9 @@ function key(v: unknown, where: string): Step[] {
   return answering(() => parsePath(v, where));
 }
 
+/** A geo point, checked as Qdrant's GeoPoint (engine/geo.ts, shared with the geo conditions). */
 function geoPoint(v: unknown, where: string): GeoPoint {
-  if (!isObject(v) || typeof v.lon !== "number" || typeof v.lat !== "number") {
-    throw badRequest(`${where} must be a geo point {"lon": number, "lat": number}, got ${show(v)}`);
-  }
-  const { lon, lat } = v;
-  if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
-    throw badRequest(`${where}: Wrong format of GeoPoint payload: expected \`lat\` = ${rustFloat(lat)} within [-90;90] and \`lon\` = ${rustFloat(lon)} within [-180;180]`);
-  }
-  return { lon, lat };
+  return answering(() => parseGeoPoint(v, where));
 }
 
 /** One expression at `where`. */

@@ -8,7 +8,7 @@ import { show } from "../engine/errors.js";
 import { parseId, parseIds } from "../engine/ids.js";
 import { parsePath, parsePayload } from "../engine/paths.js";
 import { readVector } from "../engine/points.js";
-import type { Op, Payload, PointId, Selector } from "../log/records.js";
+import { type Op, type Payload, type PointId, type Selector, UPSERT_MODES, type UpsertCondition, type UpsertMode } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
 import { badRequest } from "./errors.js";
 import { compileFilter } from "./filter.js";
@@ -19,8 +19,31 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The body of PUT /points, or an upsert operation of /points/batch: `{ points: [...] }` or `{ batch: {...} }`. */
+/**
+ * An upsert body's `update_filter` and `update_mode`, as Qdrant reads them
+ * (src/common/update.rs): a filter makes the upsert conditional in any mode;
+ * without one, `insert_only` and `update_only` still are (every existing
+ * point passes the missing filter) and `upsert` is a plain upsert.
+ */
+function parseCondition(body: Record<string, unknown>, where: string): UpsertCondition | undefined {
+  const f = body.update_filter;
+  const m = body.update_mode;
+  if (m !== undefined && m !== null && !UPSERT_MODES.includes(m as UpsertMode)) {
+    throw badRequest(`${where}.update_mode ${show(m)} is unknown. Should be one of: ${UPSERT_MODES.map((x) => `"${x}"`).join(", ")}`);
+  }
+  const mode = (m ?? "upsert") as UpsertMode;
+  if (f !== undefined && f !== null) return { mode, filter: checked(f, `${where}.update_filter`) };
+  return mode === "upsert" ? undefined : { mode };
+}
+
+/** The body of PUT /points, or an upsert operation of /points/batch: `{ points: [...] }` or `{ batch: {...} }`, with its condition. */
 export function parseUpsert(col: Collection, body: Record<string, unknown>, where: string): Op {
+  const op = parseUpsertPoints(col, body, where);
+  const when = parseCondition(body, where);
+  return when && op.type === "upsert" ? { ...op, when } : op;
+}
+
+function parseUpsertPoints(col: Collection, body: Record<string, unknown>, where: string): Op {
   if (!col.isPlain) return parseNamedUpsert(col, body, where);
   const dim = col.dim;
   if (Array.isArray(body.points)) {

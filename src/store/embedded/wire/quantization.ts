@@ -87,6 +87,10 @@ export function parseSearchParams(v: unknown, where: string): SearchParams | und
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) throw badRequest(`${where} must be an object like {"exact": false, "quantization": {...}}, got ${show(v)}`);
   flag(v.indexed_only, `${where}.indexed_only`);
+  if (v.idf !== undefined && v.idf !== null) {
+    // Qdrant 1.19's IdfParams (statistics over a filtered corpus) would change the scores: refused rather than ignored
+    throw badRequest(`${where}.idf (IDF statistics over a corpus) is not supported by the embedded store; leave it out for the idf modifier's collection-wide statistics, or use a Qdrant server (QDRANT_URL)`);
+  }
   const out: SearchParams = {};
   const exact = flag(v.exact, `${where}.exact`);
   if (exact !== undefined) out.exact = exact;

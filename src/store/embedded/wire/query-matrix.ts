@@ -16,6 +16,7 @@ function int(v: unknown, dflt: number, min: number, where: string): number {
 
 function run(col: Collection, body: Record<string, unknown>) {
   const using = body.using ?? "";
+  if (typeof using === "string" && col.multiSpace(using)) throw badRequest(`the distance matrix on multivector "${using}" is not supported by the embedded store; use a Qdrant server (QDRANT_URL)`);
   if (typeof using !== "string" || !col.denseSpace(using)) {
     const names = [...col.spaces.values()].filter((s) => s.kind === "dense").map((s) => `"${s.name}"`).join(", ");
     throw badRequest(`Not existing vector name error: ${String(using)} (the distance matrix is computed on a dense vector of collection ${col.name}: ${names || "it has none"})`);

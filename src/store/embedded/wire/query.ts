@@ -10,6 +10,7 @@ import { scaleToUnit } from "../../../kernels/unit-vector.js";
 import { show } from "../engine/errors.js";
 import { type PointId, parseId } from "../engine/ids.js";
 import { readVector } from "../engine/points.js";
+import { convertTo } from "../engine/datatype.js";
 import { DEFAULT_RRF_K } from "../engine/fusion.js";
 import type { Mmr } from "../engine/mmr.js";
 import { type Fusion, MAX_PREFETCH_DEPTH, type Stage, runStage } from "../engine/prefetch.js";
@@ -22,8 +23,9 @@ import { compileFilter } from "./filter.js";
 import { parseFormula } from "./formula.js";
 import { parseSearchParams } from "./quantization.js";
 import { type PointView, type VectorSelector, parseWithVector, pointView } from "./views.js";
-import { noVectorName, readSparse } from "./vectors.js";
-import type { SparseVector } from "../log/records.js";
+import { multiScoring } from "./query-multi.js";
+import { sparseScoring } from "./query-sparse.js";
+import { noVectorName } from "./vectors.js";
 import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 
 /** A plan and the shape of its answer. */
@@ -57,7 +59,7 @@ function vectorInput(col: Collection, v: unknown, where: string, plan: ParsedQue
   const name = plan.using ?? "";
   const sp = col.denseSpace(name);
   if (!sp) throw noVectorName(col, name, `${where}: a dense query needs "using" naming a dense vector`);
-  const target = { name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance };
+  const target = { name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance, datatype: sp.config.datatype };
   if (typeof v === "number" || typeof v === "string") {
     const id = parseId(v, where);
     const src = plan.lookup ?? col;
@@ -80,20 +82,6 @@ function vectorInput(col: Collection, v: unknown, where: string, plan: ParsedQue
   const out = new Float32Array(target.dim);
   readVector(target, v, where, out, 0);
   return out;
-}
-
-/** A sparse query vector: inline `{indices, values}`, or a point's vector of the space by id. */
-function sparseInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): SparseVector {
-  if (typeof v !== "number" && typeof v !== "string") return readSparse(v, where);
-  const id = parseId(v, where);
-  const src = plan.lookup ?? col;
-  const r = src.row(id);
-  if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
-  const srcName = plan.lookup ? plan.lookupVector ?? "" : plan.using ?? "";
-  const stored = src.vectorIn(r, srcName);
-  if (!stored || stored instanceof Float32Array) throw badRequest(`${where}: point ${id} has no sparse vector "${srcName}"`);
-  if (!plan.lookup) plan.exclude.add(id);
-  return stored;
 }
 
 function recommend(col: Collection, r: Record<string, unknown>, where: string, plan: ParsedQuery): void {
@@ -123,7 +111,9 @@ function recommend(col: Collection, r: Record<string, unknown>, where: string, p
     q.forEach((x, d) => {
       if (!Number.isFinite(x)) throw badRequest(`${where}: the recommend vector 2·mean(positive) − mean(negative) leaves the f32 range at [${d}]; scale the examples down`);
     });
-    if (col.denseSpace(plan.using ?? "")!.vectors.distance === "Cosine") scaleToUnit(q);
+    const space = col.denseSpace(plan.using ?? "")!;
+    if (space.vectors.distance === "Cosine") scaleToUnit(q);
+    convertTo(space.config.datatype, q, 0, q.length, where); // the query in the storage's type, as Qdrant scores it
     plan.kind = "average_vector";
     plan.vector = q;
   } else if (strategy === "best_score" || strategy === "sum_scores") {
@@ -217,16 +207,14 @@ function parseMmr(v: unknown, where: string, limit: number): Mmr {
 /** The query of a body or prefetch: sets the plan's kind, or answers its fusion, order_by or sample. */
 function parseScoring(col: Collection, q: unknown, where: string, plan: ParsedQuery): Merge | undefined {
   if (q === undefined || q === null) return undefined;
+  if (col.multiSpace(plan.using ?? "") && !(isObject(q) && ("fusion" in q || "rrf" in q || "order_by" in q || "sample" in q || "formula" in q))) {
+    multiScoring(col, q, where, plan);
+    return undefined;
+  }
   if (col.sparseSpace(plan.using ?? "")) {
-    const scoring = isObject(q) && ("fusion" in q || "rrf" in q || "order_by" in q || "sample" in q);
+    const scoring = isObject(q) && ("fusion" in q || "rrf" in q || "order_by" in q || "sample" in q || "formula" in q);
     if (!scoring) {
-      const inner = isObject(q) && "nearest" in q ? q.nearest : q;
-      if (isObject(q) && "nearest" in q && q.mmr !== undefined && q.mmr !== null) throw badRequest(`${where}.query.mmr is not supported on sparse vector "${plan.using}"`);
-      if (isObject(inner) && !("indices" in inner) && typeof inner !== "number") {
-        throw badRequest(`${where}.query: on sparse vector "${plan.using}" the embedded store answers nearest queries ({"indices", "values"} or a point id) only; use a Qdrant server (QDRANT_URL) for the rest`);
-      }
-      plan.kind = "nearest";
-      plan.sparse = sparseInput(col, inner, `${where}.query${inner === q ? "" : ".nearest"}`, plan);
+      sparseScoring(col, q, where, plan);
       return undefined;
     }
   }

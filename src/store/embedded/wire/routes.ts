@@ -17,6 +17,7 @@ import { compileFilter } from "./filter.js";
 import { parseBatch, parseDeleteVectors, parsePayloadOp, parseSelector, parseUpsert } from "./ops.js";
 import { parseSpaces, spacesView } from "./spaces.js";
 import { parseUpdateVectors } from "./vectors.js";
+import { parseVectorsDiff } from "./spaces-update.js";
 import { parseQuantizationConfig, quantizationView } from "./quantization.js";
 import { parseQuery, runQuery } from "./query.js";
 import { queryGroups } from "./query-groups.js";
@@ -25,7 +26,7 @@ import { parseWithVector, pointView } from "./views.js";
 import { parseWithPayload } from "./with-payload.js";
 import { parsePath } from "../engine/paths.js";
 import { parseFieldSchema, payloadSchema } from "./payload-schema.js";
-import { refuseUnserved, validateCreate, validateFilterBody, validateQuery, validateQueryBatch, validateUpdate } from "./validate.js";
+import { refuseUnserved, validateCreate, validateFilterBody, validateQuery, validateQueryBatch, validateQueryGroups, validateUpdate, validateUpdateFilter } from "./validate.js";
 import { defaultSettings, mergeSettings } from "../state/config.js";
 
 /** What a handler receives. */
@@ -95,7 +96,12 @@ function update(c: Ctx) {
   const settings = mergeSettings(fc.settings, c.body);
   const q = parseQuantizationConfig(c.body.quantization_config, "quantization_config", true);
   const m = metadataOf(c.body.metadata);
+  const vectors = parseVectorsDiff(fc, c.body.vectors);
+  if (q && [...fc.spaces.values()].some((sp) => sp.kind === "multi")) {
+    throw badRequest(`quantization_config is not supported by the embedded store on a collection with a multivector: multivectors are scored exactly`);
+  }
   c.store.setSettings(fc.name, settings);
+  if (vectors) c.store.updateSpaces(fc.name, vectors);
   if (q !== undefined) c.store.setQuantization(fc.name, q);
   if (m) c.store.updateMetadata(fc.name, m);
   return true;
@@ -103,6 +109,7 @@ function update(c: Ctx) {
 
 async function upsert(c: Ctx) {
   const col = c.store.get(c.params.name!);
+  validateUpdateFilter(c.body);
   return c.store.write(col.name, [parseUpsert(col, c.body, "body")], wait(c));
 }
 
@@ -187,6 +194,7 @@ export const ROUTES: [string, string, Handler][] = [
   }],
   ["PUT", "/collections/:name/points/vectors", async (c) => {
     const fc = col(c);
+    validateUpdateFilter(c.body);
     const ops = [parseUpdateVectors(fc, c.body, "body")];
     checkPayloadTargets(fc, ops);
     return c.store.write(fc.name, ops, wait(c));
@@ -223,7 +231,7 @@ export const ROUTES: [string, string, Handler][] = [
     const plans = searches(c).map((s, i) => parseQuery(fc, s, `searches[${i}]`, (n) => c.store.get(n)));
     return plans.map((p) => ({ points: runQuery(fc, p) }));
   }],
-  ["POST", "/collections/:name/points/query/groups", (c) => queryGroups(c.store, col(c), c.body)],
+  ["POST", "/collections/:name/points/query/groups", (c) => (validateQueryGroups(c.body), queryGroups(c.store, col(c), c.body))],
   ["POST", "/collections/:name/points/search/matrix/pairs", (c) => matrixPairs(col(c), c.body)],
   ["POST", "/collections/:name/points/search/matrix/offsets", (c) => matrixOffsets(col(c), c.body)],
   // Qdrant 1.19 removed the pre-Query-API endpoints; say so rather than answer a generic 404

@@ -10,7 +10,10 @@ import type { ScalarConfig } from "../state/quantized.js";
 import { checkValue } from "../engine/limits.js";
 import { Engine, type StoreOptions, type UpdateResult } from "../engine/store.js";
 import type { RepairedLog } from "../log/repair.js";
-import { answering } from "./errors.js";
+import { show } from "../engine/errors.js";
+import { answering, badRequest } from "./errors.js";
+import { parseQuantizationConfig } from "./quantization.js";
+import { parseVectorsDiff } from "./spaces-update.js";
 import { parseQuery, runQuery } from "./query.js";
 import type { PointView } from "./views.js";
 
@@ -60,9 +63,38 @@ export class EmbeddedStore {
     return this.engine.has(name);
   }
 
-  /** Create a collection of `size`-dimensional vectors. @throws HttpError 400 for a bad name, 409 when it exists. */
-  createCollection(name: string, size: number, distance: Distance, metadata?: Record<string, unknown>): Promise<void> {
-    return answering(() => this.engine.createCollection(name, size, distance, { metadata }));
+  /**
+   * Create a collection of `size`-dimensional vectors, as PUT /collections/{name}
+   * with `{"vectors": {size, distance, on_disk}, quantization_config, metadata}`.
+   * @param o.onDisk keep the vectors in a file, not in memory (Qdrant's `on_disk`). Default false.
+   * @param o.quantization scalar quantization (Qdrant's `quantization_config.scalar`). Default none.
+   * @param o.metadata Qdrant's free collection metadata. Default none.
+   * @throws HttpError 400 for a bad name or option, 409 when it exists.
+   * @example await store.createCollection("photos", 64, "Cosine", { onDisk: true });
+   */
+  async createCollection(
+    name: string, size: number, distance: Distance,
+    o: { onDisk?: boolean; quantization?: ScalarConfig; metadata?: Record<string, unknown> } = {},
+  ): Promise<void> {
+    return answering(() => {
+      if (o.onDisk !== undefined && typeof o.onDisk !== "boolean") throw badRequest(`createCollection: onDisk must be true or false, got ${show(o.onDisk)}`);
+      const quantization = o.quantization === undefined ? undefined : parseQuantizationConfig({ scalar: o.quantization }, "createCollection: quantization") ?? undefined;
+      return this.engine.createCollection(name, size, distance, { metadata: o.metadata, quantization, onDisk: o.onDisk });
+    });
+  }
+
+  /**
+   * Move a dense vector's originals between memory and its file, as PATCH
+   * `{"vectors": {"name": {"on_disk": b}}}`; durable before it returns.
+   * @param vector the vector's name; default "" (the unnamed one).
+   * @throws HttpError 404 for an unknown collection, 400 for an unknown vector, 500 when the disk refuses.
+   */
+  setOnDisk(name: string, onDisk: boolean, vector = ""): void {
+    answering(() => {
+      const col = this.engine.get(name);
+      const diff = parseVectorsDiff(col, { [vector]: { on_disk: onDisk } });
+      this.engine.updateSpaces(col.name, diff!);
+    });
   }
 
   /** Set (null: drop) a collection's scalar quantization, Qdrant's `quantization_config.scalar`. @throws HttpError 404 for an unknown collection. */

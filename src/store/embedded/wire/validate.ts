@@ -182,6 +182,19 @@ export function validateQuery(b: Record<string, unknown>): void {
   refuse(out);
 }
 
+/**
+ * @throws HttpError 422 for a `POST /points/query/groups` body: the query's
+ * rules (filter, params, limit, recommend examples, formula conditions and
+ * defaults, each prefetch) and `group_size` >= 1, as Qdrant's
+ * QueryGroupsRequest nests QueryRequest's rules.
+ */
+export function validateQueryGroups(b: Record<string, unknown>): void {
+  const out: Violation[] = [];
+  queryRequest(out, b, "");
+  checkRange(out, b, "group_size", { min: 1 }, "");
+  refuse(out);
+}
+
 /** @throws HttpError 422 for a `POST /points/query/batch` body (each search's rules, at `searches[i]`). */
 export function validateQueryBatch(b: Record<string, unknown>): void {
   const out: Violation[] = [];
@@ -196,6 +209,13 @@ export function validateFilterBody(b: Record<string, unknown>): void {
   refuse(out);
 }
 
+/** @throws HttpError 422 for an upsert or update_vectors body whose `update_filter` holds a condition with only `key`. */
+export function validateUpdateFilter(b: Record<string, unknown>): void {
+  const out: Violation[] = [];
+  filter(out, b.update_filter, "update_filter");
+  refuse(out);
+}
+
 /**
  * Collection config the store cannot serve (it would answer as if applied):
  * a clear 400 naming the field rather than a silent ignore.
@@ -203,7 +223,7 @@ export function validateFilterBody(b: Record<string, unknown>): void {
  */
 export function refuseUnserved(b: Record<string, unknown>, update: boolean): void {
   const given = (k: string) => b[k] !== undefined && b[k] !== null && !(isObject(b[k]) && Object.keys(b[k] as object).length === 0);
-  const fields = (update ? ["vectors", "sparse_vectors"] : []).filter(given);
+  const fields = (update ? ["sparse_vectors"] : []).filter(given); // PATCH vectors: wire/spaces-update.ts
   if (fields.length === 0) return;
   throw new HttpError(400, `Wrong input: ${fields.join(", ")} ${fields.length > 1 ? "are" : "is"} not supported by the embedded store${update ? " on update" : ""}; leave ${fields.length > 1 ? "them" : "it"} out, or use a Qdrant server (QDRANT_URL)`);
 }

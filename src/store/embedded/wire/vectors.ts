@@ -10,9 +10,10 @@
 import { show } from "../engine/errors.js";
 import { parseId } from "../engine/ids.js";
 import { readVector } from "../engine/points.js";
-import type { Op, PointVectors, SparseVector } from "../log/records.js";
+import { MultiVector, type Op, type PointVectors, type SparseVector } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
 import { badRequest, HttpError } from "./errors.js";
+import { compileFilter } from "./filter.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -55,14 +56,42 @@ export function readSparse(v: unknown, where: string): SparseVector {
   return out;
 }
 
-/** One named vector of space `name`: dense (checked and normalized as readVector does) or sparse. */
-export function readNamed(col: Collection, name: string, v: unknown, where: string): Float32Array | SparseVector {
+/** Qdrant's bound on a multivector's values in all (its release build's MAX_MULTIVECTOR_FLATTENED_LEN). */
+const MAX_MULTIVECTOR_VALUES = 1024 * 1024;
+
+/**
+ * A multivector of space `name`: a non-empty list of vectors of one size
+ * (Qdrant's validation, 422 worded as its validation.rs), each checked,
+ * normalized and converted as readVector does one (the size against the
+ * space's: Qdrant's 400 dimension error).
+ */
+export function readMulti(col: Collection, name: string, v: unknown, where: string): MultiVector {
+  const sp = col.multiSpace(name)!;
+  if (!Array.isArray(v) || !v.every(Array.isArray)) throw badRequest(`${where}: vector "${name}" is a multivector: a list of vectors [[...], ...] of ${sp.vectors.dim} numbers each, got ${show(v)}`);
+  const lists = v as unknown[][];
+  const invalid = (m: string) => new HttpError(422, `Validation error in JSON body: [${where}: ${m}]`);
+  if (lists.length === 0) throw invalid("multi vector must not be empty");
+  if (lists.some((x) => x.length === 0)) throw invalid("all vectors must be non-empty");
+  const flat = lists.reduce((n, x) => n + x.length, 0);
+  if (flat >= MAX_MULTIVECTOR_VALUES) throw invalid(`Total size of all vectors (${flat}) must be less than ${MAX_MULTIVECTOR_VALUES}`);
+  const bad = lists.find((x) => x.length !== lists[0]!.length);
+  if (bad) throw invalid(`all vectors must have the same dimension, found vector with dimension ${bad.length}`);
+  const dim = sp.vectors.dim;
+  const out = new Float32Array(lists.length * dim);
+  const space = { name: col.name, dim, distance: sp.vectors.distance, datatype: sp.config.datatype };
+  lists.forEach((x, i) => readVector(space, x, `${where}[${i}]`, out, i * dim));
+  return new MultiVector(dim, out);
+}
+
+/** One named vector of space `name`: dense (checked and normalized as readVector does), sparse or a multivector. */
+export function readNamed(col: Collection, name: string, v: unknown, where: string): Float32Array | SparseVector | MultiVector {
   const sp = col.spaces.get(name);
   if (!sp) throw noVectorName(col, name, where);
   if (sp.kind === "sparse") return readSparse(v, where);
+  if (sp.kind === "multi") return readMulti(col, name, v, where);
   if (isObject(v)) throw badRequest(`${where}: vector "${name}" is a dense vector of ${sp.vectors.dim} numbers, got ${show(v)}`);
   const out = new Float32Array(sp.vectors.dim);
-  readVector({ name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance }, v, where, out, 0);
+  readVector({ name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance, datatype: sp.config.datatype }, v, where, out, 0);
   return out;
 }
 
@@ -92,7 +121,8 @@ export function readBatchVectors(col: Collection, vs: unknown, n: number, where:
 export function parseUpdateVectors(col: Collection, body: Record<string, unknown>, where: string): Op {
   const pts = body.points;
   if (!Array.isArray(pts) || pts.length === 0) throw new HttpError(422, `Validation error in JSON body: [${where}.points: must hold at least 1 point {"id", "vector"}]`);
-  if (body.update_filter !== undefined && body.update_filter !== null) throw badRequest(`${where}.update_filter is not supported by the embedded store; select the points by id`);
+  const uf = body.update_filter;
+  if (uf !== undefined && uf !== null) compileFilter(uf, `${where}.update_filter`);
   const ids = [];
   const named = [];
   for (let i = 0; i < pts.length; i++) {
@@ -103,7 +133,8 @@ export function parseUpdateVectors(col: Collection, body: Record<string, unknown
     named.push(readPointVectors(col, p.vector, `${w}.vector`));
   }
   if (col.isPlain) throw badRequest(`${where}: collection ${col.name} has one unnamed vector; update it with an upsert of the point`);
-  return { type: "update_vectors", ids, named };
+  // update_filter: an existing point the filter does not keep is left as it is (resolved when applied, logged as given)
+  return { type: "update_vectors", ids, named, ...(uf !== undefined && uf !== null ? { when: { filter: uf } } : {}) };
 }
 
 /** The names a delete_vectors body gives (`vector: [names]`), each a vector of the collection. */

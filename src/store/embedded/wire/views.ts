@@ -1,7 +1,7 @@
 /** Points as the API returns them: Qdrant's Record and ScoredPoint shapes, and the one `with_vector` parser. */
 
 import { show } from "../engine/errors.js";
-import type { Payload, PointId, SparseVector } from "../log/records.js";
+import { MultiVector, type Payload, type PointId, type SparseVector } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
 import { badRequest } from "./errors.js";
 import type { PayloadSelector } from "./with-payload.js";
@@ -13,7 +13,7 @@ export interface PointView {
   score?: number;
   payload?: Payload;
   /** Qdrant's VectorStructOutput: a list in single-vector mode, else `{"name": [...] | {indices, values}}`. */
-  vector?: number[] | Record<string, number[] | { indices: number[]; values: number[] }>;
+  vector?: number[] | number[][] | Record<string, number[] | number[][] | { indices: number[]; values: number[] }>;
   /** The value an order_by query listed it by. */
   order_value?: number;
 }
@@ -40,18 +40,23 @@ function sparseOut(v: SparseVector): { indices: number[]; values: number[] } {
   return { indices: Array.from(v.indices), values: Array.from(v.values, f32) };
 }
 
+/** A multivector as Qdrant answers it: a list of vectors. */
+function multiOut(v: MultiVector): number[][] {
+  return Array.from({ length: v.count }, (_, i) => Array.from(v.data.subarray(i * v.dim, (i + 1) * v.dim), f32));
+}
+
 /** The vectors of the point at `row` the selector asks for, in Qdrant's output shape. */
 function vectorOut(col: Collection, row: number, sel: VectorSelector): PointView["vector"] {
   if (col.isPlain) return Array.from(col.vectorAt(row), f32);
   const names = sel === true ? [...col.spaces.keys()] : (sel as string[]);
-  const out: Record<string, number[] | { indices: number[]; values: number[] }> = {};
+  const out: Record<string, number[] | number[][] | { indices: number[]; values: number[] }> = {};
   for (const name of names) {
     const v = col.vectorIn(row, name);
-    if (v) out[name] = v instanceof Float32Array ? Array.from(v, f32) : sparseOut(v);
+    if (v) out[name] = v instanceof Float32Array ? Array.from(v, f32) : v instanceof MultiVector ? multiOut(v) : sparseOut(v);
   }
   const keys = Object.keys(out);
   // single-vector mode: the unnamed vector alone is answered as a plain list, as Qdrant does
-  if (!col.spacesConfig.named && keys.length === 1 && keys[0] === "") return out[""] as number[];
+  if (!col.spacesConfig.named && keys.length === 1 && keys[0] === "") return out[""] as number[] | number[][];
   return out;
 }
 

@@ -85,17 +85,21 @@ describe.each(TARGETS)("feedback strategies (%s build)", (target) => {
     expect(Array.from(feedbackKde(k, { ...o, expand: 0 }))).toEqual([8, -2, -16]);
   });
 
-  it.each([[16, 3, 3, 21, 120, 3], [64, 7, 3, 22, 200, 3], [5, 0, 2, 23, 30, 30], [8, 2, 0, 24, 40, 1]])(
-    "query expansion matches the f64 reference (dim %i, %i positives, %i negatives, seed %i, %i candidates, expand %i)",
-    (dim, np, nn, seed, nc, m) => {
+  it.each([
+    [false, 16, 3, 3, 21, 120, 3], [false, 64, 7, 3, 22, 200, 3], [false, 5, 0, 2, 23, 30, 30], [false, 8, 2, 0, 24, 40, 1],
+    [true, 16, 3, 3, 31, 120, 3], [true, 64, 7, 3, 32, 200, 3], [true, 5, 0, 2, 33, 30, 30], [true, 8, 2, 0, 34, 40, 1], [true, 8, 2, 2, 35, 40, 0],
+  ] as const)(
+    "query expansion (joined %s) matches the f64 reference (dim %i, %i positives, %i negatives, seed %i, %i candidates, expand %i)",
+    (join, dim, np, nn, seed, nc, m) => {
       const c = gaussian(nc * dim, seed + 1);
       const q = gaussian(dim, seed + 2);
       const p = gaussian(np * dim, seed + 3);
       const n = gaussian(nn * dim, seed + 4);
-      for (const [scale, weight, tau, ew] of [[dim, 1, dim / 2, 1], [2 * dim, 4, 0.25 * dim, 0.5]] as const) {
-        const o = { candidates: c, query: q, positives: p, negatives: n, dim, scale, weight, tau, expand: m, expandWeight: ew };
+      const settings = join ? [[dim, 1, dim / 2, 1], [2 * dim, 4, 0.25 * dim, 0.5], [dim, 1, dim, 0], [dim, 0, dim, 1]] as const : [[dim, 1, dim / 2, 1], [2 * dim, 4, 0.25 * dim, 0.5]] as const;
+      for (const [scale, weight, tau, ew] of settings) {
+        const o = { candidates: c, query: q, positives: p, negatives: n, dim, scale, weight, tau, expand: m, expandWeight: ew, expandJoin: join };
         const got = feedbackKde(k, o);
-        const want = refKdeExpand(c, q, p, n, dim, scale, weight, tau, m, ew);
+        const want = (join ? refKdeJoin : refKdeExpand)(c, q, p, n, dim, scale, weight, tau, m, ew);
         got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!))));
         const top = feedbackKdeTop(k, { ...o, k: 7 });
         expect(Array.from(top.indices)).toEqual(topOf(Array.from(got), 7));
@@ -113,24 +117,6 @@ describe.each(TARGETS)("feedback strategies (%s build)", (target) => {
       Array.from(feedbackKde(k, { ...o, expand: 1, expandJoin: true, expandWeight })).forEach((v, i) => expect(v).toBeCloseTo(joined[i]! + own[i]!, 5));
     }
   });
-
-  it.each([[16, 3, 3, 31, 120, 3], [64, 7, 3, 32, 200, 3], [5, 0, 2, 33, 30, 30], [8, 2, 0, 34, 40, 1], [8, 2, 2, 35, 40, 0]])(
-    "joined expansion matches the f64 reference (dim %i, %i positives, %i negatives, seed %i, %i candidates, expand %i)",
-    (dim, np, nn, seed, nc, m) => {
-      const c = gaussian(nc * dim, seed + 1);
-      const q = gaussian(dim, seed + 2);
-      const p = gaussian(np * dim, seed + 3);
-      const n = gaussian(nn * dim, seed + 4);
-      for (const [scale, weight, tau, ew] of [[dim, 1, dim / 2, 1], [2 * dim, 4, 0.25 * dim, 0.5], [dim, 1, dim, 0], [dim, 0, dim, 1]] as const) {
-        const o = { candidates: c, query: q, positives: p, negatives: n, dim, scale, weight, tau, expand: m, expandWeight: ew, expandJoin: true };
-        const got = feedbackKde(k, o);
-        const want = refKdeJoin(c, q, p, n, dim, scale, weight, tau, m, ew);
-        got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!))));
-        const top = feedbackKdeTop(k, { ...o, k: 7 });
-        expect(Array.from(top.indices)).toEqual(topOf(Array.from(got), 7));
-      }
-    },
-  );
 
   it.each([[5, 1, 3, 0, 7], [64, 7, 3, 3, 200], [33, 0, 1, 0, 50], [3, 4, 2, 5, 19]])(
     "the kernel matches the f64 reference (dim %i, %i positives, %i negatives... seed %i, %i candidates)",

@@ -5,10 +5,10 @@
  * its usual way). Scored in engine/search.ts by state/multi-vectors.ts.
  */
 
-import { parseId } from "../engine/ids.js";
 import { MultiVector } from "../log/records.js";
 import type { Collection } from "../state/collection.js";
-import { badRequest, notFound } from "./errors.js";
+import { badRequest } from "./errors.js";
+import { storedById } from "./query-by-id.js";
 import type { ParsedQuery } from "./query.js";
 import { readMulti } from "./vectors.js";
 
@@ -20,19 +20,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function multiInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): MultiVector {
   const name = plan.using ?? "";
   if (typeof v !== "number" && typeof v !== "string") return readMulti(col, name, v, where);
-  const id = parseId(v, where);
-  const src = plan.lookup ?? col;
-  const r = src.row(id);
-  if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
-  const srcName = plan.lookup ? plan.lookupVector ?? "" : name;
-  const stored = src.vectorIn(r, srcName);
-  if (!(stored instanceof MultiVector)) throw badRequest(`${where}: point ${id}${plan.lookup ? ` of collection ${src.name}` : ""} has no multivector "${srcName}"`);
-  if (!plan.lookup) {
-    plan.exclude.add(id);
-    return stored;
-  }
+  const { id, stored, name: srcName, from, of } = storedById(col, v, where, plan);
+  if (!(stored instanceof MultiVector)) throw badRequest(`${where}: point ${id}${of} has no multivector "${srcName}"`);
+  if (!from) return stored;
   const lists = Array.from({ length: stored.count }, (_, i) => Array.from(stored.data.subarray(i * stored.dim, (i + 1) * stored.dim)));
-  return readMulti(col, name, lists, `${where} (point ${id} of collection ${src.name})`);
+  return readMulti(col, name, lists, `${where} (point ${id}${of})`);
 }
 
 /** Set the plan's nearest multivector query. @throws HttpError 400 for any other query kind, or mmr. */

@@ -5,10 +5,10 @@
  */
 
 import { show } from "../engine/errors.js";
-import { parseId } from "../engine/ids.js";
 import type { SparseVector } from "../log/records.js";
 import { type Collection, isSparse } from "../state/collection.js";
-import { badRequest, notFound } from "./errors.js";
+import { badRequest } from "./errors.js";
+import { storedById } from "./query-by-id.js";
 import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
 import type { ParsedQuery } from "./query.js";
 import { readSparse } from "./vectors.js";
@@ -20,14 +20,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** A sparse query vector: inline `{indices, values}`, or a point's vector of the space by id. */
 function sparseInput(col: Collection, v: unknown, where: string, plan: ParsedQuery): SparseVector {
   if (typeof v !== "number" && typeof v !== "string") return readSparse(v, where);
-  const id = parseId(v, where);
-  const src = plan.lookup ?? col;
-  const r = src.row(id);
-  if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
-  const srcName = plan.lookup ? plan.lookupVector ?? "" : plan.using ?? "";
-  const stored = src.vectorIn(r, srcName);
-  if (!stored || !isSparse(stored)) throw badRequest(`${where}: point ${id} has no sparse vector "${srcName}"`);
-  if (!plan.lookup) plan.exclude.add(id);
+  const { id, stored, name } = storedById(col, v, where, plan);
+  if (!stored || !isSparse(stored)) throw badRequest(`${where}: point ${id} has no sparse vector "${name}"`);
   return stored;
 }
 

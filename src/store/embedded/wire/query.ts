@@ -8,7 +8,7 @@
 
 import { scaleToUnit } from "../../../kernels/unit-vector.js";
 import { show } from "../engine/errors.js";
-import { type PointId, parseId } from "../engine/ids.js";
+import type { PointId } from "../engine/ids.js";
 import { readVector } from "../engine/points.js";
 import { convertTo } from "../engine/datatype.js";
 import { DEFAULT_RRF_K } from "../engine/fusion.js";
@@ -16,7 +16,7 @@ import type { Mmr } from "../engine/mmr.js";
 import { type Fusion, MAX_PREFETCH_DEPTH, type Stage, runStage } from "../engine/prefetch.js";
 import { type QueryPlan, search } from "../engine/search.js";
 import type { Collection, Predicate } from "../state/collection.js";
-import { badRequest, notFound } from "./errors.js";
+import { badRequest } from "./errors.js";
 import { parseOrderBy, parseSample } from "./query-order.js";
 import { parseContext, parseDiscover, parseRecoQuery, parseRelevanceFeedback } from "./feedback-bodies.js";
 import { compileFilter } from "./filter.js";
@@ -25,6 +25,7 @@ import { parseSearchParams } from "./quantization.js";
 import { type PointView, type VectorSelector, parseWithVector, pointView } from "./views.js";
 import { multiScoring } from "./query-multi.js";
 import { sparseScoring } from "./query-sparse.js";
+import { storedById } from "./query-by-id.js";
 import { noVectorName } from "./vectors.js";
 import { type PayloadSelector, parseWithPayload } from "./with-payload.js";
 
@@ -61,22 +62,12 @@ function vectorInput(col: Collection, v: unknown, where: string, plan: ParsedQue
   if (!sp) throw noVectorName(col, name, `${where}: a dense query needs "using" naming a dense vector`);
   const target = { name: col.name, dim: sp.vectors.dim, distance: sp.vectors.distance, datatype: sp.config.datatype };
   if (typeof v === "number" || typeof v === "string") {
-    const id = parseId(v, where);
-    const src = plan.lookup ?? col;
-    const r = src.row(id);
-    if (r === undefined) throw notFound(`No point with id ${id} found (${where}${plan.lookup ? ` in collection ${src.name}, the lookup_from` : ""})`);
-    const srcName = plan.lookup ? plan.lookupVector ?? "" : name;
-    const stored = src.vectorIn(r, srcName);
-    if (!stored || !(stored instanceof Float32Array)) {
-      throw badRequest(`${where}: point ${id}${plan.lookup ? ` of collection ${src.name}` : ""} has no dense vector "${srcName}"`);
-    }
-    if (!plan.lookup) {
-      plan.exclude.add(id);
-      return stored;
-    }
+    const { id, stored, name: srcName, from, of } = storedById(col, v, where, plan);
+    if (!(stored instanceof Float32Array)) throw badRequest(`${where}: point ${id}${of} has no dense vector "${srcName}"`);
+    if (!from) return stored;
     // another collection's vector: checked and normalized as an inline one (dimension, Cosine)
     const out = new Float32Array(target.dim);
-    readVector(target, Array.from(stored), `${where} (point ${id} of collection ${src.name})`, out, 0);
+    readVector(target, Array.from(stored), `${where} (point ${id}${of})`, out, 0);
     return out;
   }
   const out = new Float32Array(target.dim);
